@@ -1,0 +1,1 @@
+package dev.weft.bench; public final class Placeholder { private Placeholder() {} }

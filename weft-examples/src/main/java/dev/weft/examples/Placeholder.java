@@ -1,0 +1,1 @@
+package dev.weft.examples; public final class Placeholder { private Placeholder() {} }
