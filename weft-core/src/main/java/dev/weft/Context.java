@@ -1,0 +1,342 @@
+package dev.weft;
+
+import dev.weft.internal.Hamt;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * A mapping from {@link ContextVar}s to values, and the unit that code runs "in", as Python's
+ * {@code contextvars.Context} (PEP 567).
+ *
+ * <p>Every thread has a current context. {@link ContextVar#get} reads it and {@link ContextVar#set}
+ * writes it. {@link #run} and {@link #call} enter another context for the length of a body and
+ * restore the previous one on every exit path; what the body sets stays in the entered context:
+ *
+ * <pre>{@code
+ * Context ctx = Context.copyCurrent();
+ * ctx.run(() -> USER.set("alice"));
+ * USER.get("-");          // "-": the caller's context did not change
+ * ctx.get(USER);          // "alice": the set stayed in ctx
+ * }</pre>
+ *
+ * <h2>Where contexts come from</h2>
+ * <ul>
+ * <li>A task spawned in a {@link TaskGroup} runs in a copy of its spawner's context, taken at
+ *     spawn time, or in exactly the context passed to {@link TaskGroup#spawn(Callable, Context)}.
+ * <li>{@link #wrap(Runnable)} and {@link ContextExecutors#wrap} carry a copy of the submitter's
+ *     context, taken at submit time, into executor threads; the worker's own context is restored
+ *     afterwards, so a pool thread never keeps a context it was once given.
+ * <li>A thread that weft did not start ({@code new Thread}, {@code Thread.ofVirtual()}, a pool
+ *     worker) starts with an empty context: nothing is inherited, as in Python without
+ *     {@code thread_inherit_context}. This is deliberate: inheritance at thread creation is the
+ *     TransmittableThreadLocal trap, where a pooled thread keeps whatever context its creator had.
+ * </ul>
+ *
+ * <h2>Copies</h2>
+ * Copying is O(1): the values live in a persistent hash trie, and a copy shares it until either
+ * side sets a variable. Values themselves are not copied (the shallow-copy trap of seed 003),
+ * except for variables built with {@link ContextVar.Builder#onFork}, whose copier runs on every
+ * copy: {@link #copy()}, {@link #copyCurrent()}, spawn and wrap.
+ *
+ * <h2>Threads</h2>
+ * A context can be entered by one thread at a time; entering one that is entered
+ * ({@link #run} on a context another thread is running in, or nested in itself) throws
+ * {@link IllegalStateException}. Reading a context ({@link #get}, {@link #copy()}) from another
+ * thread while it runs is allowed and sees a consistent snapshot.
+ *
+ * @implNote Implementation overview. The current context is a {@link ThreadLocal} holding the
+ * mutable {@code Context}; the context holds an immutable {@link Hamt}. Invariant: {@link #map}
+ * is written only by the thread that has entered the context (its {@link #owner}), and read by
+ * any thread without locks; the trie's final fields make a racy read see a whole snapshot.
+ * The variables with fork copiers that are present are listed under a hidden key in the same
+ * trie, so a copy made from another thread sees the values and the list from one snapshot.
+ * {@link #owner} is set by a CAS on entry and cleared on exit; the CAS orders the previous
+ * owner's writes before the next owner's reads.
+ */
+public final class Context {
+    private static final ThreadLocal<Context> CURRENT = new ThreadLocal<>();
+
+    /** Hidden key: the variables with fork copiers present in the map, as a ContextVar[]. */
+    private static final ContextVar<ContextVar<?>[]> FORKING = ContextVar.of("<forking>");
+
+    private static final VarHandle OWNER;
+
+    static {
+        try {
+            OWNER = MethodHandles.lookup().findVarHandle(Context.class, "owner", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The values. Written by the owner thread only; read by any thread. */
+    Hamt<ContextVar<?>, Object> map;
+
+    /** The thread that has entered this context, or null. */
+    @SuppressWarnings("unused")
+    private volatile Thread owner;
+
+    private Context(Hamt<ContextVar<?>, Object> map) {
+        this.map = map;
+    }
+
+    /**
+     * Returns a new, empty context.
+     *
+     * @return a context with no variables set
+     */
+    public static Context empty() {
+        return new Context(Hamt.empty());
+    }
+
+    /**
+     * Returns a copy of the current thread's context: O(1), with fork copiers applied.
+     *
+     * @return the copy
+     */
+    public static Context copyCurrent() {
+        Context c = CURRENT.get();
+        return c == null ? empty() : c.copy();
+    }
+
+    /**
+     * Returns a copy of this context: O(1), with fork copiers applied. Later sets in either do
+     * not reach the other.
+     *
+     * @return the copy
+     */
+    public Context copy() {
+        return new Context(forked(map));
+    }
+
+    static Hamt<ContextVar<?>, Object> forked(Hamt<ContextVar<?>, Object> m) {
+        Object forking = m.getOrDefault(FORKING, ContextVar.MISSING);
+        if (forking == ContextVar.MISSING) {
+            return m;
+        }
+        Hamt<ContextVar<?>, Object> out = m;
+        for (ContextVar<?> v : (ContextVar<?>[]) forking) {
+            out = out.put(v, v.fork(m.getOrDefault(v, null)));
+        }
+        return out;
+    }
+
+    /** Returns the current context, or null when the thread has none yet (it reads as empty). */
+    static Context currentOrNull() {
+        return CURRENT.get();
+    }
+
+    /** Returns the current context, creating the thread's own empty one on first use. */
+    static Context currentOrImplicit() {
+        Context c = CURRENT.get();
+        if (c == null) {
+            c = empty();
+            c.owner = Thread.currentThread();
+            CURRENT.set(c);
+        }
+        return c;
+    }
+
+    /** Sets {@code var} in this context; returns the old value or MISSING. Owner thread only. */
+    Object put(ContextVar<?> var, Object value) {
+        Hamt<ContextVar<?>, Object> m = map;
+        Object old = m.getOrDefault(var, ContextVar.MISSING);
+        m = m.put(var, value);
+        if (old == ContextVar.MISSING && var.forks()) {
+            m = withForking(m, var, true);
+        }
+        map = m;
+        return old;
+    }
+
+    /** Unsets {@code var} in this context. Owner thread only. */
+    void remove(ContextVar<?> var) {
+        Hamt<ContextVar<?>, Object> m = map;
+        if (!m.containsKey(var)) {
+            return;
+        }
+        m = m.remove(var);
+        if (var.forks()) {
+            m = withForking(m, var, false);
+        }
+        map = m;
+    }
+
+    private static Hamt<ContextVar<?>, Object> withForking(Hamt<ContextVar<?>, Object> m, ContextVar<?> var,
+                                                          boolean add) {
+        ContextVar<?>[] list = (ContextVar<?>[]) m.getOrDefault(FORKING, new ContextVar<?>[0]);
+        ContextVar<?>[] next;
+        if (add) {
+            next = Arrays.copyOf(list, list.length + 1);
+            next[list.length] = var;
+        } else {
+            next = Arrays.stream(list).filter(v -> v != var).toArray(ContextVar<?>[]::new);
+        }
+        return next.length == 0 ? m.remove(FORKING) : m.put(FORKING, next);
+    }
+
+    /**
+     * Runs {@code body} in this context and restores the caller's context afterwards, however
+     * the body ends.
+     *
+     * @param body what to run
+     * @throws IllegalStateException if this context is entered already (by any thread)
+     */
+    public void run(Runnable body) {
+        Objects.requireNonNull(body, "body");
+        Context previous = enter();
+        try {
+            body.run();
+        } finally {
+            exit(previous);
+        }
+    }
+
+    /**
+     * Calls {@code body} in this context and restores the caller's context afterwards, however
+     * the body ends. Exceptions pass through unchanged.
+     *
+     * @param body what to call
+     * @param <R> the result type
+     * @param <X> the checked exception the body may throw
+     * @return the body's result
+     * @throws X what the body throws
+     * @throws IllegalStateException if this context is entered already (by any thread)
+     */
+    public <R, X extends Throwable> R call(CallableOp<R, X> body) throws X {
+        Objects.requireNonNull(body, "body");
+        Context previous = enter();
+        try {
+            return body.call();
+        } finally {
+            exit(previous);
+        }
+    }
+
+    /** Makes this context current; returns the previous one for {@link #exit}. */
+    Context enter() {
+        Thread me = Thread.currentThread();
+        if (!OWNER.compareAndSet(this, (Thread) null, me)) {
+            Thread by = (Thread) OWNER.getVolatile(this);
+            throw new IllegalStateException(by == me
+                    ? "this Context is already entered by the current thread: a Context cannot be"
+                      + " entered recursively; use copy() for a nested one"
+                    : "this Context is already entered by thread '" + (by == null ? "?" : by.getName())
+                      + "': a Context can be entered by one thread at a time; give each thread its own copy()");
+        }
+        Context previous = CURRENT.get();
+        CURRENT.set(this);
+        return previous;
+    }
+
+    /** Restores {@code previous} and releases this context. */
+    void exit(Context previous) {
+        if (previous == null) {
+            CURRENT.remove();
+        } else {
+            CURRENT.set(previous);
+        }
+        OWNER.setVolatile(this, (Thread) null);
+    }
+
+    /**
+     * Returns the value of {@code var} in this context, or null when it is not set here (the
+     * variable's default is not consulted).
+     *
+     * @param var the variable
+     * @param <T> the value type
+     * @return the value, or null
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T get(ContextVar<T> var) {
+        Objects.requireNonNull(var, "var");
+        return (T) map.getOrDefault(var, null);
+    }
+
+    /**
+     * Returns whether {@code var} is set in this context.
+     *
+     * @param var the variable
+     * @return true if set, even to null
+     */
+    public boolean contains(ContextVar<?> var) {
+        Objects.requireNonNull(var, "var");
+        return var != FORKING && map.containsKey(var);
+    }
+
+    /**
+     * Returns how many variables are set in this context.
+     *
+     * @return the count
+     */
+    public int size() {
+        Hamt<ContextVar<?>, Object> m = map;
+        return m.containsKey(FORKING) ? m.size() - 1 : m.size();
+    }
+
+    /**
+     * Returns the variables set in this context, as a snapshot.
+     *
+     * @return an unmodifiable set
+     */
+    public Set<ContextVar<?>> vars() {
+        Set<ContextVar<?>> out = new LinkedHashSet<>();
+        map.forEach((k, v) -> {
+            if (k != FORKING) {
+                out.add(k);
+            }
+        });
+        return Collections.unmodifiableSet(out);
+    }
+
+    /**
+     * Returns a runnable that runs {@code body} in a copy of the current context, taken now.
+     * Each run gets its own copy of that snapshot, so runs do not see each other's sets and may
+     * overlap.
+     *
+     * @param body what to run later
+     * @return the wrapped runnable
+     */
+    public static Runnable wrap(Runnable body) {
+        Objects.requireNonNull(body, "body");
+        Hamt<ContextVar<?>, Object> snapshot = captured();
+        return () -> new Context(forked(snapshot)).run(body);
+    }
+
+    /**
+     * Returns a callable that calls {@code body} in a copy of the current context, taken now.
+     * Each call gets its own copy of that snapshot.
+     *
+     * @param body what to call later
+     * @param <R> the result type
+     * @return the wrapped callable
+     */
+    public static <R> Callable<R> wrap(Callable<R> body) {
+        Objects.requireNonNull(body, "body");
+        Hamt<ContextVar<?>, Object> snapshot = captured();
+        return () -> new Context(forked(snapshot)).call(body::call);
+    }
+
+    private static Hamt<ContextVar<?>, Object> captured() {
+        Context c = CURRENT.get();
+        return c == null ? Hamt.empty() : forked(c.map);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("Context{");
+        map.forEach((k, v) -> {
+            if (k != FORKING) {
+                if (sb.length() > 8) sb.append(", ");
+                sb.append(k.name()).append('=').append(v);
+            }
+        });
+        return sb.append('}').toString();
+    }
+}

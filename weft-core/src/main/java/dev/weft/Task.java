@@ -1,0 +1,223 @@
+package dev.weft;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A unit of concurrent work in a {@link TaskGroup}: one virtual thread that runs a body in a
+ * {@link Context}, under the group's cancel scope.
+ *
+ * <table class="striped">
+ * <caption>States</caption>
+ * <tr><th>{@link State}</th><th>meaning</th><th>{@link #join()}</th></tr>
+ * <tr><td>RUNNING</td><td>started, not finished</td><td>waits</td></tr>
+ * <tr><td>SUCCESS</td><td>the body returned</td><td>returns the value</td></tr>
+ * <tr><td>FAILED</td><td>the body threw (not a cancellation)</td><td>throws {@link TaskFailedException}</td></tr>
+ * <tr><td>CANCELLED</td><td>the body ended with {@link CancelledException}</td><td>throws {@link CancelledException}</td></tr>
+ * </table>
+ *
+ * <p>A task's thread is named after the task, so thread dumps
+ * ({@code jcmd <pid> Thread.dump_to_file -format=json <file>}) show it.
+ *
+ * @implNote The state moves once from RUNNING to a final state, written by the task's thread
+ * before it wakes its joiners; {@link #value} and {@link #failure} are written before the state
+ * and read after it (volatile publication). Joiners wait in a lock-free stack of parked threads.
+ *
+ * @param <T> the result type
+ */
+public final class Task<T> {
+    /** The states of a task; see the table in {@link Task}. */
+    public enum State {
+        /** Started, not finished. */
+        RUNNING,
+        /** The body returned a value. */
+        SUCCESS,
+        /** The body threw. */
+        FAILED,
+        /** The body was cancelled. */
+        CANCELLED
+    }
+
+    private static final VarHandle WAITERS;
+
+    static {
+        try {
+            WAITERS = MethodHandles.lookup().findVarHandle(Task.class, "waiters", Waiter.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private record Waiter(Thread thread, Waiter next) {
+    }
+
+    private static final Waiter DONE = new Waiter(null, null);
+
+    private final String name;
+    private final Context context;
+    private final boolean ownContext;
+    private final Callable<T> body;
+    final TaskGroup group;
+    final ThreadState state;
+    final CancelScope root;
+    private final Thread thread;
+
+    private volatile State status = State.RUNNING;
+    private T value;
+    private Throwable failure;
+    @SuppressWarnings("unused")
+    private volatile Waiter waiters;
+
+    /** Links in the group's list of live tasks, guarded by the group's lock. */
+    Task<?> prev;
+    Task<?> next;
+
+    Task(TaskGroup group, String name, Callable<T> body, Context context, boolean ownContext) {
+        this.group = group;
+        this.name = name;
+        this.body = body;
+        this.context = context;
+        this.ownContext = ownContext;
+        this.thread = Thread.ofVirtual().name(name).unstarted(this::run);
+        this.state = ThreadState.forTask(this, thread);
+        this.root = new CancelScope(group.scope, state, false, null, "task '" + name + "'");
+        this.state.innermost = root;
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    private void run() {
+        state.start();
+        Context previous = null;
+        boolean entered = false;
+        try {
+            previous = context.enter();
+            entered = true;
+            T v = body.call();
+            value = v;
+            finish(State.SUCCESS);
+        } catch (CancelledException e) {
+            finish(State.CANCELLED);
+        } catch (Throwable t) {
+            failure = t;
+            group.recordFailure(this, t);
+            finish(State.FAILED);
+        } finally {
+            if (entered) {
+                context.exit(previous);
+            }
+            root.closed = true;
+            Thread.interrupted(); // the thread ends here: nothing to leak, nothing to keep
+            group.taskDone(this);
+        }
+    }
+
+    private void finish(State s) {
+        status = s;
+        Waiter w = (Waiter) WAITERS.getAndSet(this, DONE);
+        for (; w != null && w != DONE; w = w.next) {
+            LockSupport.unpark(w.thread);
+        }
+    }
+
+    /**
+     * Returns the task's name: the one given to spawn, or the group's name and an index.
+     *
+     * @return the name, also the name of the task's thread
+     */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Returns the context the task runs in: the one given to spawn, or the copy made for it.
+     *
+     * @return the task's context
+     */
+    public Context context() {
+        return context;
+    }
+
+    /**
+     * Waits for the task to finish and returns its value. This is a weft blocking call: it
+     * throws {@link CancelledException} if the caller is cancelled while waiting.
+     *
+     * @return the value the body returned
+     * @throws TaskFailedException if the body threw; the cause is what it threw
+     * @throws CancelledException if the task was cancelled, or the caller is
+     * @throws IllegalStateException if a task joins itself
+     */
+    public T join() {
+        if (Thread.currentThread() == thread) {
+            throw new IllegalStateException("task '" + name + "' cannot join itself: it would wait forever");
+        }
+        if (status == State.RUNNING) {
+            Waiter mine = null;
+            for (;;) {
+                Waiter head = waiters;
+                if (head == DONE) {
+                    break;
+                }
+                mine = new Waiter(Thread.currentThread(), head);
+                if (WAITERS.compareAndSet(this, head, mine)) {
+                    break;
+                }
+            }
+            ThreadState.current().await(() -> status != State.RUNNING, CancelScope.NO_DEADLINE, this);
+        }
+        return switch (status) {
+            case SUCCESS -> value;
+            case FAILED -> throw new TaskFailedException(name, failure);
+            case CANCELLED -> throw new CancelledException("task '" + name + "' was cancelled");
+            case RUNNING -> throw new AssertionError("join returned while running");
+        };
+    }
+
+    /**
+     * Cancels the task: its root scope and everything inside. The task ends CANCELLED if the
+     * cancellation stops its body, or normally if the body finishes first. Idempotent.
+     */
+    public void cancel() {
+        root.cancel();
+    }
+
+    /**
+     * Returns whether the task has finished, in any way.
+     *
+     * @return true once the state is not RUNNING
+     */
+    public boolean isDone() {
+        return status != State.RUNNING;
+    }
+
+    /**
+     * Returns whether the task ended cancelled.
+     *
+     * @return true if the state is CANCELLED
+     */
+    public boolean isCancelled() {
+        return status == State.CANCELLED;
+    }
+
+    /**
+     * Returns the task's state.
+     *
+     * @return the current state
+     */
+    public State state() {
+        return status;
+    }
+
+    boolean ownsContext() {
+        return ownContext;
+    }
+
+    @Override
+    public String toString() {
+        return "Task[" + name + ", " + status + "]";
+    }
+}

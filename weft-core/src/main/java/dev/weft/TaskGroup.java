@@ -1,0 +1,358 @@
+package dev.weft;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Structured concurrency: a body that spawns tasks, and does not return until every one of them
+ * has finished, as asyncio's {@code TaskGroup} and Trio's nursery.
+ *
+ * <pre>{@code
+ * List<String> pages = TaskGroup.run(g -> {
+ *     Task<String> a = g.spawn(() -> fetch(urlA));
+ *     Task<String> b = g.spawn(() -> fetch(urlB));
+ *     return List.of(a.join(), b.join());
+ * });
+ * }</pre>
+ *
+ * <h2>Semantics</h2>
+ * <ul>
+ * <li>The body and every task run under the group's cancel scope, nested in the scope where
+ *     {@link #run} was called. Each task runs on its own virtual thread, in a copy of its
+ *     spawner's context taken at spawn time, or in exactly the context given to
+ *     {@link #spawn(Callable, Context)}.
+ * <li>The group waits for every task on every path: success, failure, cancellation, the body
+ *     throwing.
+ * <li>The first failure (of a task or of the body) cancels the body and every other task. The
+ *     group then throws one {@link ExceptionGroup} holding every failure in the order they happened
+ *     (the body's included), never a task's {@link CancelledException}.
+ * <li>{@link #cancel()} stops the body and every task; {@link #run} then returns normally (the
+ *     body's value if it finished, else null).
+ * <li>When an enclosing scope is cancelled, the group is cancelled and {@link #run} throws
+ *     {@link CancelledException} (unless tasks failed: then the {@link ExceptionGroup}).
+ * <li>An interrupt from outside weft (e.g. {@code shutdownNow}) on the thread that owns the group
+ *     cancels the group; {@link #run} throws {@link CancelledException} and the interrupt flag
+ *     stays set.
+ * <li>Spawning works from any thread while the group is open, including threads that are not
+ *     part of the group: a server's acceptor can hand work to a group it does not own. The task's
+ *     context is a copy of the spawning thread's context; its cancellation comes from the group.
+ *     A task spawned into a cancelled group starts, and its first weft blocking call throws.
+ *     Spawning after {@link #run} has finished throws {@link IllegalStateException}.
+ * </ul>
+ *
+ * <h2>Implementation overview</h2>
+ * Live tasks form a doubly linked list guarded by {@link #lock}; {@link #live} counts them and
+ * {@link #closed} (set under the lock once the body is done and {@code live} is zero) refuses
+ * further spawns. The owner waits in {@link #awaitTasks} by parking; the task that brings
+ * {@code live} to zero unparks it. Failures are appended under the lock, so their order is the
+ * order in which they were recorded.
+ */
+public final class TaskGroup {
+    private static final AtomicInteger GROUPS = new AtomicInteger();
+
+    /**
+     * The body of a task group.
+     *
+     * @param <R> the result type
+     */
+    @FunctionalInterface
+    public interface Body<R> {
+        /**
+         * Runs the body.
+         *
+         * @param group the group to spawn tasks into
+         * @return the result of {@link TaskGroup#run}
+         * @throws Exception anything; it becomes part of the group's {@link ExceptionGroup}
+         */
+        R run(TaskGroup group) throws Exception;
+    }
+
+    /**
+     * A task body that returns nothing, for {@link #spawn(Action)}.
+     */
+    @FunctionalInterface
+    public interface Action {
+        /**
+         * Runs the task's body.
+         *
+         * @throws Exception anything; a failure of the task
+         */
+        void run() throws Exception;
+    }
+
+    private final String name;
+    final CancelScope scope;
+    private final Object lock = new Object();
+    private final List<Throwable> failures = new ArrayList<>(0);
+    private Task<?> head;
+    private int live;
+    private int spawned;
+    private boolean closed;
+    private Thread waiter;
+
+    private TaskGroup(String name, ThreadState owner) {
+        this.name = name;
+        this.scope = new CancelScope(owner.innermost, owner, false, this, "TaskGroup '" + name + "'");
+    }
+
+    /**
+     * Runs {@code body} in a new task group and waits for all its tasks.
+     *
+     * @param body spawns tasks and computes the result
+     * @param <R> the result type
+     * @return the body's result; null if the group was cancelled with {@link #cancel()} first
+     * @throws ExceptionGroup if the body or any task failed
+     * @throws CancelledException if an enclosing scope was cancelled, or the thread interrupted
+     */
+    public static <R> R run(Body<R> body) {
+        return run("group-" + GROUPS.incrementAndGet(), body);
+    }
+
+    /**
+     * Runs {@code body} in a new task group named {@code name}; its tasks are named
+     * {@code name-0}, {@code name-1}, ... unless given names.
+     *
+     * @param name the group's name, for task names, messages and thread dumps
+     * @param body spawns tasks and computes the result
+     * @param <R> the result type
+     * @return the body's result; null if the group was cancelled with {@link #cancel()} first
+     * @throws ExceptionGroup if the body or any task failed
+     * @throws CancelledException if an enclosing scope was cancelled, or the thread interrupted
+     */
+    public static <R> R run(String name, Body<R> body) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(body, "body");
+        ThreadState ts = ThreadState.current();
+        TaskGroup g = new TaskGroup(name, ts);
+        ts.push(g.scope);
+        R result = null;
+        Throwable bodyError = null;
+        try {
+            result = body.run(g);
+        } catch (Throwable t) {
+            bodyError = t;
+        }
+        if (bodyError instanceof CancelledException) {
+            g.scope.cancel(CancelScope.ABORT);
+        } else if (bodyError != null) {
+            g.recordFailure(null, bodyError);
+        }
+        boolean interrupted = g.awaitTasks(ts);
+        boolean absorbs = g.scope.absorbs();
+        ts.pop(g.scope);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        List<Throwable> failed = g.failures;
+        if (!failed.isEmpty()) {
+            for (Throwable t : failed) {
+                if (t instanceof VirtualMachineError vme) {
+                    failed.stream().filter(o -> o != vme).forEach(vme::addSuppressed);
+                    throw vme;
+                }
+            }
+            throw new ExceptionGroup("unhandled failures in TaskGroup '" + name + "'", failed);
+        }
+        if (bodyError instanceof CancelledException ce) {
+            if (absorbs) {
+                g.scope.markCaught();
+                return null;
+            }
+            throw ce;
+        }
+        if (interrupted) {
+            throw new CancelledException("TaskGroup '" + name + "' was interrupted while waiting for its tasks;"
+                    + " they were cancelled");
+        }
+        return result;
+    }
+
+    /**
+     * Waits, without being interruptible, until no task is live, then closes the group.
+     *
+     * @return true if a foreign interrupt arrived meanwhile (the caller restores it)
+     */
+    private boolean awaitTasks(ThreadState ts) {
+        boolean foreignInterrupt = false;
+        for (;;) {
+            synchronized (lock) {
+                if (live == 0) {
+                    closed = true;
+                    waiter = null;
+                    return foreignInterrupt;
+                }
+                waiter = Thread.currentThread();
+            }
+            LockSupport.park(this);
+            if (Thread.interrupted() && !ts.consumeInterrupt()) {
+                foreignInterrupt = true;
+                scope.cancel(CancelScope.ABORT);
+            }
+        }
+    }
+
+    /**
+     * Spawns a task that runs {@code body} in a copy of the current context.
+     *
+     * @param body the task's body
+     * @param <T> the result type
+     * @return the task
+     * @throws IllegalStateException if the group has finished
+     */
+    public <T> Task<T> spawn(Callable<T> body) {
+        return spawn(null, body, null);
+    }
+
+    /**
+     * Spawns a task named {@code name}.
+     *
+     * @param name the task's name, also its thread's name
+     * @param body the task's body
+     * @param <T> the result type
+     * @return the task
+     * @throws IllegalStateException if the group has finished
+     */
+    public <T> Task<T> spawn(String name, Callable<T> body) {
+        return spawn(Objects.requireNonNull(name, "name"), body, null);
+    }
+
+    /**
+     * Spawns a task that runs in exactly {@code context}, not a copy: what the task sets is
+     * visible in {@code context} afterwards. Pass {@code context.copy()} for an isolated child.
+     * If {@code context} is entered by another thread when the task starts, the task fails with
+     * {@link IllegalStateException}.
+     *
+     * @param body the task's body
+     * @param context the context to run in
+     * @param <T> the result type
+     * @return the task
+     * @throws IllegalStateException if the group has finished
+     */
+    public <T> Task<T> spawn(Callable<T> body, Context context) {
+        return spawn(null, body, Objects.requireNonNull(context, "context"));
+    }
+
+    /**
+     * Spawns a task that returns nothing.
+     *
+     * @param body the task's body
+     * @return the task
+     * @throws IllegalStateException if the group has finished
+     */
+    public Task<Void> spawn(Action body) {
+        Objects.requireNonNull(body, "body");
+        return spawn(null, () -> {
+            body.run();
+            return null;
+        }, null);
+    }
+
+    /**
+     * Spawns a task named {@code name} that runs in {@code context}, or in a copy of the current
+     * context when {@code context} is null.
+     *
+     * @param name the task's name, or null for the group's name and an index
+     * @param body the task's body
+     * @param context the context to run in, or null
+     * @param <T> the result type
+     * @return the task
+     * @throws IllegalStateException if the group has finished
+     */
+    public <T> Task<T> spawn(String name, Callable<T> body, Context context) {
+        Objects.requireNonNull(body, "body");
+        Context ctx = context != null ? context : Context.copyCurrent();
+        Task<T> t;
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("TaskGroup '" + this.name + "' has finished: spawn tasks"
+                        + " while its body or one of its tasks still runs");
+            }
+            t = new Task<>(this, name != null ? name : this.name + "-" + spawned, body, ctx, context != null);
+            spawned++;
+            live++;
+            t.next = head;
+            if (head != null) {
+                head.prev = t;
+            }
+            head = t;
+        }
+        t.start();
+        return t;
+    }
+
+    /**
+     * Cancels the group: the body and every task. {@link #run} then returns normally. Idempotent;
+     * safe from any thread, including the group's tasks.
+     */
+    public void cancel() {
+        scope.cancel();
+    }
+
+    /**
+     * Returns whether the group has been cancelled, by {@link #cancel()}, a failure or an
+     * enclosing scope.
+     *
+     * @return true once cancelled
+     */
+    public boolean isCancelled() {
+        return CancelScope.cancelledFrom(scope) != null;
+    }
+
+    /**
+     * Returns the group's name.
+     *
+     * @return the name
+     */
+    public String name() {
+        return name;
+    }
+
+    void recordFailure(Task<?> task, Throwable t) {
+        synchronized (lock) {
+            failures.add(t);
+        }
+        scope.cancelForFailure(task == null ? "<body>" : task.name());
+    }
+
+    void taskDone(Task<?> t) {
+        Thread wake = null;
+        synchronized (lock) {
+            if (t.prev != null) {
+                t.prev.next = t.next;
+            } else {
+                head = t.next;
+            }
+            if (t.next != null) {
+                t.next.prev = t.prev;
+            }
+            t.prev = null;
+            t.next = null;
+            if (--live == 0) {
+                wake = waiter;
+            }
+        }
+        if (wake != null) {
+            LockSupport.unpark(wake);
+        }
+    }
+
+    /** A snapshot of the live tasks, for cancellation. */
+    List<Task<?>> liveTasks() {
+        synchronized (lock) {
+            List<Task<?>> out = new ArrayList<>(live);
+            for (Task<?> t = head; t != null; t = t.next) {
+                out.add(t);
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TaskGroup[" + name + "]";
+    }
+}

@@ -1,0 +1,234 @@
+package dev.weft;
+
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The cancellation state of one thread: its innermost {@link CancelScope} and whether weft has
+ * interrupted it.
+ *
+ * <h2>Implementation overview</h2>
+ * The scopes a thread is in form a chain through {@link CancelScope#parent}: its own nested
+ * scopes, then (for a task) the scopes of the thread that owns its group, and so on up to a
+ * thread's root. The chain is immutable once linked; {@link #innermost} points at its bottom.
+ * A thread is <em>cancelled</em> when a scope on its chain, up to and including the nearest
+ * shield, is cancelled or past its deadline ({@link #isCancelled()}); weft's blocking calls check
+ * this every time (level-triggered).
+ *
+ * <p>Threads blocked in JDK calls learn of cancellation by an interrupt, sent once per
+ * cancellation (edge) and tracked by {@link #interrupt}:
+ * <pre>
+ *   NONE ──deliver()──▶ DELIVERED ──a weft call consumes the flag──▶ CONSUMED
+ *     ▲                     │                                          │
+ *     └──── settle(): the thread is no longer cancelled (scope exit, shield entry) ─┘
+ *                           (clears the flag first if still DELIVERED)
+ * </pre>
+ * Invariant: the interrupt is sent only while holding this object's monitor and only after
+ * re-checking, under it, that the thread is cancelled; every change that can make the thread
+ * <em>not</em> cancelled (leaving a scope, entering a shield) happens under the same monitor and
+ * then settles the flag. So "is it shielded?" and "interrupt it" are one atomic step, a shielded
+ * region never receives weft's interrupt (which would close a virtual thread's socket), and an
+ * interrupt never outlives the cancelled scope that caused it ({@code ThreadStateTest},
+ * {@code InterruptLeakTest}). Pushing a non-shield scope cannot make a thread less cancelled, so
+ * it is a plain volatile write.
+ *
+ * <p>An interrupt weft did not send (e.g. {@code shutdownNow}) is seen as {@link #interrupt}
+ * {@code == NONE} with the thread's flag set: weft calls throw {@link CancelledException} and
+ * leave the flag set, so the interrupt stays visible to the caller.
+ *
+ * <p>Fields: {@link #innermost} is written by the owning thread and read by any; {@link #interrupt},
+ * {@link #started} and {@link #thread} are guarded by the monitor.
+ */
+final class ThreadState {
+    private static final ThreadLocal<ThreadState> CURRENT = new ThreadLocal<>();
+
+    static final int NONE = 0;
+    static final int DELIVERED = 1;
+    static final int CONSUMED = 2;
+
+    /** The task this thread runs, or null for a thread weft did not start. */
+    final Task<?> task;
+    volatile CancelScope innermost;
+    private Thread thread;
+    private boolean started;
+    private int interrupt;
+
+    private ThreadState(Task<?> task) {
+        this.task = task;
+    }
+
+    /** Returns the current thread's state, creating it with a root scope on first use. */
+    static ThreadState current() {
+        ThreadState ts = CURRENT.get();
+        if (ts == null) {
+            ts = new ThreadState(null);
+            ts.thread = Thread.currentThread();
+            ts.started = true;
+            ts.innermost = CancelScope.root(ts);
+            CURRENT.set(ts);
+        }
+        return ts;
+    }
+
+    /** Returns the current thread's state if it has one. */
+    static ThreadState currentOrNull() {
+        return CURRENT.get();
+    }
+
+    /** Creates the state of a task's thread, not yet started. */
+    static ThreadState forTask(Task<?> task, Thread thread) {
+        ThreadState ts = new ThreadState(task);
+        ts.thread = thread;
+        return ts;
+    }
+
+    /** Called first thing in a task's thread: installs the state and applies a pending interrupt. */
+    void start() {
+        CURRENT.set(this);
+        synchronized (this) {
+            started = true;
+            if (interrupt == NONE && isCancelled()) {
+                interrupt = DELIVERED;
+            }
+            if (interrupt == DELIVERED) {
+                thread.interrupt();
+            }
+        }
+    }
+
+    Thread thread() {
+        return thread;
+    }
+
+    /** Enters {@code scope}, whose parent is the current innermost scope. Owner thread only. */
+    void push(CancelScope scope) {
+        assert scope.parent == innermost : "scope pushed out of order";
+        if (!scope.shield) {
+            innermost = scope;
+            return;
+        }
+        synchronized (this) {
+            innermost = scope;
+            settle();
+        }
+    }
+
+    /** Leaves {@code scope}, which must be the innermost one. Owner thread only. */
+    void pop(CancelScope scope) {
+        if (innermost != scope) {
+            throw new IllegalStateException("cancel scope " + scope + " is exited while an inner scope ("
+                    + innermost + ") is still open: scopes must nest");
+        }
+        synchronized (this) {
+            scope.closed = true;
+            innermost = scope.parent;
+            settle();
+        }
+    }
+
+    /** Makes the interrupt state agree with whether the thread is cancelled. Holds the monitor. */
+    private void settle() {
+        assert Thread.holdsLock(this);
+        boolean cancelled = isCancelled();
+        if (!cancelled && interrupt != NONE) {
+            if (interrupt == DELIVERED) {
+                Thread.interrupted();
+            }
+            interrupt = NONE;
+        } else if (cancelled && interrupt == NONE) {
+            interrupt = DELIVERED;
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Interrupts the thread if it is cancelled and has not been interrupted for it yet. Any thread. */
+    synchronized void deliver() {
+        if (interrupt == NONE && isCancelled()) {
+            interrupt = DELIVERED;
+            if (started) {
+                thread.interrupt();
+            }
+        }
+    }
+
+    /**
+     * Takes back the interrupt weft sent, if it is still pending. Owner thread only.
+     *
+     * @return true if the thread's interrupt flag was weft's
+     */
+    synchronized boolean consumeInterrupt() {
+        if (interrupt == DELIVERED) {
+            Thread.interrupted();
+            interrupt = CONSUMED;
+            return true;
+        }
+        return interrupt == CONSUMED;
+    }
+
+    /** Whether a scope on the chain, up to the nearest shield, is cancelled or expired. */
+    boolean isCancelled() {
+        return CancelScope.cancelledFrom(innermost) != null;
+    }
+
+    /** The earliest deadline on the chain up to the nearest shield, or {@link CancelScope#NO_DEADLINE}. */
+    long effectiveDeadline() {
+        long d = CancelScope.NO_DEADLINE;
+        for (CancelScope s = innermost; s != null; s = s.parent) {
+            long sd = s.deadline;
+            if (sd != CancelScope.NO_DEADLINE && (d == CancelScope.NO_DEADLINE || sd - d < 0)) {
+                d = sd;
+            }
+            if (s.shield) {
+                break;
+            }
+        }
+        return d;
+    }
+
+    /**
+     * Throws {@link CancelledException} if the thread is cancelled or was interrupted from
+     * outside weft. A weft interrupt still pending is consumed; a foreign one stays set.
+     */
+    void checkpoint() {
+        CancelScope by = CancelScope.cancelledFrom(innermost);
+        if (by != null) {
+            consumeInterrupt();
+            throw by.newCancelledException();
+        }
+        if (Thread.currentThread().isInterrupted() && !consumeInterrupt()) {
+            throw new CancelledException("thread '" + Thread.currentThread().getName()
+                    + "' was interrupted: an interrupt from outside weft cancels the thread's weft calls");
+        }
+    }
+
+    /**
+     * Blocks until {@code done} is true or {@code until} (a nanoTime, or NO_DEADLINE) passes,
+     * throwing {@link CancelledException} when the thread is cancelled. Whoever makes {@code done}
+     * true must unpark this thread.
+     *
+     * @return true when done, false when {@code until} passed first
+     */
+    boolean await(BooleanSupplier done, long until, Object blocker) {
+        for (;;) {
+            if (done.getAsBoolean()) {
+                return true;
+            }
+            checkpoint();
+            long wake = effectiveDeadline();
+            if (until != CancelScope.NO_DEADLINE && (wake == CancelScope.NO_DEADLINE || until - wake < 0)) {
+                wake = until;
+            }
+            if (wake == CancelScope.NO_DEADLINE) {
+                LockSupport.park(blocker);
+            } else {
+                long left = wake - System.nanoTime();
+                if (left > 0) {
+                    LockSupport.parkNanos(blocker, left);
+                } else if (wake == until) {
+                    return done.getAsBoolean();
+                }
+                // else: a scope's deadline passed; the next checkpoint throws.
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package dev.weft;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Deadlines for blocks of code, that compose: one budget shared by several calls, without
+ * computing the time left by hand (seed 004).
+ *
+ * <pre>{@code
+ * Timeout.failAfter(Duration.ofSeconds(9), () -> {
+ *     var a = client.send(requestA, ofString());   // together, at most 9 s
+ *     var b = client.send(requestB, ofString());
+ *     return merge(a, b);
+ * });
+ * }</pre>
+ *
+ * <h2>Semantics</h2>
+ * <ul>
+ * <li>A timeout is a {@link CancelScope} with a deadline. When the deadline passes, the block is
+ *     cancelled: weft calls inside throw {@link CancelledException}, JDK calls are interrupted.
+ *     At the block's end, {@code failAfter} turns its own cancellation into
+ *     {@link DeadlineExceededException} (cause: the {@link CancelledException}) and
+ *     {@code moveOnAfter} returns {@link Optional#empty()}.
+ * <li>Nesting: the effective deadline is the earliest of all enclosing scopes, across spawned
+ *     tasks. When an outer deadline fires first, inner timeouts let the cancellation pass and the
+ *     outer one reports it; when an inner one fires first, only the inner block stops.
+ * <li>A zero, negative or already passed deadline is legal: the block is cancelled at its first
+ *     weft blocking call.
+ * <li>An exception other than the cancellation passes through unchanged, even if the deadline
+ *     has passed.
+ * </ul>
+ */
+public final class Timeout {
+    private Timeout() {
+    }
+
+    /**
+     * Runs {@code body} with a deadline {@code duration} from now, and fails if it is reached.
+     *
+     * @param duration the time budget; zero or negative means already expired
+     * @param body the block
+     * @param <R> the result type
+     * @param <X> the checked exception the body may throw
+     * @return the body's result
+     * @throws DeadlineExceededException if the deadline stopped the block
+     * @throws X what the body throws
+     */
+    public static <R, X extends Throwable> R failAfter(Duration duration, CallableOp<R, X> body) throws X {
+        Objects.requireNonNull(duration, "duration is null: give the block a time budget, e.g. Duration.ofSeconds(5)");
+        return fail(Deadline.after(duration), duration, body);
+    }
+
+    /**
+     * Runs {@code body} with deadline {@code deadline}, and fails if it is reached.
+     *
+     * @param deadline the deadline
+     * @param body the block
+     * @param <R> the result type
+     * @param <X> the checked exception the body may throw
+     * @return the body's result
+     * @throws DeadlineExceededException if the deadline stopped the block
+     * @throws X what the body throws
+     */
+    public static <R, X extends Throwable> R failAt(Deadline deadline, CallableOp<R, X> body) throws X {
+        Objects.requireNonNull(deadline, "deadline is null");
+        return fail(deadline, null, body);
+    }
+
+    private static <R, X extends Throwable> R fail(Deadline deadline, Duration budget, CallableOp<R, X> body)
+            throws X {
+        Objects.requireNonNull(body, "body");
+        CancelScope s = CancelScope.enter(false, nanos(deadline), budget == null ? "timeout" : "timeout of " + budget);
+        CancelledException[] stopped = new CancelledException[1];
+        R r = s.runBody(scope -> {
+            try {
+                return body.call();
+            } catch (CancelledException e) {
+                stopped[0] = e;
+                throw e;
+            }
+        });
+        if (s.cancelledCaught()) {
+            throw new DeadlineExceededException(deadline, budget, stopped[0]);
+        }
+        return r;
+    }
+
+    /**
+     * Runs {@code body} with a deadline {@code duration} from now; if the deadline stops it,
+     * returns empty instead of failing.
+     *
+     * @param duration the time budget; zero or negative means already expired
+     * @param body the block
+     * @param <R> the result type
+     * @param <X> the checked exception the body may throw
+     * @return the body's result, or empty if the deadline stopped it (or the body returned null)
+     * @throws X what the body throws
+     */
+    public static <R, X extends Throwable> Optional<R> moveOnAfter(Duration duration, CallableOp<R, X> body)
+            throws X {
+        Objects.requireNonNull(duration, "duration is null: give the block a time budget, e.g. Duration.ofSeconds(5)");
+        return moveOnAt(Deadline.after(duration), body);
+    }
+
+    /**
+     * Runs {@code body} with deadline {@code deadline}; if the deadline stops it, returns empty.
+     *
+     * @param deadline the deadline
+     * @param body the block
+     * @param <R> the result type
+     * @param <X> the checked exception the body may throw
+     * @return the body's result, or empty if the deadline stopped it (or the body returned null)
+     * @throws X what the body throws
+     */
+    public static <R, X extends Throwable> Optional<R> moveOnAt(Deadline deadline, CallableOp<R, X> body)
+            throws X {
+        Objects.requireNonNull(deadline, "deadline is null");
+        Objects.requireNonNull(body, "body");
+        CancelScope s = CancelScope.enter(false, nanos(deadline), "timeout");
+        R r = s.runBody(scope -> body.call());
+        return s.cancelledCaught() ? Optional.empty() : Optional.ofNullable(r);
+    }
+
+    /**
+     * Returns the time left before the effective deadline of the current code: the earliest
+     * deadline of all enclosing scopes, up to the nearest shield. Pass it to APIs that take a
+     * timeout, e.g. {@code socket.setSoTimeout} or {@code HttpRequest.timeout}.
+     *
+     * @return the time left (negative once passed), or empty when no deadline applies
+     */
+    public static Optional<Duration> remaining() {
+        ThreadState ts = ThreadState.currentOrNull();
+        long d = ts == null ? CancelScope.NO_DEADLINE : ts.effectiveDeadline();
+        return d == CancelScope.NO_DEADLINE ? Optional.empty() : Optional.of(Duration.ofNanos(d - System.nanoTime()));
+    }
+
+    /**
+     * Returns the effective deadline of the current code, as {@link #remaining()}.
+     *
+     * @return the earliest enclosing deadline, or empty
+     */
+    public static Optional<Deadline> current() {
+        ThreadState ts = ThreadState.currentOrNull();
+        long d = ts == null ? CancelScope.NO_DEADLINE : ts.effectiveDeadline();
+        return d == CancelScope.NO_DEADLINE ? Optional.empty() : Optional.of(Deadline.ofNanoTime(d));
+    }
+
+    private static long nanos(Deadline d) {
+        long n = d.nanoTime();
+        return n == CancelScope.NO_DEADLINE ? n + 1 : n;
+    }
+}

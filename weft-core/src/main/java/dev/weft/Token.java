@@ -1,0 +1,82 @@
+package dev.weft;
+
+import java.util.NoSuchElementException;
+
+/**
+ * Records a {@link ContextVar#set} so that it can be undone: {@link ContextVar#reset} or
+ * {@link #close()} restores the previous value, or "unset". A token works once, only in the
+ * {@link Context} where it was made, and only for its own variable.
+ *
+ * <pre>{@code
+ * try (Token<String> t = USER.set("alice")) {
+ *     serve();
+ * }                                   // USER is back to what it was
+ * }</pre>
+ *
+ * <p>Sets made inside the block without a token are undone too: closing restores the value from
+ * before the block's own set.
+ *
+ * @param <T> the variable's value type
+ */
+public final class Token<T> implements AutoCloseable {
+    final ContextVar<T> var;
+    final Context context;
+    final Object old;
+    /** Read and written by the thread that has entered {@link #context}. */
+    boolean used;
+
+    Token(ContextVar<T> var, Context context, Object old) {
+        this.var = var;
+        this.context = context;
+        this.old = old;
+    }
+
+    /**
+     * Returns the variable this token belongs to.
+     *
+     * @return the variable
+     */
+    public ContextVar<T> var() {
+        return var;
+    }
+
+    /**
+     * Returns whether the variable had a value before the set.
+     *
+     * @return false if it was unset
+     */
+    public boolean hasOldValue() {
+        return old != ContextVar.MISSING;
+    }
+
+    /**
+     * Returns the value the variable had before the set.
+     *
+     * @return the old value, possibly null
+     * @throws NoSuchElementException if it was unset; check {@link #hasOldValue()}
+     */
+    @SuppressWarnings("unchecked")
+    public T oldValue() {
+        if (old == ContextVar.MISSING) {
+            throw new NoSuchElementException("ContextVar '" + var.name()
+                    + "' was unset before this set: check hasOldValue() first");
+        }
+        return (T) old;
+    }
+
+    /**
+     * Resets the variable, as {@code var().reset(this)}.
+     *
+     * @throws IllegalStateException if the token was used already
+     * @throws IllegalArgumentException if called in another context than the one that made it
+     */
+    @Override
+    public void close() {
+        var.reset(this);
+    }
+
+    @Override
+    public String toString() {
+        return "Token[" + var.name() + (used ? ", used" : "") + "]";
+    }
+}
