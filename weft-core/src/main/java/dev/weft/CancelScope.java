@@ -85,6 +85,8 @@ public final class CancelScope {
     volatile long deadline;
     volatile boolean closed;
     private boolean caught;
+    /** What this scope absorbed: a CancelledException or an interrupt-caused exception. Owner only. */
+    Throwable stoppedBy;
     private String failedTask;
 
     CancelScope(CancelScope parent, ThreadState owner, boolean shield, TaskGroup group, String label) {
@@ -188,16 +190,14 @@ public final class CancelScope {
         R result;
         try {
             result = body.run(this);
-        } catch (CancelledException e) {
-            boolean absorb = absorbs();
+        } catch (Throwable t) {
+            boolean absorb = owner.isCancellation(t) && absorbs();
             owner.pop(this);
             if (absorb) {
                 caught = true;
+                stoppedBy = t;
                 return null;
             }
-            throw e;
-        } catch (Throwable t) {
-            owner.pop(this);
             throw t;
         }
         owner.pop(this);

@@ -100,12 +100,14 @@ public final class Task<T> {
             T v = body.call();
             value = v;
             finish(State.SUCCESS);
-        } catch (CancelledException e) {
-            finish(State.CANCELLED);
         } catch (Throwable t) {
-            failure = t;
-            group.recordFailure(this, t);
-            finish(State.FAILED);
+            if (state.isCancellation(t)) {
+                finish(State.CANCELLED);
+            } else {
+                failure = t;
+                group.recordFailure(this, t);
+                finish(State.FAILED);
+            }
         } finally {
             if (entered) {
                 context.exit(previous);

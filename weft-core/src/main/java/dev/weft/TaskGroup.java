@@ -136,7 +136,8 @@ public final class TaskGroup {
         } catch (Throwable t) {
             bodyError = t;
         }
-        if (bodyError instanceof CancelledException) {
+        boolean bodyCancelled = bodyError != null && ts.isCancellation(bodyError);
+        if (bodyCancelled) {
             g.scope.cancel(CancelScope.ABORT);
         } else if (bodyError != null) {
             g.recordFailure(null, bodyError);
@@ -157,11 +158,16 @@ public final class TaskGroup {
             }
             throw new ExceptionGroup("unhandled failures in TaskGroup '" + name + "'", failed);
         }
-        if (bodyError instanceof CancelledException ce) {
+        if (bodyCancelled) {
             if (absorbs) {
                 g.scope.markCaught();
                 return null;
             }
+            if (bodyError instanceof CancelledException ce) {
+                throw ce;
+            }
+            CancelledException ce = new CancelledException("TaskGroup '" + name + "' was cancelled");
+            ce.initCause(bodyError);
             throw ce;
         }
         if (interrupted) {

@@ -165,6 +165,28 @@ final class ThreadState {
         return interrupt == CONSUMED;
     }
 
+    /**
+     * Whether {@code t}, thrown out of code running in this thread, is a cancellation: a
+     * {@link CancelledException}, or an exception that a weft interrupt caused in a JDK call
+     * (InterruptedException, ClosedByInterruptException, an interrupted socket or I/O call)
+     * while the thread is cancelled. Anything else is a failure, even during cancellation.
+     */
+    boolean isCancellation(Throwable t) {
+        return t instanceof CancelledException || (causedByInterrupt(t) && isCancelled());
+    }
+
+    static boolean causedByInterrupt(Throwable t) {
+        for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
+            if (t instanceof InterruptedException
+                    || t instanceof java.nio.channels.ClosedByInterruptException
+                    || (t instanceof java.io.InterruptedIOException && !(t instanceof java.net.SocketTimeoutException))
+                    || (t instanceof java.net.SocketException && String.valueOf(t.getMessage()).contains("by interrupt"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether a scope on the chain, up to the nearest shield, is cancelled or expired. */
     boolean isCancelled() {
         return CancelScope.cancelledFrom(innermost) != null;

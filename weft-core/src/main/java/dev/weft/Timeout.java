@@ -72,17 +72,9 @@ public final class Timeout {
             throws X {
         Objects.requireNonNull(body, "body");
         CancelScope s = CancelScope.enter(false, nanos(deadline), budget == null ? "timeout" : "timeout of " + budget);
-        CancelledException[] stopped = new CancelledException[1];
-        R r = s.runBody(scope -> {
-            try {
-                return body.call();
-            } catch (CancelledException e) {
-                stopped[0] = e;
-                throw e;
-            }
-        });
+        R r = s.runBody(scope -> body.call());
         if (s.cancelledCaught()) {
-            throw new DeadlineExceededException(deadline, budget, stopped[0]);
+            throw new DeadlineExceededException(deadline, budget, s.stoppedBy);
         }
         return r;
     }
