@@ -305,6 +305,10 @@ public final class CancelScope {
             }
         }
         ts.deliver();
+        CancelScope step = ts.delegate;
+        if (step != null) {
+            propagate(step);
+        }
     }
 
     /**

@@ -127,6 +127,14 @@ public final class Context {
         return out;
     }
 
+    /**
+     * Makes {@code c} current in this thread without entering it, for a generator's thread that
+     * runs a step in place of its consumer (which has {@code c} entered and waits meanwhile).
+     */
+    static void setCurrentForStep(Context c) {
+        CURRENT.set(c);
+    }
+
     /** Returns the current context, or null when the thread has none yet (it reads as empty). */
     static Context currentOrNull() {
         return CURRENT.get();

@@ -94,18 +94,32 @@ public final class Task<T> {
         state.start();
         Context previous = null;
         boolean entered = false;
+        T v = null;
+        Throwable outcome = null;
         try {
             previous = context.enter();
             entered = true;
-            T v = body.call();
-            value = v;
-            finish(State.SUCCESS);
+            v = body.call();
         } catch (Throwable t) {
-            if (state.isCancellation(t)) {
+            outcome = t;
+        }
+        try {
+            Throwable cleanup = state.closeGenerators(root, "task '" + name + "'");
+            if (cleanup != null) {
+                if (outcome == null) {
+                    outcome = cleanup;
+                } else {
+                    outcome.addSuppressed(cleanup);
+                }
+            }
+            if (outcome == null) {
+                value = v;
+                finish(State.SUCCESS);
+            } else if (state.isCancellation(outcome)) {
                 finish(State.CANCELLED);
             } else {
-                failure = t;
-                group.recordFailure(this, t);
+                failure = outcome;
+                group.recordFailure(this, outcome);
                 finish(State.FAILED);
             }
         } finally {

@@ -136,6 +136,14 @@ public final class TaskGroup {
         } catch (Throwable t) {
             bodyError = t;
         }
+        Throwable cleanup = ts.closeGenerators(g.scope, "TaskGroup '" + name + "'");
+        if (cleanup != null) {
+            if (bodyError == null) {
+                bodyError = cleanup;
+            } else {
+                bodyError.addSuppressed(cleanup);
+            }
+        }
         boolean bodyCancelled = bodyError != null && ts.isCancellation(bodyError);
         if (bodyCancelled) {
             g.scope.cancel(CancelScope.ABORT);

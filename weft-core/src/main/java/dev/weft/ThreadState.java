@@ -49,6 +49,14 @@ final class ThreadState {
     /** The task this thread runs, or null for a thread weft did not start. */
     final Task<?> task;
     volatile CancelScope innermost;
+    /**
+     * The root scope of a generator step this thread is waiting for, or null: the generator's
+     * thread runs in this thread's place, so cancellation delivered here goes there too.
+     * Written by the owner thread, read by cancellers.
+     */
+    volatile CancelScope delegate;
+    /** Scope-bound generators that the scope at the key must close when it ends; owner thread only. */
+    java.util.IdentityHashMap<CancelScope, java.util.List<Generator<?>>> generators;
     private Thread thread;
     private boolean started;
     private int interrupt;
@@ -98,6 +106,90 @@ final class ThreadState {
 
     Thread thread() {
         return thread;
+    }
+
+    /** Creates the state of a generator's thread, not yet started. */
+    static ThreadState forGenerator(Thread thread) {
+        ThreadState ts = new ThreadState(null);
+        ts.thread = thread;
+        return ts;
+    }
+
+    /** Installs this state in the current thread, for a generator's thread. */
+    void install() {
+        CURRENT.set(this);
+        synchronized (this) {
+            started = true;
+        }
+    }
+
+    /**
+     * Starts a generator step: the chain becomes {@code stepRoot} (whose parent is the consumer's
+     * innermost scope), and the interrupt state is made to agree with it. Generator thread only.
+     */
+    synchronized void beginStep(CancelScope stepRoot) {
+        innermost = stepRoot;
+        settle();
+    }
+
+    /** Ends a generator step: takes back any weft interrupt before the thread parks at a yield. */
+    synchronized void endStep() {
+        if (interrupt == DELIVERED) {
+            Thread.interrupted();
+        }
+        interrupt = NONE;
+    }
+
+    /** Registers {@code g} to be closed when the scope that owns it ends; see {@link #closingScope}. */
+    void bind(Generator<?> g, CancelScope scope) {
+        if (generators == null) {
+            generators = new java.util.IdentityHashMap<>();
+        }
+        java.util.List<Generator<?>> list = generators.computeIfAbsent(scope, k -> new java.util.ArrayList<>());
+        if (list.size() >= 16 && Integer.bitCount(list.size()) == 1) {
+            list.removeIf(Generator::isDone); // a long-lived scope that closes its generators stays small
+        }
+        list.add(g);
+    }
+
+    /**
+     * Closes the generators bound to {@code scope} that their users left open, in this thread.
+     *
+     * @return the first cleanup failure (later ones suppressed), or null
+     */
+    Throwable closeGenerators(CancelScope scope, String scopeName) {
+        Throwable first = null;
+        for (Generator<?> g : unbind(scope)) {
+            try {
+                g.closeAtScopeEnd(scopeName);
+            } catch (Throwable t) {
+                if (first == null) {
+                    first = t;
+                } else {
+                    first.addSuppressed(t);
+                }
+            }
+        }
+        return first;
+    }
+
+    /** The scope whose end closes generators created now: the innermost task group or task root. */
+    CancelScope closingScope() {
+        for (CancelScope s = innermost; s != null && s.owner == this; s = s.parent) {
+            if (s.group != null || (task != null && s == task.root)) {
+                return s;
+            }
+        }
+        return null; // a thread weft did not start, outside any group: nothing ends to close it
+    }
+
+    /** Removes and returns the generators bound to {@code scope}. */
+    java.util.List<Generator<?>> unbind(CancelScope scope) {
+        if (generators == null) {
+            return java.util.List.of();
+        }
+        java.util.List<Generator<?>> list = generators.remove(scope);
+        return list == null ? java.util.List.of() : list;
     }
 
     /** Enters {@code scope}, whose parent is the current innermost scope. Owner thread only. */

@@ -1,0 +1,398 @@
+package dev.weft;
+
+import java.lang.reflect.UndeclaredThrowableException;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * A lazy sequence written as straight-line code that yields values, as a Python generator, whose
+ * cleanup always runs where it is consumed.
+ *
+ * <pre>{@code
+ * try (Generator<String> lines = Generator.of(out -> {
+ *     try (Token<String> t = CTX.set("reading")) {      // the consumer's context
+ *         for (String line : file) out.yield(line);
+ *     }                                                 // runs in the consumer, on close
+ * })) {
+ *     for (String line : lines) {
+ *         if (line.isEmpty()) break;                    // close() still runs the finally above
+ *     }
+ * }
+ * }</pre>
+ *
+ * <h2>Semantics</h2>
+ * <ul>
+ * <li>The body starts at the first {@link #hasNext()} or {@link #next()} and runs one step (up to
+ *     the next {@link Yielder#yield} or its end) per item.
+ * <li>Every step runs in the consumer's current {@link Context} object and under the consumer's
+ *     cancel scopes, while the consumer waits: a variable the body sets is set in the consumer's
+ *     context (as in Python), and a consumer cancelled while the body blocks cancels the body.
+ *     The body runs on a virtual thread of its own ({@code Thread.currentThread()} is not the
+ *     consumer's), so plain {@link ThreadLocal}s of the consumer are not visible in it: carry
+ *     per-request state in {@link ContextVar}s.
+ * <li>{@link #close()} of a suspended generator makes the pending {@code yield} throw a closing
+ *     signal, runs the body's {@code finally} blocks to the end, in the consumer's context and
+ *     scopes, before it returns. An exception from the cleanup propagates from {@code close()}.
+ *     A body that yields while closing gets {@link IllegalStateException}. Closing twice, after
+ *     the end, or before the start does nothing (an unstarted body never runs).
+ * <li>A generator that is never closed is closed when the task or task group that created it
+ *     ends, in that scope's thread and context, with a warning naming where it was created. It
+ *     never runs its cleanup later in some other thread or context (seed 000's trap). A generator
+ *     created outside any task or group (plain thread code) must be closed by its user.
+ * <li>An exception thrown by the body reaches the consumer from {@code hasNext()}/{@code next()}
+ *     after the body's {@code finally} blocks have run; checked exceptions arrive wrapped in
+ *     {@link UndeclaredThrowableException}.
+ * <li>Yielding inside a cancel scope, timeout or task group opened in the body is refused with
+ *     {@link IllegalStateException} (PEP 789): that scope would cancel the consumer's code.
+ * <li>One consumer at a time: a step started while another runs throws
+ *     {@link IllegalStateException}. Handing a generator from one thread to another between
+ *     steps is fine.
+ * </ul>
+ *
+ * <h2>Implementation overview</h2>
+ * The body runs on its own virtual thread, which acts as a coroutine: exactly one of the consumer
+ * and the body runs at a time. {@link #phase} is the hand-off: the consumer moves it
+ * {@code SUSPENDED → RUNNING} (a CAS that also refuses concurrent consumers) and waits; the body's
+ * thread moves it to {@code SUSPENDED} at a yield or {@code DONE} at the end, and waits in turn.
+ * Each side spins briefly, then parks; the other unparks it after writing {@link #phase}
+ * (volatile), which orders every plain field ({@link #item}, {@link #error}, the consumer's
+ * context) between the two threads. Before each step the consumer hands over its context object
+ * and a fresh step scope whose parent is the consumer's innermost scope, and registers that scope
+ * as its {@link ThreadState#delegate}, so that cancelling the consumer reaches the body; the
+ * consumer waits for the step without being interruptible (the body gets the cancellation), so
+ * no step outlives the call that started it.
+ *
+ * @param <T> the type of the values
+ */
+public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Generator.class.getName());
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+    private static final int NEW = 0;
+    private static final int SUSPENDED = 1;
+    private static final int RUNNING = 2;
+    private static final int DONE = 3;
+
+    /** Spins before parking in a hand-off; a few microseconds (GeneratorBenchmark). */
+    private static final int SPINS = 128;
+
+    /**
+     * The body of a generator.
+     *
+     * @param <T> the type of the values
+     */
+    @FunctionalInterface
+    public interface Body<T> {
+        /**
+         * Produces the values.
+         *
+         * @param out where to yield them
+         * @throws Exception anything; it reaches the consumer
+         */
+        void run(Yielder<T> out) throws Exception;
+    }
+
+    /**
+     * Where a generator's body yields its values.
+     *
+     * @param <T> the type of the values
+     */
+    @FunctionalInterface
+    public interface Yielder<T> {
+        /**
+         * Hands {@code value} to the consumer and suspends the body until the next value is
+         * asked for. Call it as {@code out.yield(v)}.
+         *
+         * @param value the value
+         * @throws IllegalStateException if called while closing, from another thread, or inside a
+         *         scope opened in the body
+         */
+        void yield(T value);
+    }
+
+    /** Thrown at the pending yield by {@link #close()}; an Error so that catch (Exception) lets it pass. */
+    private static final class Closing extends Error {
+        private static final long serialVersionUID = 1L;
+
+        Closing() {
+            super("generator closing", null, false, false);
+        }
+    }
+
+    private final Body<T> body;
+    private final String name;
+    private final String createdAt;
+    private volatile int phase = NEW;
+    private Thread thread;
+    private ThreadState state;
+    /** The consumer waiting for the current step. */
+    private volatile Thread consumer;
+    private Context stepContext;
+    private CancelScope stepRoot;
+    private boolean closing;
+    private boolean hasItem;
+    private T item;
+    private Throwable error;
+
+    private Generator(Body<T> body) {
+        this.body = body;
+        this.name = "generator-" + SEQUENCE.incrementAndGet();
+        this.createdAt = StackWalker.getInstance().walk(frames -> frames
+                .filter(f -> !f.getClassName().equals(Generator.class.getName())
+                        && !f.getClassName().startsWith(Generator.class.getName() + "$"))
+                .findFirst().map(Object::toString).orElse("?"));
+    }
+
+    /**
+     * Creates a generator; the body does not start until the first value is asked for.
+     *
+     * @param body produces the values with {@code out.yield(v)}
+     * @param <T> the type of the values
+     * @return the generator
+     */
+    public static <T> Generator<T> of(Body<T> body) {
+        Generator<T> g = new Generator<>(Objects.requireNonNull(body, "body"));
+        ThreadState ts = ThreadState.current();
+        CancelScope scope = ts.closingScope();
+        if (scope != null) {
+            ts.bind(g, scope);
+        }
+        return g;
+    }
+
+    /**
+     * Returns whether there is a next value, running the body up to its next yield if needed.
+     *
+     * @return true if {@link #next()} will return a value
+     * @throws CancelledException if the consumer is cancelled
+     */
+    @Override
+    public boolean hasNext() {
+        if (hasItem) {
+            return true;
+        }
+        if (phase == DONE) {
+            return false;
+        }
+        step(false);
+        return hasItem;
+    }
+
+    /**
+     * Returns the next value, running the body up to its next yield if needed.
+     *
+     * @return the value
+     * @throws NoSuchElementException if the body has ended
+     * @throws CancelledException if the consumer is cancelled
+     */
+    @Override
+    public T next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException(name + " has no more values");
+        }
+        T v = item;
+        item = null;
+        hasItem = false;
+        return v;
+    }
+
+    /**
+     * Returns this generator, for a for-each loop. A generator is a single pass.
+     *
+     * @return this
+     */
+    @Override
+    public Iterator<T> iterator() {
+        return this;
+    }
+
+    /**
+     * Returns a sequential stream of the remaining values, whose {@code close()} closes this
+     * generator.
+     *
+     * @return the stream
+     */
+    public Stream<T> stream() {
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(this, Spliterator.ORDERED), false)
+                .onClose(this::close);
+    }
+
+    /**
+     * Closes the generator: if suspended, its pending yield throws a closing signal and its
+     * cleanup runs to the end, here, before this method returns.
+     *
+     * @throws IllegalStateException if the body yields while closing, or another thread is
+     *         running a step
+     * @throws RuntimeException what the cleanup throws (checked ones wrapped in
+     *         {@link UndeclaredThrowableException})
+     */
+    @Override
+    public void close() {
+        int p = phase;
+        if (p == DONE) {
+            return;
+        }
+        if (p == NEW && casPhase(NEW, DONE)) {
+            return;
+        }
+        hasItem = false;
+        item = null;
+        step(true);
+    }
+
+    private boolean casPhase(int from, int to) {
+        synchronized (this) {
+            if (phase != from) {
+                return false;
+            }
+            phase = to;
+            return true;
+        }
+    }
+
+    /** Runs one step of the body in the caller's place; rethrows the body's failure. */
+    private void step(boolean close) {
+        ThreadState ts = ThreadState.current();
+        if (!close) {
+            ts.checkpoint();
+        }
+        boolean first;
+        synchronized (this) {
+            int p = phase;
+            if (p == RUNNING) {
+                throw new IllegalStateException(name + " is already running a step for thread '"
+                        + consumer.getName() + "': a generator serves one consumer at a time");
+            }
+            if (p == DONE) {
+                return;
+            }
+            first = p == NEW;
+            consumer = Thread.currentThread();
+            closing = close;
+            stepContext = Context.currentOrImplicit();
+            if (first) {
+                thread = Thread.ofVirtual().name(name).unstarted(this::runBody);
+                state = ThreadState.forGenerator(thread);
+            }
+            stepRoot = new CancelScope(ts.innermost, state, false, null, name);
+            phase = RUNNING;
+        }
+        ts.delegate = stepRoot;
+        boolean foreignInterrupt = false;
+        try {
+            if (first) {
+                thread.start();
+            } else {
+                LockSupport.unpark(thread);
+            }
+            for (int spins = 0; phase == RUNNING; spins++) {
+                if (spins < SPINS) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                LockSupport.park(this);
+                if (Thread.interrupted() && !ts.consumeInterrupt()) {
+                    foreignInterrupt = true;
+                    stepRoot.cancel(CancelScope.ABORT);
+                }
+            }
+        } finally {
+            ts.delegate = null;
+            if (foreignInterrupt) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Throwable e = error;
+        if (e != null) {
+            error = null;
+            if (e instanceof RuntimeException r) throw r;
+            if (e instanceof Error err) throw err;
+            throw new UndeclaredThrowableException(e, name + " threw " + e);
+        }
+    }
+
+    /** The generator's thread. */
+    private void runBody() {
+        state.install();
+        beginStep();
+        Throwable failure = null;
+        try {
+            body.run(this::yieldValue);
+        } catch (Closing c) {
+            // close() asked for this: the body's finally blocks have run
+        } catch (Throwable t) {
+            failure = t;
+        }
+        state.endStep();
+        error = failure;
+        Thread waiting = consumer;
+        phase = DONE;
+        LockSupport.unpark(waiting);
+    }
+
+    private void beginStep() {
+        Context.setCurrentForStep(stepContext);
+        state.beginStep(stepRoot);
+    }
+
+    private void yieldValue(T value) {
+        if (Thread.currentThread() != thread) {
+            throw new IllegalStateException(name + ": yield is only allowed in the generator's own body,"
+                    + " not from another thread");
+        }
+        if (closing) {
+            throw new IllegalStateException(name + " yielded a value while closing: a closing generator"
+                    + " must not yield again (let the closing signal propagate)");
+        }
+        if (state.innermost != stepRoot) {
+            throw new IllegalStateException(name + " yielded inside " + state.innermost
+                    + ", opened in its body: a scope opened in a generator must end before it yields,"
+                    + " or it would cancel the consumer's code (PEP 789)");
+        }
+        item = value;
+        hasItem = true;
+        state.endStep();
+        Context.setCurrentForStep(null);
+        Thread waiting = consumer;
+        phase = SUSPENDED;
+        LockSupport.unpark(waiting);
+        for (int spins = 0; phase != RUNNING; spins++) {
+            if (spins < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.park(this);
+            }
+        }
+        beginStep();
+        if (closing) {
+            throw new Closing();
+        }
+    }
+
+    /** Closes a generator its scope is ending with, logging that its user did not. */
+    void closeAtScopeEnd(String scopeName) {
+        if (phase == DONE || (phase == NEW && casPhase(NEW, DONE))) {
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, () -> name + " created at " + createdAt + " was not closed;"
+                + " closing it as " + scopeName + " ends, in that scope's thread and context."
+                + " Close generators with try-with-resources.");
+        close();
+    }
+
+    boolean isDone() {
+        return phase == DONE;
+    }
+
+    @Override
+    public String toString() {
+        return "Generator[" + name + ", created at " + createdAt + "]";
+    }
+}
