@@ -26,8 +26,9 @@ import java.util.function.BiConsumer;
  *     compactly in slot order: key/value pairs interleaved at the front of {@code slots}, sub-nodes
  *     from the back in reverse slot order, so a slot's array index is one {@link Integer#bitCount}
  *     of a bitmap below the slot's bit. {@code hashes[i]} caches the spread hash of data entry
- *     {@code i}: a lookup compares ints before it calls {@code equals}, a miss calls no
- *     {@code equals} at all, and pushing an entry one level down never re-invokes user
+ *     {@code i}: a lookup tries {@code ==} on the key (a hit with the very key object, weft's common
+ *     case, never reads {@code hashes}), then compares ints before it calls {@code equals}, so a
+ *     miss calls no {@code equals} at all; and pushing an entry one level down never re-invokes user
  *     {@code hashCode()} (which could be slow or throw). Keeping data and sub-nodes apart (CHAMP)
  *     lets a lookup test one bitmap and reach the entry without a type check, and lets iteration
  *     and equality walk flat arrays.</li>
@@ -39,6 +40,10 @@ import java.util.function.BiConsumer;
  * high bits part at the root; it is a bijection (an involution, even), so distinct hashes stay
  * distinct and equal full hashes are exactly the collisions. Small sequential hashes are unchanged,
  * so up to 32 keys with consecutive hash codes (e.g. counter-assigned ids) share the root node.
+ * There is deliberately no separate "array map" for tiny maps: a root lookup is already one
+ * bitmap test, one bitCount and one load, with no loop. With arbitrary hashes (identity hashes,
+ * say) ten keys share a root slot with probability about 0.8 (the birthday bound), which costs
+ * one more such step; a key type on the hot path should therefore hand out sequential hashes.
  *
  * <h2>Invariants</h2>
  * <ol>
@@ -127,11 +132,9 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
             int dataMap = n.dataMap;
             if ((dataMap & bit) != 0) {
                 int i = Integer.bitCount(dataMap & (bit - 1));
-                if (n.hashes[i] != h) {
-                    return NOT_FOUND;
-                }
                 Object k = n.slots[2 * i];
-                return k == key || key.equals(k) ? n.slots[2 * i + 1] : NOT_FOUND;
+                // Identity first: a hit with the same key object (ContextVar's case) skips hashes[].
+                return k == key || n.hashes[i] == h && key.equals(k) ? n.slots[2 * i + 1] : NOT_FOUND;
             }
             int nodeMap = n.nodeMap;
             if ((nodeMap & bit) == 0) {
@@ -337,16 +340,12 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
 
         private BitmapNode insertData(int bit, int hash, Object key, Object value) {
             int i = index(dataMap, bit);
-            int[] h = new int[hashes.length + 1];
-            System.arraycopy(hashes, 0, h, 0, i);
-            h[i] = hash;
-            System.arraycopy(hashes, i, h, i + 1, hashes.length - i);
             Object[] s = new Object[slots.length + 2];
             System.arraycopy(slots, 0, s, 0, 2 * i);
             s[2 * i] = key;
             s[2 * i + 1] = value;
             System.arraycopy(slots, 2 * i, s, 2 * i + 2, slots.length - 2 * i);
-            return new BitmapNode(dataMap | bit, nodeMap, h, s);
+            return new BitmapNode(dataMap | bit, nodeMap, withHash(i, hash), s);
         }
 
         private BitmapNode removeData(int bit, int i) {
@@ -370,17 +369,21 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         /** Replaces the sub-node at array index {@code j} (in slot {@code bit}) by a data entry. */
         private BitmapNode nodeToData(int bit, int j, int hash, Object key, Object value) {
             int i = index(dataMap, bit);
-            int[] h = new int[hashes.length + 1];
-            System.arraycopy(hashes, 0, h, 0, i);
-            h[i] = hash;
-            System.arraycopy(hashes, i, h, i + 1, hashes.length - i);
             Object[] s = new Object[slots.length + 1];
             System.arraycopy(slots, 0, s, 0, 2 * i);
             s[2 * i] = key;
             s[2 * i + 1] = value;
             System.arraycopy(slots, 2 * i, s, 2 * i + 2, j - 2 * i); // later data, higher sub-nodes
             System.arraycopy(slots, j + 1, s, j + 2, slots.length - j - 1); // lower sub-nodes
-            return new BitmapNode(dataMap | bit, nodeMap ^ bit, h, s);
+            return new BitmapNode(dataMap | bit, nodeMap ^ bit, withHash(i, hash), s);
+        }
+
+        private int[] withHash(int i, int hash) {
+            int[] h = new int[hashes.length + 1];
+            System.arraycopy(hashes, 0, h, 0, i);
+            h[i] = hash;
+            System.arraycopy(hashes, i, h, i + 1, hashes.length - i);
+            return h;
         }
 
         private int[] withoutHash(int i) {
@@ -433,11 +436,10 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         @Override
         int hashSum() {
             int sum = 0;
-            int d = 2 * hashes.length;
-            for (int i = 0; i < d; i += 2) {
-                sum += spread(hashes[i / 2]) ^ Objects.hashCode(slots[i + 1]);
+            for (int i = 0; i < hashes.length; i++) { // Map.Entry.hashCode(): key's hash ^ value's hash
+                sum += spread(hashes[i]) ^ Objects.hashCode(slots[2 * i + 1]);
             }
-            for (int i = d; i < slots.length; i++) {
+            for (int i = 2 * hashes.length; i < slots.length; i++) {
                 sum += ((Node) slots[i]).hashSum();
             }
             return sum;
@@ -518,15 +520,8 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         }
 
         Object find(Object key, int h) {
-            if (h == hash) {
-                for (int i = 0; i < kvs.length; i += 2) {
-                    Object k = kvs[i];
-                    if (k == key || key.equals(k)) {
-                        return kvs[i + 1];
-                    }
-                }
-            }
-            return NOT_FOUND;
+            int i = h == hash ? indexOf(key) : -1;
+            return i < 0 ? NOT_FOUND : kvs[i + 1];
         }
 
         private int indexOf(Object key) {

@@ -184,6 +184,12 @@ class HamtTest {
         assertSame(v1, m.getOrDefault("k", null));
         assertEquals(m, m2);
         assertEquals(1, m2.size());
+        Hamt<Key, String> group = Hamt.<Key, String>empty().put(new Key(1, 5), v1).put(new Key(2, 5), "x");
+        Hamt<Key, String> group2 = group.put(new Key(1, 5), v2); // the same inside a collision node
+        assertNotSame(group, group2);
+        assertSame(v2, group2.getOrDefault(new Key(1, 5), null));
+        assertEquals(group, group2);
+        assertSame(group2, group2.put(new Key(1, 5), v2));
     }
 
     /** Replacing a value through an equal key keeps the original key object, as HashMap does. */
