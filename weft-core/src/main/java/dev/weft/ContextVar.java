@@ -70,8 +70,9 @@ public final class ContextVar<T> {
         this.hasDefault = hasDefault;
         this.defaultValue = defaultValue;
         this.onFork = onFork;
-        // Fibonacci hashing of a sequence spreads the keys over the trie's 32-way levels.
-        this.hash = SEQUENCE.incrementAndGet() * 0x9E3779B9;
+        // Sequential hashes fill the trie's 32-way root in order: up to 32 variables live in one
+        // node, and no two variables collide before 2^32 have been created.
+        this.hash = SEQUENCE.incrementAndGet();
     }
 
     /**

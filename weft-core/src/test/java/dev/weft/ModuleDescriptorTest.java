@@ -1,0 +1,26 @@
+package dev.weft;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The module exports the public API package alone; internals stay hidden. */
+class ModuleDescriptorTest {
+    /** module-info exports dev.weft and nothing else, and requires nothing beyond java.base. */
+    @Test
+    void moduleExportsOnlyThePublicPackage() {
+        Path classes = Path.of(System.getProperty("user.dir"), "target", "classes");
+        ModuleDescriptor d = ModuleFinder.of(classes).findAll().iterator().next().descriptor();
+        assertEquals("dev.weft", d.name());
+        Set<String> exports = d.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
+        assertEquals(Set.of("dev.weft"), exports);
+        Set<String> requires = d.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet());
+        assertEquals(Set.of("java.base"), requires);
+        assertTrue(d.packages().contains("dev.weft.internal"));
+    }
+}
