@@ -145,12 +145,16 @@ public final class TaskGroup {
             }
         }
         boolean bodyCancelled = bodyError != null && ts.isCancellation(bodyError);
+        // The body stopped by an interrupt weft did not send (shutdownNow on this thread): the
+        // group is cancelled, and the interrupt, which the JDK call consumed, is restored below.
+        boolean foreignInterrupt = bodyError != null && !bodyCancelled && ThreadState.causedByInterrupt(bodyError);
+        bodyCancelled |= foreignInterrupt;
         if (bodyCancelled) {
             g.scope.cancel(CancelScope.ABORT);
         } else if (bodyError != null) {
             g.recordFailure(null, bodyError);
         }
-        boolean interrupted = g.awaitTasks(ts);
+        boolean interrupted = g.awaitTasks(ts) | foreignInterrupt;
         boolean absorbs = g.scope.absorbs();
         ts.pop(g.scope);
         if (interrupted) {
