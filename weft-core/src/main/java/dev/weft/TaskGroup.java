@@ -33,7 +33,8 @@ import java.util.concurrent.locks.LockSupport;
  * <li>{@link #cancel()} stops the body and every task; {@link #run} then returns normally (the
  *     body's value if it finished, else null).
  * <li>When an enclosing scope is cancelled, the group is cancelled and {@link #run} throws
- *     {@link CancelledException} (unless tasks failed: then the {@link ExceptionGroup}).
+ *     {@link CancelledException} (unless tasks failed: then the {@link ExceptionGroup}), even if
+ *     the body had returned: the group's exit is a weft blocking call.
  * <li>An interrupt from outside weft (e.g. {@code shutdownNow}) on the thread that owns the group
  *     cancels the group; {@link #run} throws {@link CancelledException} and the interrupt flag
  *     stays set.
@@ -182,10 +183,10 @@ public final class TaskGroup {
             ce.initCause(bodyError);
             throw ce;
         }
-        if (interrupted) {
-            throw new CancelledException("TaskGroup '" + name + "' was interrupted while waiting for its tasks;"
-                    + " they were cancelled");
-        }
+        // The group's exit is a weft blocking call: if an enclosing scope was cancelled (or the
+        // thread interrupted from outside) while the body ran or the tasks were awaited, it
+        // throws here (TG-09), after every task has finished.
+        ts.checkpoint();
         return result;
     }
 
