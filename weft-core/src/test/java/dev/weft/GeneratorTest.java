@@ -367,4 +367,53 @@ class GeneratorTest {
             }
         }
     }
+
+    /** A generator a task leaves open is closed when the task ends; a cleanup failure then fails the task. */
+    @Test
+    void abandonedGeneratorIsClosedWhenItsTaskEndsAndCleanupFailureFailsTask() {
+        AtomicInteger finallies = new AtomicInteger();
+        ExceptionGroup eg = assertThrows(ExceptionGroup.class, () -> TaskGroup.run(g -> {
+            Task<Integer> ok = g.spawn(() -> {
+                Generator<Integer> gen = Generator.of(out -> {
+                    try {
+                        out.yield(1);
+                        out.yield(2);
+                    } finally {
+                        finallies.incrementAndGet();
+                    }
+                });
+                return gen.next();
+            });
+            assertEquals(1, ok.join());
+            assertEquals(1, finallies.get(), "closed as the task ended, before join returned");
+            g.spawn(() -> {
+                Generator<Integer> gen = Generator.of(out -> {
+                    try {
+                        out.yield(1);
+                    } finally {
+                        throw new IllegalStateException("cleanup broke");
+                    }
+                });
+                return gen.next();
+            });
+            return null;
+        }));
+        assertEquals(1, eg.exceptions().size());
+        assertEquals("cleanup broke", eg.exceptions().getFirst().getMessage());
+    }
+
+    /** Many generators closed by their users do not accumulate in a long-lived group. */
+    @Test
+    void closedGeneratorsDoNotAccumulateInLongLivedScope() {
+        TaskGroup.run(g -> {
+            for (int i = 0; i < 2_000; i++) {
+                try (Generator<Integer> gen = Generator.of(out -> out.yield(1))) {
+                    assertEquals(1, gen.next());
+                }
+            }
+            var bound = ThreadState.current().generators.get(CancelScope.current());
+            assertTrue(bound.size() <= 1024, "bound list stays small: " + bound.size());
+            return null;
+        });
+    }
 }
