@@ -189,7 +189,7 @@ public final class ContextVar<T> {
         Objects.requireNonNull(token, "token");
         if (token.used) {
             throw new IllegalStateException("the Token for ContextVar '" + name
-                    + "' has already been used: a token resets only once");
+                    + "' has already been used: a token resets only once; call set() again for a new token");
         }
         if (token.var != this) {
             throw new IllegalArgumentException("this Token was created by ContextVar '" + token.var.name

@@ -103,15 +103,21 @@ public final class Task<T> {
         } catch (Throwable t) {
             outcome = t;
         }
-        try {
-            Throwable cleanup = state.closeGenerators(root, "task '" + name + "'");
-            if (cleanup != null) {
-                if (outcome == null) {
-                    outcome = cleanup;
-                } else {
-                    outcome.addSuppressed(cleanup);
-                }
+        Throwable cleanup = state.closeGenerators(root, "task '" + name + "'");
+        if (cleanup != null) {
+            if (outcome == null) {
+                outcome = cleanup;
+            } else {
+                outcome.addSuppressed(cleanup);
             }
+        }
+        // Leave the context before waking joiners: a joiner may enter it next (TCI-04).
+        if (entered) {
+            context.exit(previous);
+        }
+        root.closed = true;
+        Thread.interrupted(); // the thread ends here: nothing to leak, nothing to keep
+        try {
             if (outcome == null) {
                 value = v;
                 finish(State.SUCCESS);
@@ -123,11 +129,6 @@ public final class Task<T> {
                 finish(State.FAILED);
             }
         } finally {
-            if (entered) {
-                context.exit(previous);
-            }
-            root.closed = true;
-            Thread.interrupted(); // the thread ends here: nothing to leak, nothing to keep
             group.taskDone(this);
         }
     }

@@ -271,6 +271,23 @@ public final class TaskGroup {
     }
 
     /**
+     * Spawns a task that returns nothing and runs in exactly {@code context}, as
+     * {@link #spawn(Callable, Context)}.
+     *
+     * @param body the task's body
+     * @param context the context to run in
+     * @return the task
+     * @throws IllegalStateException if the group has finished
+     */
+    public Task<Void> spawn(Action body, Context context) {
+        Objects.requireNonNull(body, "body");
+        return spawn(null, () -> {
+            body.run();
+            return null;
+        }, Objects.requireNonNull(context, "context"));
+    }
+
+    /**
      * Spawns a task named {@code name} that runs in {@code context}, or in a copy of the current
      * context when {@code context} is null.
      *
