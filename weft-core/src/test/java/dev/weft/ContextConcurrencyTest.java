@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -306,7 +305,6 @@ class ContextConcurrencyTest {
      * TCI-04 done again and again: a task run in exactly ctx is joined, and the joiner enters ctx
      * at once. A joined task has always left ctx, so the joiner never gets IllegalStateException.
      */
-    @Disabled("KERNEL BUG: Task.run publishes the final state (finish) before context.exit, so join() returns while the task still owns its given Context")
     @Test
     void joinedTaskHasLeftItsGivenContext() {
         Context ctx = Context.empty();
@@ -347,7 +345,6 @@ class ContextConcurrencyTest {
      * TCI-04: tasks given the same ctx and run one after another in one group (each spawned after
      * the previous one was joined) never collide: the next task always finds ctx free.
      */
-    @Disabled("KERNEL BUG: Task.run publishes the final state (finish) before context.exit, so join() returns while the task still owns its given Context")
     @Test
     void tasksGivenTheSameContextOneAfterAnotherNeverCollide() {
         Context ctx = Context.empty();
