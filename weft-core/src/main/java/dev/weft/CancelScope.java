@@ -194,6 +194,10 @@ public final class CancelScope {
             boolean absorb = owner.isCancellation(t) && absorbs();
             owner.pop(this);
             if (absorb) {
+                Throwable failure = owner.suppressedFailure(t);
+                if (failure != null) {
+                    throw CancelScope.<RuntimeException>sneaky(failure); // a failure outranks the cancellation
+                }
                 caught = true;
                 stoppedBy = t;
                 return null;
@@ -202,6 +206,11 @@ public final class CancelScope {
         }
         owner.pop(this);
         return result;
+    }
+
+    @SuppressWarnings("unchecked")
+    static <X extends Throwable> X sneaky(Throwable t) throws X {
+        throw (X) t;
     }
 
     /** Whether a CancelledException reaching this scope's exit stops here. */

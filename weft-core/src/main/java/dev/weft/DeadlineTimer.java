@@ -21,8 +21,9 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #DRAIN_EVERY} entries, which bounds the memory of fast enter/exit loops. The timer
  * publishes {@link #plannedWake} before its last look at the stack, and a registrar pushes before
  * reading {@link #plannedWake}; both are volatile, so an early deadline is never slept through.
- * The heap is purged of exited scopes whenever it has doubled since the last purge, so a long
- * loop of scopes with far deadlines does not grow it without bound.
+ * The heap is purged of exited scopes whenever it has doubled since the last purge, and at
+ * least every second while it is large, so neither a long loop nor a burst of scopes with far
+ * deadlines holds memory after the scopes exit.
  *
  * <p>Weft's own blocking calls do not depend on this thread: they park until the effective
  * deadline themselves. The timer only interrupts JDK calls, and catches up on scopes that
@@ -55,6 +56,13 @@ final class DeadlineTimer {
      * microseconds). A fully idle timer parks with no timeout.
      */
     private static final long BUSY_TICK_NANOS = 100_000_000L;
+
+    /**
+     * A heap of more than {@link #DRAIN_EVERY} entries is purged of exited scopes at least this
+     * often, so a burst of scopes with far deadlines is released soon after they exit
+     * (ManyDeadlinesTest); the scan costs about a millisecond per 100 000 entries.
+     */
+    private static final long PURGE_EVERY_NANOS = 1_000_000_000L;
 
     private static final AtomicReference<Entry> PENDING = new AtomicReference<>();
     private static volatile long plannedWake = CancelScope.NO_DEADLINE;
@@ -98,6 +106,7 @@ final class DeadlineTimer {
     private static void loop() {
         PriorityQueue<Entry> heap = new PriorityQueue<>((a, b) -> Long.signum(a.deadline - b.deadline));
         int purgeAt = DRAIN_EVERY;
+        long lastPurge = System.nanoTime();
         for (;;) {
             boolean drained = false;
             for (Entry e = PENDING.getAndSet(null); e != null; e = e.next) {
@@ -106,11 +115,12 @@ final class DeadlineTimer {
                     heap.add(e);
                 }
             }
-            if (heap.size() >= purgeAt) {
+            long now = System.nanoTime();
+            if (heap.size() >= purgeAt || (heap.size() > DRAIN_EVERY && now - lastPurge >= PURGE_EVERY_NANOS)) {
                 heap.removeIf(e -> e.scope.closed);
                 purgeAt = Math.max(DRAIN_EVERY, heap.size() * 2);
+                lastPurge = now;
             }
-            long now = System.nanoTime();
             while (!heap.isEmpty() && heap.peek().deadline - now <= 0) {
                 Entry e = heap.poll();
                 try {
@@ -120,6 +130,13 @@ final class DeadlineTimer {
                 }
             }
             long next = heap.isEmpty() ? CancelScope.NO_DEADLINE : heap.peek().deadline;
+            if (heap.size() > DRAIN_EVERY) {
+                // Come back to purge exited scopes even if no deadline is due for hours.
+                long purge = lastPurge + PURGE_EVERY_NANOS;
+                if (next == CancelScope.NO_DEADLINE || purge - next < 0) {
+                    next = purge;
+                }
+            }
             if (drained) {
                 long tick = System.nanoTime() + BUSY_TICK_NANOS;
                 if (next == CancelScope.NO_DEADLINE || tick - next < 0) {

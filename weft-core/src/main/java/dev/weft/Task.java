@@ -117,6 +117,12 @@ public final class Task<T> {
         }
         root.closed = true;
         Thread.interrupted(); // the thread ends here: nothing to leak, nothing to keep
+        if (outcome != null && state.isCancellation(outcome)) {
+            Throwable failed = state.suppressedFailure(outcome);
+            if (failed != null) {
+                outcome = failed; // TG-24: a failure carried by the cancellation is reported
+            }
+        }
         try {
             if (outcome == null) {
                 value = v;

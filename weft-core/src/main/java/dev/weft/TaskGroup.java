@@ -145,6 +145,12 @@ public final class TaskGroup {
                 bodyError.addSuppressed(cleanup);
             }
         }
+        if (bodyError != null && ts.isCancellation(bodyError)) {
+            Throwable failed = ts.suppressedFailure(bodyError);
+            if (failed != null) {
+                bodyError = failed; // TG-24: a failure carried by the cancellation is reported
+            }
+        }
         boolean bodyCancelled = bodyError != null && ts.isCancellation(bodyError);
         // The body stopped by an interrupt weft did not send (shutdownNow on this thread): the
         // group is cancelled, and the interrupt, which the JDK call consumed, is restored below.

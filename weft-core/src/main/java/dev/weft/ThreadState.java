@@ -19,9 +19,12 @@ import java.util.function.BooleanSupplier;
  * cancellation (edge) and tracked by {@link #interrupt}:
  * <pre>
  *   NONE ──deliver()──▶ DELIVERED ──a weft call consumes the flag──▶ CONSUMED
- *     ▲                     │                                          │
+ *     │                     │                                          │
+ *     │ (flag already set by someone else: not ours to clear)          │
+ *     └──deliver()──▶ FOREIGN                                          │
+ *     ▲                                                                │
  *     └──── settle(): the thread is no longer cancelled (scope exit, shield entry) ─┘
- *                           (clears the flag first if still DELIVERED)
+ *                 (clears the flag first if, and only if, DELIVERED)
  * </pre>
  * Invariant: the interrupt is sent only while holding this object's monitor and only after
  * re-checking, under it, that the thread is cancelled; every change that can make the thread
@@ -45,6 +48,8 @@ final class ThreadState {
     static final int NONE = 0;
     static final int DELIVERED = 1;
     static final int CONSUMED = 2;
+    /** Weft would have interrupted, but the flag was already set by a foreign interrupt. */
+    static final int FOREIGN = 3;
 
     /** The task this thread runs, or null for a thread weft did not start. */
     final Task<?> task;
@@ -99,7 +104,11 @@ final class ThreadState {
                 interrupt = DELIVERED;
             }
             if (interrupt == DELIVERED) {
-                thread.interrupt();
+                if (thread.isInterrupted()) {
+                    interrupt = FOREIGN;
+                } else {
+                    thread.interrupt();
+                }
             }
         }
     }
@@ -228,23 +237,32 @@ final class ThreadState {
             }
             interrupt = NONE;
         } else if (cancelled && interrupt == NONE) {
-            interrupt = DELIVERED;
-            Thread.currentThread().interrupt();
+            if (Thread.currentThread().isInterrupted()) {
+                interrupt = FOREIGN;
+            } else {
+                interrupt = DELIVERED;
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
     /** Interrupts the thread if it is cancelled and has not been interrupted for it yet. Any thread. */
     synchronized void deliver() {
         if (interrupt == NONE && isCancelled()) {
-            interrupt = DELIVERED;
-            if (started) {
+            if (!started) {
+                interrupt = DELIVERED; // applied by start()
+            } else if (thread.isInterrupted()) {
+                interrupt = FOREIGN;
+            } else {
+                interrupt = DELIVERED;
                 thread.interrupt();
             }
         }
     }
 
     /**
-     * Takes back the interrupt weft sent, if it is still pending. Owner thread only.
+     * Takes back the interrupt weft sent, if it is still pending. Owner thread only. Call it when
+     * the thread's flag is (or was just) set: false means the flag is a foreign interrupt.
      *
      * @return true if the thread's interrupt flag was weft's
      */
@@ -254,7 +272,7 @@ final class ThreadState {
             interrupt = CONSUMED;
             return true;
         }
-        return interrupt == CONSUMED;
+        return false;
     }
 
     /**
@@ -265,6 +283,20 @@ final class ThreadState {
      */
     boolean isCancellation(Throwable t) {
         return t instanceof CancelledException || (causedByInterrupt(t) && isCancelled());
+    }
+
+    /**
+     * The first failure suppressed into cancellation {@code t}, e.g. by a try-with-resources whose
+     * {@code close()} threw while the cancellation propagated (TG-24), or null. Such a failure must
+     * not be absorbed with the cancellation that carries it.
+     */
+    Throwable suppressedFailure(Throwable t) {
+        for (Throwable s : t.getSuppressed()) {
+            if (!isCancellation(s)) {
+                return s;
+            }
+        }
+        return null;
     }
 
     static boolean causedByInterrupt(Throwable t) {
