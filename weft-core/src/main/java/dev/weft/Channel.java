@@ -119,7 +119,8 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     static final int YIELDS = 8;
 
     private final int capacity;
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Package-private so that ChannelTest can stage a cancellation racing a hand-off. */
+    final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<T> buffer;
     private final ChannelWaiter.Queue senders = new ChannelWaiter.Queue();
     private final ChannelWaiter.Queue receivers = new ChannelWaiter.Queue();
@@ -498,6 +499,25 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             me.state = ChannelWaiter.CANCELLED;
             assert checkInvariants();
             return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The number of blocked senders; for tests. */
+    int waitingSenders() {
+        return countWaiting(senders);
+    }
+
+    /** The number of blocked receivers; for tests. */
+    int waitingReceivers() {
+        return countWaiting(receivers);
+    }
+
+    private int countWaiting(ChannelWaiter.Queue q) {
+        lock.lock();
+        try {
+            return q.size();
         } finally {
             lock.unlock();
         }

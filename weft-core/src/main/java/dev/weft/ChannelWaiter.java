@@ -48,6 +48,14 @@ final class ChannelWaiter {
         private ChannelWaiter head;
         private ChannelWaiter tail;
 
+        int size() {
+            int n = 0;
+            for (ChannelWaiter w = head; w != null; w = w.next) {
+                n++;
+            }
+            return n;
+        }
+
         boolean isEmpty() {
             return head == null;
         }
