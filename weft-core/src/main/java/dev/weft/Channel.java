@@ -76,11 +76,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * returns normally and a DONE receiver returns its element, swallowing the cancellation (it is
  * level-triggered, so it resurfaces at the next weft call). Both sides decide under the same lock,
  * which plays the role of the compare-and-set "WAITING to DONE by the partner, or WAITING to
- * CANCELLED by the waiter": exactly one of them wins.
+ * CANCELLED by the waiter": exactly one of them wins. ({@code ChannelTest} stages both orders of
+ * this race by holding {@link #lock}; {@code ChannelCancellationSafetyTest} sweeps random ones.)
  *
  * <p>Invariants, true whenever the lock is free ({@link #checkInvariants}, asserted after each
- * change; exercised by {@code ChannelLinearizabilityTest} and
- * {@code ChannelCancellationSafetyTest}):
+ * change, with {@code -ea} as in the tests; exercised by {@code ChannelLinearizabilityTest},
+ * {@code ChannelLincheckTest} and {@code ChannelCancellationSafetyTest}):
  * <ol>
  * <li>Every node linked in {@link #senders} or {@link #receivers} is WAITING; a node leaves its
  *     queue in the critical section that moves it out of WAITING.

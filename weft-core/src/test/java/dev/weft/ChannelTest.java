@@ -27,6 +27,30 @@ class ChannelTest {
         assertFalse(Thread.interrupted(), "the test thread's interrupt flag was left set");
     }
 
+    record Job(int id) {
+    }
+
+    /** The example in Channel's Javadoc runs: a producer task closes, the consumer loop ends. */
+    @Test
+    void javadocExampleRuns() {
+        List<Job> source = IntStream.range(0, 100).mapToObj(Job::new).toList();
+        List<Job> handled = new ArrayList<>();
+        java.util.function.Consumer<Job> handle = handled::add;
+        // --- as in the Javadoc ---
+        Channel<Job> jobs = Channel.bounded(16);
+        TaskGroup.run(g -> {
+            g.spawn(() -> {
+                try (jobs) {                      // closing ends the consumer's loop
+                    for (Job j : source) jobs.send(j);
+                }
+            });
+            for (Job j : jobs) handle.accept(j);  // ends once closed and drained
+            return null;
+        });
+        // ---
+        assertEquals(source, handled);
+    }
+
     // ---- construction and elements ----
 
     /** bounded(n) with n below 1 is refused with a message that names the value and the alternative. */
