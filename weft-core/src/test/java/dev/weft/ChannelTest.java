@@ -396,6 +396,28 @@ class ChannelTest {
         assertEquals(Optional.empty(), ch.tryReceive());
     }
 
+    /** Inside a shield, send and receive work although the enclosing scope is cancelled; the shield's exit delivers it. */
+    @Test
+    void shieldedChannelCallsCompleteInCancelledScope() {
+        Channel<String> ch = Channel.rendezvous();
+        Background<String> receiver = Background.start(Threads.VIRTUAL, ch::receive);
+        boolean[] shieldDone = {false};
+        Object r = CancelScope.run(s -> {
+            s.cancel();
+            assertThrows(CancelledException.class, () -> ch.send("unshielded"));
+            CancelScope.shield(() -> {
+                ch.send("shielded");          // waits for the receiver although s is cancelled
+                shieldDone[0] = true;
+                return null;
+            });
+            fail("the shield's exit should have delivered the cancellation");
+            return "unreachable";
+        });
+        assertNull(r, "the cancelled scope absorbed the cancellation delivered at the shield's exit");
+        assertTrue(shieldDone[0]);
+        assertEquals("shielded", receiver.value());
+    }
+
     /** A blocked receive wakes on cancellation, takes nothing, and a later element goes elsewhere. */
     @ParameterizedTest
     @EnumSource(Threads.class)
