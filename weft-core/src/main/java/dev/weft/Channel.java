@@ -478,7 +478,9 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             ts.await(me::decided, CancelScope.NO_DEADLINE, this);
         } catch (Throwable t) {
             if (withdraw(me, queue) || !(t instanceof CancelledException) || me.state == ChannelWaiter.CLOSED) {
-                throw t; // the operation did not happen (or an Error is more urgent)
+                // The operation did not happen. (A throwable that is not a cancellation can only be
+                // a VirtualMachineError; it propagates even if the operation happened.)
+                throw t;
             }
             // DONE: the partner won; the operation happened. The cancellation is level-triggered
             // and surfaces at the caller's next weft call.

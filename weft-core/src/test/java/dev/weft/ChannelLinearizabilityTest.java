@@ -27,7 +27,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * that was cancelled has no effect (it did not happen). On a rendezvous channel, a completed send
  * and the receive that got its element take effect together, at one point inside both calls, and
  * at least one of the two is a blocking call (trySend needs a waiting receiver, tryReceive a
- * waiting sender). Written for this project because Lincheck cannot express blocking Java calls
+ * waiting sender). The model is deliberately loose where the outcome depends on timing alone: a
+ * cancelled call, and on a rendezvous channel a failed trySend or an empty tryReceive, may take
+ * effect (as a no-op) at any point of its call. Written for this project because Lincheck cannot express blocking Java calls
  * (it models blocking only for Kotlin suspending functions); {@code ChannelLincheckTest} runs
  * Lincheck on the non-blocking operations.
  */
