@@ -1,0 +1,100 @@
+package dev.weft;
+
+/**
+ * A thread blocked in {@link Channel#send} or {@link Channel#receive}, queued in its channel until
+ * a partner, {@link Channel#close()} or its own cancellation decides its outcome.
+ *
+ * <pre>
+ *   WAITING ──partner (under the channel lock)──▶ DONE        the operation happened
+ *      │    ──close()  (under the channel lock)──▶ CLOSED      it did not: the channel closed
+ *      └────the waiter itself, cancelled (lock)──▶ CANCELLED   it did not: the caller was cancelled
+ * </pre>
+ * Invariant: {@link #state} leaves WAITING exactly once, always under the channel's lock, and the
+ * node is unlinked from its queue in the same critical section; so a node linked in a queue is
+ * WAITING, and whoever moves it first decides the outcome for both sides.
+ *
+ * <p>Fields: {@link #thread} is final. {@link #item} (a sender's element, or the element handed to
+ * a receiver) is written under the lock before {@link #state} leaves WAITING, and read by the
+ * waiter after it has seen the volatile {@link #state} change (so it needs no lock). The links
+ * {@link #prev} and {@link #next} are guarded by the channel's lock.
+ */
+final class ChannelWaiter {
+    static final int WAITING = 0;
+    static final int DONE = 1;
+    static final int CLOSED = 2;
+    static final int CANCELLED = 3;
+
+    final Thread thread;
+    Object item;
+    volatile int state;
+    ChannelWaiter prev;
+    ChannelWaiter next;
+
+    ChannelWaiter(Thread thread, Object item) {
+        this.thread = thread;
+        this.item = item;
+    }
+
+    /** Whether the outcome is decided; the waiter's wake-up condition. Any thread, no lock. */
+    boolean decided() {
+        return state != WAITING;
+    }
+
+    /**
+     * A FIFO of waiters, linked through the nodes themselves so that a cancelled waiter unlinks
+     * itself in O(1). Guarded by the channel's lock.
+     */
+    static final class Queue {
+        private ChannelWaiter head;
+        private ChannelWaiter tail;
+
+        int size() {
+            int n = 0;
+            for (ChannelWaiter w = head; w != null; w = w.next) {
+                n++;
+            }
+            return n;
+        }
+
+        boolean isEmpty() {
+            return head == null;
+        }
+
+        void addLast(ChannelWaiter w) {
+            assert w.prev == null && w.next == null && w.state == WAITING;
+            w.prev = tail;
+            if (tail == null) {
+                head = w;
+            } else {
+                tail.next = w;
+            }
+            tail = w;
+        }
+
+        /** Unlinks and returns the oldest waiter, or null. */
+        ChannelWaiter pollFirst() {
+            ChannelWaiter w = head;
+            if (w != null) {
+                unlink(w);
+            }
+            return w;
+        }
+
+        /** Unlinks {@code w}, which must be linked here: only WAITING nodes are. */
+        void unlink(ChannelWaiter w) {
+            assert w.state == WAITING : "only a waiting node is linked";
+            if (w.prev == null) {
+                head = w.next;
+            } else {
+                w.prev.next = w.next;
+            }
+            if (w.next == null) {
+                tail = w.prev;
+            } else {
+                w.next.prev = w.prev;
+            }
+            w.prev = null;
+            w.next = null;
+        }
+    }
+}
