@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.weft.DeadlineExceededException;
 import dev.weft.Timeout;
+import dev.weft.examples.server.JdkHttpServerSettings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -35,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Seed004DeadlineStory implements Story {
     static final long BUDGET_MILLIS = 1000;
-    static final long FIRST_MILLIS = 600;
+    static final long FIRST_MILLIS = 500;
     static final long SECOND_MILLIS = 3000;
 
     @Override
@@ -70,6 +71,7 @@ public final class Seed004DeadlineStory implements Story {
         final CountDownLatch secondEnded = new CountDownLatch(1);
 
         Service() throws IOException {
+            JdkHttpServerSettings.apply();
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
             server.setExecutor(executor);
             server.createContext("/slow", this::slow);
