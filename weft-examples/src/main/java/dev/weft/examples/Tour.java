@@ -24,6 +24,7 @@ public final class Tour {
 
     private final PrintStream out;
     private final boolean ansi;
+    private final Duration budget;
 
     /**
      * Creates a tour that prints to {@code out}.
@@ -32,8 +33,14 @@ public final class Tour {
      * @param ansi whether to use terminal colours (only when {@code out} is a terminal)
      */
     public Tour(PrintStream out, boolean ansi) {
+        this(out, ansi, STORY_BUDGET);
+    }
+
+    /** A tour with another time budget per story (tests). */
+    Tour(PrintStream out, boolean ansi, Duration budget) {
         this.out = Objects.requireNonNull(out, "out");
         this.ansi = ansi;
+        this.budget = Objects.requireNonNull(budget, "budget");
     }
 
     /**
@@ -65,10 +72,10 @@ public final class Tour {
             long start = System.nanoTime();
             Story.Result r;
             try {
-                r = Timeout.failAfter(STORY_BUDGET, s::run);
+                r = Timeout.failAfter(budget, s::run);
             } catch (DeadlineExceededException e) {
-                r = new Story.Result(false, List.of("FAILED  the story did not finish within " + STORY_BUDGET.toSeconds()
-                        + " s and was cut"));
+                r = new Story.Result(false, List.of("FAILED  the story did not finish within " + budget.toMillis()
+                        + " ms and was cut"));
             } catch (Exception e) {
                 r = new Story.Result(false, describe(e));
             }
