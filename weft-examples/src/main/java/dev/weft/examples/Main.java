@@ -24,8 +24,8 @@ public final class Main {
                 --port N           port to listen on (default 8080; 0 picks a free one)
                 --host ADDR        address to bind (default 127.0.0.1)
                 --deadline-ms D    each request's deadline (default 2000); X-Deadline-Ms may shorten it
-                --grace-s G        at shutdown, seconds requests in flight get before they are cancelled
-                                   (default 2)
+                --grace-ms G       at shutdown, the time requests in flight get before they are
+                                   cancelled (default 2000)
                 --plain            run requests on plain virtual threads without weft (load comparison)
                 --quiet            no per-request log lines
             """;
@@ -101,7 +101,7 @@ public final class Main {
                         c.plain(), c.log());
                 case "--deadline-ms" -> c = c.withTimes(Duration.ofMillis(intValue(opt, rest, 0, 3_600_000)),
                         c.grace());
-                case "--grace-s" -> c = c.withTimes(c.deadline(), Duration.ofSeconds(intValue(opt, rest, 0, 3600)));
+                case "--grace-ms" -> c = c.withTimes(c.deadline(), Duration.ofMillis(intValue(opt, rest, 0, 3_600_000)));
                 case "--plain" -> c = c.withPlain(true);
                 case "--quiet" -> c = c.withLog(line -> { });
                 default -> throw new IllegalArgumentException("unknown option '" + opt + "' for serve");
@@ -119,8 +119,8 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("weft-demo-shutdown").unstarted(() -> {
             try {
                 DemoServer.Stats s = server.shutdown();
-                out.printf("weft demo server stopped: %d answered, %d cancelled at shutdown, %s.%n", s.answered(),
-                        s.cancelledAtShutdown(), s.clean() ? "nothing left running" : "SOME TASKS DID NOT END");
+                out.printf("weft demo server stopped: %d answered, %d task(s) cancelled after the grace, %s.%n",
+                        s.answered(), s.runningAfterGrace(), s.clean() ? "nothing left running" : "SOME TASKS DID NOT END");
                 out.flush();
                 // A signal would make the JVM exit with 128+signal; a clean stop is a success.
                 Runtime.getRuntime().halt(s.clean() ? 0 : 1);

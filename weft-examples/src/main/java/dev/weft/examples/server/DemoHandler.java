@@ -216,7 +216,7 @@ final class DemoHandler implements HttpHandler {
             try {
                 String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
                 String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-                q.putIfAbsent(k, v);
+                q.put(k, v); // the last value of a repeated parameter wins
             } catch (IllegalArgumentException e) {
                 throw new BadRequest("bad query string: " + e.getMessage());
             }

@@ -13,8 +13,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
@@ -39,11 +41,13 @@ import java.util.function.Consumer;
  *     the group is cancelled.
  * <li>Each request task catches whatever escapes its exchange and logs it: under structured
  *     concurrency a failing task would cancel its group, and so every other request.
- * <li>{@link #shutdown()}: stops accepting, gives requests in flight the grace period
- *     ({@code HttpServer.stop(grace)}; whole seconds), then cancels the root group: what is still
- *     running is cancelled (its sleeps, fan-outs and socket calls end at once), and the group's
- *     {@code run} returns only when every task has ended. {@link Stats#clean()} says nothing was
- *     left.
+ * <li>{@link #shutdown()}: refuses new requests (their connections are closed), gives the
+ *     requests in flight the grace period, closes the listener and every connection
+ *     ({@code HttpServer.stop(0)}), then cancels the root group: what is still running is
+ *     cancelled (its sleeps, fan-outs and socket calls end at once), and the group's {@code run}
+ *     returns only when every task has ended. {@link Stats#clean()} says nothing was left. (The
+ *     grace is counted here rather than by {@code HttpServer.stop(delay)}, whose idea of "idle"
+ *     misses an exchange between the end of its headers and the start of its handler.)
  * </ul>
  *
  * <p>With {@link Config#plain()} the same handler runs on plain virtual threads
@@ -56,7 +60,7 @@ public final class DemoServer implements AutoCloseable {
      * @param host the address to bind
      * @param port the port; 0 picks a free one
      * @param deadline each request's deadline; {@code X-Deadline-Ms} may shorten it
-     * @param grace how long requests in flight may finish at shutdown (rounded up to seconds)
+     * @param grace how long requests in flight may finish at shutdown
      * @param plain run requests on plain virtual threads without weft
      * @param log receives log lines; must be thread-safe
      */
@@ -144,10 +148,11 @@ public final class DemoServer implements AutoCloseable {
      * @param clientGone requests whose client left before the response
      * @param tasksStarted request tasks started
      * @param tasksEnded request tasks ended
-     * @param cancelledAtShutdown request tasks still running after the grace period
+     * @param runningAfterGrace request tasks still running when the grace period ended, which the
+     *     root group's cancellation then stopped (a task reading a closed connection counts too)
      * @param groupEnded whether the root group (or the plain executor) ended
      */
-    public record Stats(long answered, long clientGone, long tasksStarted, long tasksEnded, long cancelledAtShutdown,
+    public record Stats(long answered, long clientGone, long tasksStarted, long tasksEnded, long runningAfterGrace,
                         boolean groupEnded) {
         /**
          * Returns whether nothing was left running.
@@ -166,6 +171,10 @@ public final class DemoServer implements AutoCloseable {
     private final HttpServer server;
     private final LongAdder tasksStarted = new LongAdder();
     private final LongAdder tasksEnded = new LongAdder();
+    /** Exchanges admitted and not ended; see {@link #admit()}. */
+    private final AtomicLong inFlight = new AtomicLong();
+    /** Set once by {@link #shutdown()}: new exchanges are refused. */
+    private volatile boolean draining;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** weft: the root group and the thread that owns it; null when plain. */
@@ -186,7 +195,15 @@ public final class DemoServer implements AutoCloseable {
         if (config.plain()) {
             plainExecutor = Executors.newVirtualThreadPerTaskExecutor();
             owner = null;
-            server.setExecutor(command -> plainExecutor.execute(() -> runCounted(command)));
+            server.setExecutor(command -> {
+                admit();
+                try {
+                    plainExecutor.execute(() -> runCounted(command));
+                } catch (RuntimeException e) {
+                    unadmit();
+                    throw e;
+                }
+            });
         } else {
             plainExecutor = null;
             CountDownLatch ready = new CountDownLatch(1);
@@ -200,10 +217,18 @@ public final class DemoServer implements AutoCloseable {
                 server.stop(0);
                 throw new IllegalStateException("the root task group did not start");
             }
-            server.setExecutor(command -> root.spawn(() -> {
-                runCounted(command);
-                return null;
-            }));
+            server.setExecutor(command -> {
+                admit();
+                try {
+                    root.spawn(() -> {
+                        runCounted(command);
+                        return null;
+                    });
+                } catch (RuntimeException e) { // the group has finished: only after shutdown
+                    unadmit();
+                    throw e;
+                }
+            });
         }
         server.start();
     }
@@ -218,15 +243,36 @@ public final class DemoServer implements AutoCloseable {
      */
     public static DemoServer start(Config config) throws IOException, InterruptedException {
         DemoServer s = new DemoServer(Objects.requireNonNull(config, "config"));
-        s.log.info("listening on http://%s:%d/ (%s runtime, request deadline %d ms, shutdown grace %d s)",
+        s.log.info("listening on http://%s:%d/ (%s runtime, request deadline %d ms, shutdown grace %d ms)",
                 config.host().getHostAddress(), s.port(), s.runtime.name(), config.deadline().toMillis(),
-                graceSeconds(config.grace()));
+                config.grace().toMillis());
         return s;
+    }
+
+    /**
+     * Counts an exchange in before its task is spawned, or refuses it while draining (the
+     * dispatcher then closes the connection). Invariant: {@link #inFlight} is incremented before
+     * {@link #draining} is read here, and {@link #shutdown()} sets {@code draining} before reading
+     * {@code inFlight}; both are sequentially consistent, so an exchange is either refused or
+     * waited for, never missed.
+     */
+    private void admit() {
+        inFlight.incrementAndGet();
+        if (draining) {
+            inFlight.decrementAndGet();
+            throw new RejectedExecutionException("the server is shutting down");
+        }
+        tasksStarted.increment();
+    }
+
+    /** Undoes {@link #admit()} for an exchange whose task could not start. */
+    private void unadmit() {
+        tasksEnded.increment();
+        inFlight.decrementAndGet();
     }
 
     /** Runs one exchange, counting it; nothing escapes, so one bad request cannot cancel the others. */
     private void runCounted(Runnable exchange) {
-        tasksStarted.increment();
         try {
             exchange.run();
         } catch (VirtualMachineError e) {
@@ -235,6 +281,7 @@ public final class DemoServer implements AutoCloseable {
             log.info("request task ended with %s", t);
         } finally {
             tasksEnded.increment();
+            inFlight.decrementAndGet();
         }
     }
 
@@ -250,10 +297,10 @@ public final class DemoServer implements AutoCloseable {
     /**
      * Returns the number of request tasks running now.
      *
-     * @return started minus ended
+     * @return the exchanges admitted and not yet ended
      */
     public long inFlight() {
-        return tasksStarted.sum() - tasksEnded.sum();
+        return inFlight.get();
     }
 
     /**
@@ -279,11 +326,15 @@ public final class DemoServer implements AutoCloseable {
             return finalStats;
         }
         try {
-            int grace = graceSeconds(config.grace());
-            log.info("stopping: no new connections; %d request(s) in flight get up to %d s to finish",
-                    inFlight(), grace);
-            server.stop(grace); // returns as soon as no exchange is in flight, or after the grace period
-            long left = inFlight();
+            log.info("stopping: no new requests; %d request(s) in flight get up to %d ms to finish",
+                    inFlight(), config.grace().toMillis());
+            draining = true;
+            long until = System.nanoTime() + config.grace().toNanos();
+            while (inFlight.get() > 0 && System.nanoTime() - until < 0) {
+                Thread.sleep(5);
+            }
+            long left = inFlight.get();
+            server.stop(0); // closes the listener and every connection; joins the dispatcher
             boolean ended;
             if (plainExecutor != null) {
                 plainExecutor.shutdownNow();
@@ -295,7 +346,8 @@ public final class DemoServer implements AutoCloseable {
             }
             finalStats = new Stats(handler.answered.sum(), handler.clientGone.sum(), tasksStarted.sum(),
                     tasksEnded.sum(), left, ended);
-            log.info("stopped: %d answered, %d cancelled at shutdown, %d request task(s) left, root group %s",
+            log.info("stopped: %d answered, %d task(s) still running after the grace were cancelled, %d left,"
+                    + " root group %s",
                     finalStats.answered(), left, inFlight(), ended ? "ended" : "STILL RUNNING");
             return finalStats;
         } finally {
@@ -316,10 +368,5 @@ public final class DemoServer implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         shutdown();
-    }
-
-    private static int graceSeconds(Duration grace) {
-        long s = grace.toSeconds() + (grace.toNanosPart() > 0 ? 1 : 0);
-        return (int) Math.min(s, Integer.MAX_VALUE);
     }
 }

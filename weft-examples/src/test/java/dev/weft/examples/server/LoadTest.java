@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
  */
 class LoadTest {
     static final int CONNECTIONS = 200;
-    static final int REQUESTS_PER_CONNECTION = 10;
+    static final int REQUESTS_PER_CONNECTION = 25;
     private static final Pattern LOG_LINE = Pattern.compile("\\[(c\\d+-\\d+) 127\\.0\\.0\\.1:(\\d+)]");
 
     /** No request ever sees another request's context, all are answered, and the root group ends empty. */
@@ -82,7 +82,6 @@ class LoadTest {
         assertEquals(List.of(), List.copyOf(problems).subList(0, Math.min(problems.size(), 10)));
         assertEquals(CONNECTIONS * REQUESTS_PER_CONNECTION, ok.get());
         assertTrue(stats.clean(), "tasks left after the load: " + stats);
-        assertEquals(0, stats.cancelledAtShutdown(), stats.toString());
         assertEquals(CONNECTIONS * REQUESTS_PER_CONNECTION, stats.answered(), stats.toString());
         assertTrue(millis < 30_000, "the load took " + millis + " ms");
 
