@@ -138,6 +138,7 @@ public final class Seed000ServerStory implements Story {
     }
 
     /** The seed's {@code handler(reader, writer)}: one connection, in its own task. */
+    @SuppressWarnings("try") // the token is there to be closed, not read
     private static void handle(Socket s, CountDownLatch allIn, AtomicInteger waitedTogether, AtomicInteger closed)
             throws IOException, InterruptedException {
         try (s; Token<String> t = CLIENT.set(address(s.getRemoteSocketAddress()))) {

@@ -53,6 +53,7 @@ import java.util.function.Consumer;
  * <p>With {@link Config#plain()} the same handler runs on plain virtual threads
  * ({@link PlainRuntime}, a virtual-thread-per-task executor), for the load comparison.
  */
+@SuppressWarnings("try") // close() waits for the shutdown, so it may be interrupted
 public final class DemoServer implements AutoCloseable {
     /**
      * How to run the server.

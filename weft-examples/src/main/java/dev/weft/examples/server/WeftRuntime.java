@@ -29,6 +29,7 @@ public final class WeftRuntime implements RequestRuntime {
     }
 
     @Override
+    @SuppressWarnings("try") // the tokens are there to be closed, not read
     public <R> R as(String requestId, String client, Callable<R> body) throws Exception {
         try (Token<String> id = REQUEST_ID.set(requestId); Token<String> from = CLIENT.set(client)) {
             return body.call();
