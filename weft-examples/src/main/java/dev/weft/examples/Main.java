@@ -1,6 +1,7 @@
 package dev.weft.examples;
 
 import dev.weft.examples.server.DemoServer;
+import dev.weft.examples.server.RequestLog;
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -103,7 +104,7 @@ public final class Main {
                         c.grace());
                 case "--grace-ms" -> c = c.withTimes(c.deadline(), Duration.ofMillis(intValue(opt, rest, 0, 3_600_000)));
                 case "--plain" -> c = c.withPlain(true);
-                case "--quiet" -> c = c.withLog(line -> { });
+                case "--quiet" -> c = c.withLog(RequestLog.DISCARD);
                 default -> throw new IllegalArgumentException("unknown option '" + opt + "' for serve");
             }
         }
@@ -113,13 +114,13 @@ public final class Main {
     private static int serve(Deque<String> rest, PrintStream out) throws IOException, InterruptedException {
         DemoServer.Config config = serveConfig(rest, out);
         DemoServer server = DemoServer.start(config);
-        out.printf("weft demo server: http://%s:%d/ lists the endpoints; Ctrl-C stops it.%n",
-                config.host().getHostAddress(), server.port());
+        out.printf("weft demo server (%s runtime): http://%s:%d/ lists the endpoints; Ctrl-C stops it.%n",
+                config.plain() ? "plain" : "weft", config.host().getHostAddress(), server.port());
         out.flush();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("weft-demo-shutdown").unstarted(() -> {
             try {
                 DemoServer.Stats s = server.shutdown();
-                out.printf("weft demo server stopped: %d answered, %d task(s) cancelled after the grace, %s.%n",
+                out.printf("weft demo server (" + (config.plain() ? "plain" : "weft") + " runtime) stopped: %d answered, %d task(s) cancelled after the grace, %s.%n",
                         s.answered(), s.runningAfterGrace(), s.clean() ? "nothing left running" : "SOME TASKS DID NOT END");
                 out.flush();
                 // A signal would make the JVM exit with 128+signal; a clean stop is a success.
