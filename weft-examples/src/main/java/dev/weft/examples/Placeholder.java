@@ -1,1 +1,0 @@
-package dev.weft.examples; public final class Placeholder { private Placeholder() {} }

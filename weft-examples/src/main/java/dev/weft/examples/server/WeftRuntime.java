@@ -1,0 +1,78 @@
+package dev.weft.examples.server;
+
+import dev.weft.ContextVar;
+import dev.weft.DeadlineExceededException;
+import dev.weft.Task;
+import dev.weft.TaskGroup;
+import dev.weft.Timeout;
+import dev.weft.Token;
+import dev.weft.Weft;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * Runs requests with weft: the request id and client address are {@link ContextVar}s, the
+ * deadline is a {@link Timeout#failAfter} scope, a fan-out is a {@link TaskGroup} under it. Nothing
+ * is passed by hand: sub-tasks inherit the variables and the deadline.
+ */
+public final class WeftRuntime implements RequestRuntime {
+    /** The current request's id; "-" outside a request. */
+    public static final ContextVar<String> REQUEST_ID = ContextVar.of("request-id", "-");
+    /** The current request's client address, {@code host:port}; "-" outside a request. */
+    public static final ContextVar<String> CLIENT = ContextVar.of("client", "-");
+
+    @Override
+    public String name() {
+        return "weft";
+    }
+
+    @Override
+    @SuppressWarnings("try") // the tokens are there to be closed, not read
+    public <R> R as(String requestId, String client, Callable<R> body) throws Exception {
+        try (Token<String> id = REQUEST_ID.set(requestId); Token<String> from = CLIENT.set(client)) {
+            return body.call();
+        }
+    }
+
+    @Override
+    public Response withDeadline(Duration budget, Callable<Response> body) throws Exception {
+        try {
+            return Timeout.failAfter(budget, body::call);
+        } catch (DeadlineExceededException e) {
+            return Response.of(504, "deadline exceeded: this request's budget of " + budget.toMillis()
+                    + " ms ran out before the response was ready");
+        }
+    }
+
+    @Override
+    public String requestId() {
+        return REQUEST_ID.get();
+    }
+
+    @Override
+    public String client() {
+        return CLIENT.get();
+    }
+
+    @Override
+    public void sleep(Duration duration) {
+        Weft.sleep(duration);
+    }
+
+    @Override
+    public <R> List<R> fanout(int n, Callable<R> sub) {
+        return TaskGroup.run("fanout-" + requestId(), g -> {
+            List<Task<R>> tasks = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                tasks.add(g.spawn(sub));
+            }
+            List<R> results = new ArrayList<>(n);
+            for (Task<R> t : tasks) {
+                results.add(t.join());
+            }
+            return results;
+        });
+    }
+}
