@@ -25,7 +25,14 @@ import javax.management.ObjectName;
  * same as {@code jcmd <pid> GC.class_histogram}, via the DiagnosticCommand MBean), to show what
  * each task costs.
  *
- * <p>Usage: {@code ScaleRun [--tasks N] [--histogram]}. Exit status 1 if the heap ran out.
+ * <p>With {@code --raw}, the same with raw virtual threads instead of weft: each sleeps in
+ * {@code Thread.sleep(1 h)}; "cancel" is {@code interrupt()} on each, then {@code join()} on each.
+ * The two modes run in separate JVMs, so run the script twice to compare. Both print the GC
+ * count and time of each phase, since a live set near the heap limit makes the collector, not
+ * the cancellation, the cost.
+ *
+ * <p>Usage: {@code ScaleRun [--tasks N] [--histogram] [--raw]}. Exit status 1 if the heap ran
+ * out.
  */
 public final class ScaleRun {
     private ScaleRun() {
@@ -40,25 +47,35 @@ public final class ScaleRun {
     public static void main(String[] args) throws Exception {
         int tasks = 1_000_000;
         boolean histogram = false;
+        boolean raw = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--tasks" -> tasks = Integer.parseInt(args[++i].replace("_", ""));
                 case "--histogram" -> histogram = true;
+                case "--raw" -> raw = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; usage: ScaleRun [--tasks N] [--histogram]");
+                        + "; usage: ScaleRun [--tasks N] [--histogram] [--raw]");
             }
         }
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        System.out.printf("ScaleRun: %,d tasks in Weft.sleep(1 h) in one TaskGroup; java %s, max heap %,d MiB,"
-                + " %d CPUs%n", tasks, Runtime.version(), Runtime.getRuntime().maxMemory() >> 20,
+        System.out.printf("ScaleRun: %,d %s; java %s, max heap %,d MiB, %d CPUs%n", tasks,
+                raw ? "raw virtual threads in Thread.sleep(1 h)" : "tasks in Weft.sleep(1 h) in one TaskGroup",
+                Runtime.version(), Runtime.getRuntime().maxMemory() >> 20,
                 Runtime.getRuntime().availableProcessors());
         long before = usedAfterGc(memory);
+        if (raw) {
+            runRaw(tasks, histogram, memory, before);
+            return;
+        }
 
         final int n = tasks;
         final boolean hist = histogram;
         AtomicInteger sleeping = new AtomicInteger();
         AtomicLong cancelledAt = new AtomicLong();
+        AtomicLong cancelReturnedAt = new AtomicLong();
         int[] spawned = {0};
+        long[] gcStart = gcTotals();
+        long[] gcAtCancel = new long[2];
         long start = System.nanoTime();
         try {
             TaskGroup.run("scale", g -> {
@@ -74,6 +91,7 @@ public final class ScaleRun {
                     }
                 }
                 double spawnSeconds = secondsSince(start);
+                String spawnGc = gcSince(gcStart);
                 long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
                 while (sleeping.get() < n) {
                     if (System.nanoTime() - giveUp > 0) {
@@ -85,16 +103,20 @@ public final class ScaleRun {
                 double allSleepingSeconds = secondsSince(start);
                 long used = memory.getHeapMemoryUsage().getUsed();
                 long live = usedAfterGc(memory);
-                System.out.printf("spawn loop: %.2f s (%,.0f ns per spawn); all %,d sleeping after %.2f s%n",
-                        spawnSeconds, spawnSeconds * 1e9 / n, sleeping.get(), allSleepingSeconds);
+                System.out.printf("spawn loop: %.2f s (%,.0f ns per spawn; %s); all %,d sleeping after %.2f s%n",
+                        spawnSeconds, spawnSeconds * 1e9 / n, spawnGc, sleeping.get(), allSleepingSeconds);
                 System.out.printf("heap used with all sleeping: %,d MiB; after full GC: %,d MiB"
                         + " (%,d bytes per task over the %,d MiB before)%n",
                         used >> 20, live >> 20, (live - before) / n, before >> 20);
                 if (hist) {
                     printHistogram(30);
                 }
+                long[] gc = gcTotals();
+                gcAtCancel[0] = gc[0];
+                gcAtCancel[1] = gc[1];
                 cancelledAt.set(System.nanoTime());
                 g.cancel();
+                cancelReturnedAt.set(System.nanoTime());
                 return null;
             });
         } catch (OutOfMemoryError e) {
@@ -103,8 +125,75 @@ public final class ScaleRun {
             System.exit(1);
         }
         long done = System.nanoTime();
-        System.out.printf("cancel: %.3f s from g.cancel() to TaskGroup.run returning (target <= 2 s)%n",
-                (done - cancelledAt.get()) / 1e9);
+        System.out.printf("cancel: %.3f s from g.cancel() to TaskGroup.run returning (target <= 2 s; %s);"
+                + " g.cancel() itself returned after %.3f s%n", (done - cancelledAt.get()) / 1e9,
+                gcSince(gcAtCancel), (cancelReturnedAt.get() - cancelledAt.get()) / 1e9);
+    }
+
+    /** The same scale check with raw virtual threads, interrupted and joined one by one. */
+    private static void runRaw(int n, boolean histogram, MemoryMXBean memory, long before) throws Exception {
+        AtomicInteger sleeping = new AtomicInteger();
+        Runnable sleeper = () -> {
+            sleeping.incrementAndGet();
+            try {
+                Thread.sleep(Duration.ofHours(1));
+            } catch (InterruptedException expected) {
+                // the "cancel"
+            }
+        };
+        Thread[] threads = new Thread[n];
+        long[] gcStart = gcTotals();
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            threads[i] = Thread.ofVirtual().start(sleeper);
+            if ((i + 1) % 100_000 == 0) {
+                System.out.printf("  started %,9d  %6.2f s  heap used %,6d MiB%n", i + 1, secondsSince(start),
+                        memory.getHeapMemoryUsage().getUsed() >> 20);
+            }
+        }
+        double startSeconds = secondsSince(start);
+        String startGc = gcSince(gcStart);
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+        while (sleeping.get() < n && System.nanoTime() - giveUp < 0) {
+            Thread.sleep(10);
+        }
+        System.out.printf("start loop: %.2f s (%,.0f ns per start; %s); all %,d sleeping after %.2f s%n",
+                startSeconds, startSeconds * 1e9 / n, startGc, sleeping.get(), secondsSince(start));
+        long used = memory.getHeapMemoryUsage().getUsed();
+        long live = usedAfterGc(memory);
+        System.out.printf("heap used with all sleeping: %,d MiB; after full GC: %,d MiB"
+                + " (%,d bytes per thread over the %,d MiB before)%n", used >> 20, live >> 20,
+                (live - before) / n, before >> 20);
+        if (histogram) {
+            printHistogram(30);
+        }
+        long[] gcAtCancel = gcTotals();
+        long t0 = System.nanoTime();
+        for (Thread t : threads) {
+            t.interrupt();
+        }
+        double interruptSeconds = secondsSince(t0);
+        for (Thread t : threads) {
+            t.join();
+        }
+        System.out.printf("cancel: %.3f s from the first interrupt() to the last join() returning (%s);"
+                + " the interrupt loop took %.3f s%n", secondsSince(t0), gcSince(gcAtCancel), interruptSeconds);
+    }
+
+    /** Total collections and collection milliseconds of all collectors so far. */
+    private static long[] gcTotals() {
+        long count = 0;
+        long millis = 0;
+        for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+            millis += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[] {count, millis};
+    }
+
+    private static String gcSince(long[] start) {
+        long[] now = gcTotals();
+        return String.format("GC: %d collections, %.2f s", now[0] - start[0], (now[1] - start[1]) / 1e3);
     }
 
     private static double secondsSince(long start) {
