@@ -119,12 +119,11 @@ public abstract class TaskGroupBenchmark {
     public Object executorPerTask() throws InterruptedException, ExecutionException {
         Object last = null;
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            @SuppressWarnings("unchecked")
-            Future<Integer>[] fs = new Future[tasks];
+            Future<?>[] fs = new Future<?>[tasks];
             for (int i = 0; i < fs.length; i++) {
                 fs[i] = ex.submit(() -> RESULT);
             }
-            for (Future<Integer> f : fs) {
+            for (Future<?> f : fs) {
                 last = f.get();
             }
         }
@@ -134,13 +133,12 @@ public abstract class TaskGroupBenchmark {
     /** {@code CompletableFuture.supplyAsync} on a shared virtual-thread executor, then join each. */
     @Benchmark
     public Object completableFuture() {
-        @SuppressWarnings("unchecked")
-        CompletableFuture<Integer>[] fs = new CompletableFuture[tasks];
+        CompletableFuture<?>[] fs = new CompletableFuture<?>[tasks];
         for (int i = 0; i < fs.length; i++) {
             fs[i] = CompletableFuture.supplyAsync(() -> RESULT, virtualExecutor);
         }
         Object last = null;
-        for (CompletableFuture<Integer> f : fs) {
+        for (CompletableFuture<?> f : fs) {
             last = f.join();
         }
         return last;
