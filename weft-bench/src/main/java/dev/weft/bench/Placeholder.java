@@ -1,1 +1,0 @@
-package dev.weft.bench; public final class Placeholder { private Placeholder() {} }

@@ -1,0 +1,284 @@
+package dev.weft.bench;
+
+import com.softwaremill.jox.Channel;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * The peers of weft's coming {@code Channel} and {@code Generator}, measured now so that the weft
+ * side can be added as one more {@link Impl} constant (a channel) or one more method (a
+ * generator) and read against the same baselines.
+ *
+ * <p>Channel peers ({@link #handOff}): items handed from producers to consumers, all virtual
+ * threads, through {@code ArrayBlockingQueue} (capacity 16 and 1024),
+ * {@code LinkedTransferQueue}, {@code SynchronousQueue}, and Jox channels (buffered 16 and 1024,
+ * rendezvous), with 1 producer/1 consumer and 4/4 ({@code pairs}). Score: time per item, so
+ * lower is better and throughput is its inverse.
+ *
+ * <p>Generator peers: a plain {@link Iterator} per item ({@link #generatorPeerIterator}, the
+ * floor), and a {@code SynchronousQueue} hand-off between two virtual threads per item
+ * ({@link #generatorPeerSynchronousQueue}, what a thread-backed generator does without weft).
+ *
+ * <p>DESIGN "Performance targets" these are baselines for: channel hand-off at least
+ * {@code ArrayBlockingQueue} throughput between virtual threads; generator at most 1 us per item
+ * (stretch 200 ns). No weft side exists yet, so no target is checked by this class alone.
+ *
+ * <p>Each invocation starts its producer and consumer virtual threads, moves {@value #ITEMS}
+ * items and joins them from JMH's platform worker thread ({@link OperationsPerInvocation}); the
+ * start and the platform thread's join (under 100 us) add under 5 ns per item. The queue is
+ * created once per trial and is empty between invocations. Consumers check each item they
+ * receive, so the JIT cannot drop the work.
+ *
+ * <p>Jox is pinned at 1.0.1: 1.1.1's POM names a parent POM that Maven Central does not have.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(2)
+public class QueueBaselineBenchmark {
+    /** Items moved per invocation; divisible by every {@code pairs} value. */
+    static final int ITEMS = 20_000;
+    static final Object ITEM = new Object();
+    /**
+     * Distinct items for the iterator floor: yielding one constant let the JIT fold the whole
+     * loop (0.02 ns per item in a first run), which is not what a generator's consumer sees.
+     */
+    static final Object[] DISTINCT = new Object[ITEMS];
+
+    static {
+        for (int i = 0; i < ITEMS; i++) {
+            DISTINCT[i] = Integer.valueOf(i);
+        }
+    }
+
+    /** A blocking hand-off between threads: the common shape of every channel peer. */
+    interface Pipe {
+        void send(Object item) throws InterruptedException;
+
+        Object receive() throws InterruptedException;
+    }
+
+    /** The channel implementations. Add weft's channel here when it exists. */
+    public enum Impl {
+        ABQ_16 {
+            @Override
+            Pipe create() {
+                return queue(new ArrayBlockingQueue<>(16));
+            }
+        },
+        ABQ_1024 {
+            @Override
+            Pipe create() {
+                return queue(new ArrayBlockingQueue<>(1024));
+            }
+        },
+        LINKED_TRANSFER_QUEUE {
+            @Override
+            Pipe create() {
+                return queue(new LinkedTransferQueue<>());
+            }
+        },
+        SYNCHRONOUS_QUEUE {
+            @Override
+            Pipe create() {
+                return queue(new SynchronousQueue<>());
+            }
+        },
+        JOX_BUFFERED_16 {
+            @Override
+            Pipe create() {
+                return jox(Channel.newBufferedChannel(16));
+            }
+        },
+        JOX_BUFFERED_1024 {
+            @Override
+            Pipe create() {
+                return jox(Channel.newBufferedChannel(1024));
+            }
+        },
+        JOX_RENDEZVOUS {
+            @Override
+            Pipe create() {
+                return jox(Channel.newRendezvousChannel());
+            }
+        };
+
+        abstract Pipe create();
+
+        static Pipe queue(BlockingQueue<Object> q) {
+            return new Pipe() {
+                @Override
+                public void send(Object item) throws InterruptedException {
+                    q.put(item);
+                }
+
+                @Override
+                public Object receive() throws InterruptedException {
+                    return q.take();
+                }
+            };
+        }
+
+        static Pipe jox(Channel<Object> c) {
+            return new Pipe() {
+                @Override
+                public void send(Object item) throws InterruptedException {
+                    c.send(item);
+                }
+
+                @Override
+                public Object receive() throws InterruptedException {
+                    return c.receive();
+                }
+            };
+        }
+    }
+
+    /** The channel under test and the number of producer/consumer pairs. */
+    @State(Scope.Thread)
+    public static class Channels {
+        /** The implementation. */
+        @Param
+        public Impl impl;
+
+        /** Producers, and as many consumers. */
+        @Param({"1", "4"})
+        public int pairs;
+
+        Pipe pipe;
+
+        /** Creates the channel. */
+        @Setup(Level.Trial)
+        public void create() {
+            pipe = impl.create();
+        }
+    }
+
+    /** Channel peers: time per item handed from {@code pairs} producers to {@code pairs} consumers. */
+    @Benchmark
+    @OperationsPerInvocation(ITEMS)
+    public void handOff(Channels s) throws InterruptedException {
+        Pipe pipe = s.pipe;
+        int per = ITEMS / s.pairs;
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread[] threads = new Thread[2 * s.pairs];
+        for (int p = 0; p < s.pairs; p++) {
+            threads[2 * p] = Thread.ofVirtual().start(guarded(failure, () -> {
+                for (int i = 0; i < per; i++) {
+                    pipe.send(ITEM);
+                }
+            }));
+            threads[2 * p + 1] = Thread.ofVirtual().start(guarded(failure, () -> {
+                for (int i = 0; i < per; i++) {
+                    if (pipe.receive() != ITEM) {
+                        throw new AssertionError("wrong item");
+                    }
+                }
+            }));
+        }
+        joinAll(threads, failure);
+    }
+
+    /** Generator floor: a plain {@link Iterator} producing {@value #ITEMS} distinct items, per item. */
+    @Benchmark
+    @OperationsPerInvocation(ITEMS)
+    public void generatorPeerIterator(Blackhole bh) {
+        Iterator<Object> it = new Counting(DISTINCT);
+        while (it.hasNext()) {
+            bh.consume(it.next());
+        }
+    }
+
+    /** Generator peer: one virtual thread puts each item in a SynchronousQueue, another takes it. */
+    @Benchmark
+    @OperationsPerInvocation(ITEMS)
+    public void generatorPeerSynchronousQueue() throws InterruptedException {
+        SynchronousQueue<Object> q = new SynchronousQueue<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread producer = Thread.ofVirtual().start(guarded(failure, () -> {
+            for (int i = 0; i < ITEMS; i++) {
+                q.put(ITEM);
+            }
+        }));
+        Thread consumer = Thread.ofVirtual().start(guarded(failure, () -> {
+            for (int i = 0; i < ITEMS; i++) {
+                if (q.take() != ITEM) {
+                    throw new AssertionError("wrong item");
+                }
+            }
+        }));
+        joinAll(new Thread[] {producer, consumer}, failure);
+    }
+
+    /** An iterator over the elements of an array, as simple as an iterator gets. */
+    static final class Counting implements Iterator<Object> {
+        private final Object[] items;
+        private int i;
+
+        Counting(Object[] items) {
+            this.items = items;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return i < items.length;
+        }
+
+        @Override
+        public Object next() {
+            if (i >= items.length) {
+                throw new NoSuchElementException();
+            }
+            return items[i++];
+        }
+    }
+
+    /** A body that may throw; its failure is recorded instead of lost in a virtual thread. */
+    interface Body {
+        void run() throws Exception;
+    }
+
+    static Runnable guarded(AtomicReference<Throwable> failure, Body body) {
+        return () -> {
+            try {
+                body.run();
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+        };
+    }
+
+    /** Joins every thread (within 60 s each) and fails the benchmark if one failed or hung. */
+    static void joinAll(Thread[] threads, AtomicReference<Throwable> failure) throws InterruptedException {
+        for (Thread t : threads) {
+            if (!t.join(java.time.Duration.ofSeconds(60))) {
+                throw new IllegalStateException("a producer or consumer hung: " + t);
+            }
+        }
+        Throwable f = failure.get();
+        if (f != null) {
+            throw new IllegalStateException("a producer or consumer failed", f);
+        }
+    }
+}
