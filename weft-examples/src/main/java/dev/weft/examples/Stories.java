@@ -5,10 +5,8 @@ import java.util.List;
 /**
  * The stories of the tour, in seed order.
  *
- * <p>Still to come, each beside the story of its seed once the part of weft it needs exists:
- * {@code Seed000GeneratorStory} (seed 000's async generator abandoned by {@code break}: needs
- * {@code Generator}) and {@code Seed004ChannelStory} (seed 004's producer and consumers in a
- * {@code TaskGroup}: needs {@code Channel}).
+ * <p>Seeds 000 and 004 tell two stories each: the server and the generator for 000, the shared
+ * deadline and the producer/consumer for 004.
  */
 public final class Stories {
     private Stories() {
@@ -22,12 +20,12 @@ public final class Stories {
     public static List<Story> all() {
         return List.of(
                 new Seed000ServerStory(),
-                // new Seed000GeneratorStory(),   -- needs dev.weft.Generator
+                new Seed000GeneratorStory(),
                 new Seed001LifespanStory(),
                 new Seed002PoolStory(),
                 new Seed003CopyOnWriteStory(),
-                new Seed004DeadlineStory()
-                // new Seed004ChannelStory(),     -- needs dev.weft.Channel
+                new Seed004DeadlineStory(),
+                new Seed004ChannelStory()
         );
     }
 }

@@ -34,10 +34,10 @@ class TourTest {
             assertTrue(result.contains("━━ " + seed + "  "), "no header for " + seed + "\n" + result);
             assertTrue(result.contains("PASS  " + seed + " in "), "no verdict for " + seed + "\n" + result);
         }
-        assertEquals(5, result.lines().filter(l -> l.startsWith("Python:")).count(), result);
-        assertEquals(5, result.lines().filter(l -> l.startsWith("weft:")).count(), result);
-        assertEquals(5, result.lines().filter(l -> l.startsWith("evidence:")).count(), result);
-        assertTrue(result.contains("summary: 5 stories, 5 passed, 0 failed"), result);
+        assertEquals(7, result.lines().filter(l -> l.startsWith("Python:")).count(), result);
+        assertEquals(7, result.lines().filter(l -> l.startsWith("weft:")).count(), result);
+        assertEquals(7, result.lines().filter(l -> l.startsWith("evidence:")).count(), result);
+        assertTrue(result.contains("summary: 7 stories, 7 passed, 0 failed"), result);
         assertFalse(result.contains("\u001b["), "colours when not on a terminal");
         assertTrue(ms < 30_000, "the tour took " + ms + " ms");
     }
