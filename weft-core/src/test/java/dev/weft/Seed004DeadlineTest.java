@@ -35,7 +35,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Seed 004: per-call timeouts do not compose; one deadline for a block does. Two sequential
  * {@link HttpClient} calls to a slow local server (300 ms per call) share one
  * {@code Timeout.failAfter(500 ms)}: the first completes, the second is cut off at the shared
- * deadline, and the server sees the connection go away when it tries to answer.
+ * deadline, and the server sees the connection go away when it tries to answer (the cancelled
+ * {@code HttpClient.send} closes its connection).
  */
 @org.junit.jupiter.api.Timeout(60)
 class Seed004DeadlineTest {
@@ -43,6 +44,7 @@ class Seed004DeadlineTest {
     private static final Duration BUDGET = Duration.ofMillis(500);
     private static final int CHUNK = 8192;
     private static final int CHUNKS = 32;
+    private static final Duration STREAM_PAUSE = Duration.ofMillis(50);
 
     /** Where the client calls run: on a platform thread or in a weft task (a virtual thread). */
     enum Caller {
@@ -78,6 +80,12 @@ class Seed004DeadlineTest {
                 for (int i = 0; i < CHUNKS; i++) {
                     os.write(chunk);
                     os.flush();
+                    if (i == 0) {
+                        // Writing to a peer that has closed succeeds once (the data provokes a
+                        // reset) and fails after; without this pause the whole body can fit in
+                        // the socket buffers before the reset is seen, and "succeed".
+                        Thread.sleep(STREAM_PAUSE);
+                    }
                 }
                 os.close();
                 outcomes.put(n, "written");
