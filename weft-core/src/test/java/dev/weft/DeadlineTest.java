@@ -324,10 +324,10 @@ class DeadlineTest {
     @EnumSource(Kind.class)
     void movingDeadlineLaterExtendsTheBudget(Kind kind) throws Exception {
         runOn(kind, () -> {
-            String r = Timeout.failAfter(Duration.ofMillis(30), () -> {
+            String r = Timeout.failAfter(Duration.ofMillis(200), () -> {
                 CancelScope.current().setDeadline(Deadline.after(LONG));
-                Weft.sleep(Duration.ofMillis(80));
-                Thread.sleep(80); // the timer's entry for the old deadline must not interrupt this
+                Weft.sleep(Duration.ofMillis(150));
+                Thread.sleep(150); // the timer's entry for the old deadline must not interrupt this
                 return "extended";
             });
             assertEquals("extended", r);
@@ -390,7 +390,7 @@ class DeadlineTest {
         AtomicReference<CancelScope> scope = new AtomicReference<>();
         CancelScope.run(s -> {
             scope.set(s);
-            Deadline d = Deadline.after(Duration.ofMillis(20));
+            Deadline d = Deadline.after(Duration.ofMillis(200));
             s.setDeadline(d);
             assertFalse(s.isCancelled());
             long until = System.nanoTime() + PROMPT_NANOS;
@@ -414,10 +414,10 @@ class DeadlineTest {
             AtomicReference<CancelScope> scope = new AtomicReference<>();
             String r = CancelScope.run(s -> {
                 scope.set(s);
-                s.setDeadline(Deadline.after(Duration.ofMillis(20)));
+                s.setDeadline(Deadline.after(Duration.ofMillis(200)));
                 s.clearDeadline();
                 assertEquals(Optional.empty(), s.deadline());
-                Thread.sleep(60);
+                Thread.sleep(250);
                 Weft.sleep(Duration.ofMillis(10));
                 return "kept going";
             });

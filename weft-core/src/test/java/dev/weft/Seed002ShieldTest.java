@@ -251,11 +251,13 @@ class Seed002ShieldTest {
         CountDownLatch releasing = new CountDownLatch(1);
         pool.releaseStarted = releasing;
         List<Task<Void>> task = new ArrayList<>();
+        CountDownLatch acquired = new CountDownLatch(1);
         long t0 = System.nanoTime();
         TaskGroup.run(g -> {
             task.add(g.spawn(() -> {
                 Conn c = pool.acquire();
                 try {
+                    acquired.countDown();
                     Weft.sleep(Duration.ofSeconds(30));
                 } finally {
                     CancelScope.shield(() -> Timeout.moveOnAfter(Duration.ofMillis(50), () -> {
@@ -264,7 +266,7 @@ class Seed002ShieldTest {
                     }));
                 }
             }));
-            Weft.sleep(Duration.ofMillis(5));
+            assertTrue(acquired.await(10, TimeUnit.SECONDS));
             task.getFirst().cancel();
             assertTrue(releasing.await(10, TimeUnit.SECONDS));
             return null;
