@@ -24,7 +24,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -621,8 +620,6 @@ class InterruptLeakTest {
      * A thread interrupted from outside, then cancelled by weft (the same scope): the flag is
      * set when weft wants to interrupt. Without weft it would stay set, so it must after the scope.
      */
-    @Disabled("KERNEL BUG: ThreadState.deliver()/settle() mark an interrupt DELIVERED even when the flag is"
-            + " already set by a foreign interrupt; consumeInterrupt()/settle() then clear it")
     @ParameterizedTest
     @EnumSource(Kind.class)
     void foreignInterruptBeforeSelfCancelIsKept(Kind kind) throws Exception {
@@ -638,8 +635,6 @@ class InterruptLeakTest {
     }
 
     /** As above, for a cancellation never delivered (no checkpoint). */
-    @Disabled("KERNEL BUG: ThreadState.deliver()/settle() mark an interrupt DELIVERED even when the flag is"
-            + " already set by a foreign interrupt; consumeInterrupt()/settle() then clear it")
     @ParameterizedTest
     @EnumSource(Kind.class)
     void foreignInterruptBeforeUndeliveredCancelIsKept(Kind kind) throws Exception {
@@ -654,8 +649,6 @@ class InterruptLeakTest {
     }
 
     /** As above, for a deadline that passes while the body computes. */
-    @Disabled("KERNEL BUG: ThreadState.deliver()/settle() mark an interrupt DELIVERED even when the flag is"
-            + " already set by a foreign interrupt; consumeInterrupt()/settle() then clear it")
     @ParameterizedTest
     @EnumSource(Kind.class)
     void foreignInterruptBeforeExpiredTimeoutIsKept(Kind kind) throws Exception {
@@ -674,8 +667,6 @@ class InterruptLeakTest {
     }
 
     /** A foreign interrupt inside a shield, as the shield's last action, survives the delivery at the shield's exit. */
-    @Disabled("KERNEL BUG: ThreadState.deliver()/settle() mark an interrupt DELIVERED even when the flag is"
-            + " already set by a foreign interrupt; consumeInterrupt()/settle() then clear it")
     @ParameterizedTest
     @EnumSource(Kind.class)
     void foreignInterruptInsideShieldIsKept(Kind kind) throws Exception {
@@ -690,8 +681,6 @@ class InterruptLeakTest {
     }
 
     /** A foreign interrupt after the group's body took weft's cancellation survives the wait for the tasks. */
-    @Disabled("KERNEL BUG: TaskGroup.awaitTasks clears the flag and drops it when consumeInterrupt() returns"
-            + " true for state CONSUMED, though weft's own interrupt was already taken back")
     @ParameterizedTest
     @EnumSource(Kind.class)
     void foreignInterruptAfterGroupCancellationIsKept(Kind kind) throws Exception {

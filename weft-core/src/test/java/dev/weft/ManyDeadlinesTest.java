@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -168,8 +167,6 @@ class ManyDeadlinesTest {
      */
     @Test
     @Order(4)
-    @Disabled("KERNEL BUG: DeadlineTimer purges exited scopes from its heap only when the heap has doubled"
-            + " since the last purge, so after a burst the exited scopes stay until their deadlines")
     void burstOfOpenFarDeadlinesIsReleasedAfterTheScopesExit() throws InterruptedException {
         final int n = 100_000;
         int before = DeadlineTimer.heapSizeForTest();

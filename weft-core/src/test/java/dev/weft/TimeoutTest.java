@@ -19,7 +19,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -483,8 +482,6 @@ class TimeoutTest {
      * is a cancellation of the group: the timeout reports it, as asyncio and Trio do.
      */
     @Test
-    @Disabled("KERNEL BUG: TaskGroup.run returns the body's value when an enclosing scope is cancelled while it"
-            + " waits for tasks after the body returned; it must throw CancelledException")
     void deadlinePassingWhileGroupWaitsForTasksIsReported() {
         List<Task<?>> tasks = new ArrayList<>();
         List<String> record = new ArrayList<>();
