@@ -78,8 +78,9 @@ public final class CancelScope {
     final boolean shield;
     /** The group whose scope this is, or null. */
     final TaskGroup group;
-    /** What this scope is, for messages. */
-    private final String label;
+    /** What this scope is, for messages: a constant word, and a detail (a name, a budget) or null. */
+    private final String kind;
+    private final Object detail;
 
     volatile int reason;
     volatile long deadline;
@@ -89,17 +90,26 @@ public final class CancelScope {
     Throwable stoppedBy;
     private String failedTask;
 
-    CancelScope(CancelScope parent, ThreadState owner, boolean shield, TaskGroup group, String label) {
+    CancelScope(CancelScope parent, ThreadState owner, boolean shield, TaskGroup group, String kind, Object detail) {
         this.parent = parent;
         this.owner = owner;
         this.shield = shield;
         this.group = group;
-        this.label = label;
+        this.kind = kind;
+        this.detail = detail;
         this.deadline = NO_DEADLINE;
     }
 
     static CancelScope root(ThreadState owner) {
-        return new CancelScope(null, owner, false, null, "thread '" + Thread.currentThread().getName() + "'");
+        return new CancelScope(null, owner, false, null, "thread", Thread.currentThread().getName());
+    }
+
+    /** The scope's description, built only for messages (BENCH: no string per scope on the hot path). */
+    String label() {
+        if (detail == null) {
+            return kind;
+        }
+        return detail instanceof java.time.Duration d ? kind + " of " + d : kind + " '" + detail + "'";
     }
 
     /**
@@ -132,7 +142,7 @@ public final class CancelScope {
      */
     public static <R, X extends Throwable> R run(Body<R, X> body) throws X {
         Objects.requireNonNull(body, "body");
-        return enter(false, NO_DEADLINE, "CancelScope").runBody(body);
+        return enter(false, NO_DEADLINE, "CancelScope", null).runBody(body);
     }
 
     /**
@@ -158,7 +168,7 @@ public final class CancelScope {
      */
     public static <R, X extends Throwable> R shield(CallableOp<R, X> body) throws X {
         Objects.requireNonNull(body, "body");
-        CancelScope s = enter(true, NO_DEADLINE, "shield");
+        CancelScope s = enter(true, NO_DEADLINE, "shield", null);
         R r = s.runBody(scope -> body.call());
         s.owner.checkpoint(); // deliver what the shield held back
         return r;
@@ -174,13 +184,13 @@ public final class CancelScope {
         return ThreadState.current().innermost;
     }
 
-    static CancelScope enter(boolean shield, long deadline, String label) {
+    static CancelScope enter(boolean shield, long deadline, String kind, Object detail) {
         ThreadState ts = ThreadState.current();
-        CancelScope s = new CancelScope(ts.innermost, ts, shield, null, label);
+        CancelScope s = new CancelScope(ts.innermost, ts, shield, null, kind, detail);
         s.deadline = deadline;
         ts.push(s);
         if (deadline != NO_DEADLINE) {
-            DeadlineTimer.register(s, deadline);
+            ts.arm(deadline);
         }
         return s;
     }
@@ -374,7 +384,7 @@ public final class CancelScope {
         if (d - System.nanoTime() <= 0) {
             expire();
         } else {
-            DeadlineTimer.register(this, d);
+            owner.arm(d);
         }
     }
 
@@ -386,17 +396,17 @@ public final class CancelScope {
     CancelledException newCancelledException() {
         int r = reasonNow();
         String why = switch (r) {
-            case DEADLINE -> "deadline of " + label + " passed";
-            case FAILURE -> label + " was cancelled because task '" + failedTask + "' failed";
-            case ABORT -> label + " was cancelled from outside";
-            default -> label + " was cancelled";
+            case DEADLINE -> "deadline of " + label() + " passed";
+            case FAILURE -> label() + " was cancelled because " + failedTask + " failed";
+            case ABORT -> label() + " was cancelled from outside";
+            default -> label() + " was cancelled";
         };
         return new CancelledException(why);
     }
 
     @Override
     public String toString() {
-        return "CancelScope[" + label + (reason != NOT_CANCELLED ? ", cancelled" : "")
+        return "CancelScope[" + label() + (reason != NOT_CANCELLED ? ", cancelled" : "")
                 + (shield ? ", shield" : "") + (closed ? ", exited" : "") + "]";
     }
 }

@@ -9,37 +9,45 @@ import java.util.concurrent.locks.LockSupport;
  * deadline is interrupted.
  *
  * <h2>Implementation overview</h2>
- * Entering a scope with a deadline must cost tens of nanoseconds, and most such scopes exit long
- * before their deadline. So registering is one allocation and one CAS onto a lock-free stack of
- * {@link Entry pending} entries; exiting costs nothing here (the scope's {@code closed} flag is
- * enough). One daemon platform thread drains the stack into a binary heap ordered by deadline,
- * dropping the entries of scopes that exited meanwhile (most of them never reach the heap),
- * expires what is due, and parks until the earliest deadline left.
+ * Entering a scope with a deadline must cost tens of nanoseconds (DESIGN: at most 50 ns), and
+ * most such scopes exit long before their deadline. So the timer keeps at most one live entry
+ * per <em>thread</em>, not per scope: {@link ThreadState#arm} registers a thread's deadline only
+ * when it is earlier than the one already armed for that thread, and exiting a scope costs
+ * nothing here. When an armed deadline comes, {@link ThreadState#fire} expires the thread's
+ * scopes that are past their deadline and re-arms for the earliest deadline left on its chain.
+ * A loop of {@code failAfter(10 s)} on one thread therefore registers once per ten seconds.
+ *
+ * <p>Registering is one allocation and one CAS onto a lock-free stack of {@link Entry pending}
+ * entries. One daemon platform thread drains the stack into a binary heap ordered by deadline,
+ * dropping stale entries (superseded by an earlier arm, or of a thread that ended), fires what is
+ * due, and parks until the earliest deadline left.
  *
  * <p>Wake-ups: a registering thread unparks the timer only if its deadline is earlier than the
  * timer's planned wake-up ({@link #plannedWake}), or when the pending stack has grown by
- * {@link #DRAIN_EVERY} entries, which bounds the memory of fast enter/exit loops. The timer
- * publishes {@link #plannedWake} before its last look at the stack, and a registrar pushes before
- * reading {@link #plannedWake}; both are volatile, so an early deadline is never slept through.
- * The heap is purged of exited scopes whenever it has doubled since the last purge, and at
- * least every second while it is large, so neither a long loop nor a burst of scopes with far
- * deadlines holds memory after the scopes exit.
+ * {@link #DRAIN_EVERY} entries. The timer publishes {@link #plannedWake} before its last look at
+ * the stack, and a registrar pushes before reading {@link #plannedWake}; both are volatile, so an
+ * early deadline is never slept through. The heap is purged of stale entries whenever it has
+ * doubled since the last purge, and at least every second while it is large.
  *
  * <p>Weft's own blocking calls do not depend on this thread: they park until the effective
- * deadline themselves. The timer only interrupts JDK calls, and catches up on scopes that
- * nobody checks.
+ * deadline themselves. The timer interrupts JDK calls, and catches up on scopes nobody checks.
  */
 final class DeadlineTimer {
     /** One registration; the stack link is written before the CAS that publishes it. */
     private static final class Entry {
-        final CancelScope scope;
+        final ThreadState thread;
         final long deadline;
         Entry next;
         int depth;
 
-        Entry(CancelScope scope, long deadline) {
-            this.scope = scope;
+        Entry(ThreadState thread, long deadline) {
+            this.thread = thread;
             this.deadline = deadline;
+        }
+
+        /** Superseded by an earlier deadline, fired, or its thread ended. */
+        boolean stale() {
+            return !thread.armedAt(deadline);
         }
     }
 
@@ -73,8 +81,8 @@ final class DeadlineTimer {
     private DeadlineTimer() {
     }
 
-    static void register(CancelScope scope, long deadline) {
-        Entry e = new Entry(scope, deadline);
+    static void register(ThreadState thread, long deadline) {
+        Entry e = new Entry(thread, deadline);
         Entry head;
         do {
             head = PENDING.get();
@@ -111,20 +119,20 @@ final class DeadlineTimer {
             boolean drained = false;
             for (Entry e = PENDING.getAndSet(null); e != null; e = e.next) {
                 drained = true;
-                if (!e.scope.closed) {
+                if (!e.stale()) {
                     heap.add(e);
                 }
             }
             long now = System.nanoTime();
             if (heap.size() >= purgeAt || (heap.size() > DRAIN_EVERY && now - lastPurge >= PURGE_EVERY_NANOS)) {
-                heap.removeIf(e -> e.scope.closed);
+                heap.removeIf(Entry::stale);
                 purgeAt = Math.max(DRAIN_EVERY, heap.size() * 2);
                 lastPurge = now;
             }
             while (!heap.isEmpty() && heap.peek().deadline - now <= 0) {
                 Entry e = heap.poll();
                 try {
-                    e.scope.expire();
+                    e.thread.fire(e.deadline);
                 } catch (Throwable t) {
                     Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), t);
                 }

@@ -281,7 +281,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
                 thread = Thread.ofVirtual().name(name).unstarted(this::runBody);
                 state = ThreadState.forGenerator(thread);
             }
-            stepRoot = new CancelScope(ts.innermost, state, false, null, name);
+            stepRoot = new CancelScope(ts.innermost, state, false, null, "generator", name);
             phase = RUNNING;
         }
         ts.delegate = stepRoot;

@@ -82,7 +82,7 @@ public final class Task<T> {
         this.ownContext = ownContext;
         this.thread = Thread.ofVirtual().name(name).unstarted(this::run);
         this.state = ThreadState.forTask(this, thread);
-        this.root = new CancelScope(group.scope, state, false, null, "task '" + name + "'");
+        this.root = new CancelScope(group.scope, state, false, null, "task", name);
         this.state.innermost = root;
     }
 
@@ -116,6 +116,7 @@ public final class Task<T> {
             context.exit(previous);
         }
         root.closed = true;
+        state.disarm();
         Thread.interrupted(); // the thread ends here: nothing to leak, nothing to keep
         if (outcome != null && state.isCancellation(outcome)) {
             Throwable failed = state.suppressedFailure(outcome);
@@ -131,8 +132,8 @@ public final class Task<T> {
                 finish(State.CANCELLED);
             } else {
                 failure = outcome;
+                finish(State.FAILED); // joiners see the failure, not the group's cancellation
                 group.recordFailure(this, outcome);
-                finish(State.FAILED);
             }
         } finally {
             group.taskDone(this);

@@ -97,7 +97,7 @@ public final class TaskGroup {
 
     private TaskGroup(String name, ThreadState owner) {
         this.name = name;
-        this.scope = new CancelScope(owner.innermost, owner, false, this, "TaskGroup '" + name + "'");
+        this.scope = new CancelScope(owner.innermost, owner, false, this, "TaskGroup", name);
     }
 
     /**
@@ -357,7 +357,7 @@ public final class TaskGroup {
         synchronized (lock) {
             failures.add(t);
         }
-        scope.cancelForFailure(task == null ? "<body>" : task.name());
+        scope.cancelForFailure(task == null ? "its body" : "task '" + task.name() + "'");
     }
 
     void taskDone(Task<?> t) {

@@ -64,7 +64,27 @@ final class ThreadState {
     java.util.IdentityHashMap<CancelScope, java.util.List<Generator<?>>> generators;
     private Thread thread;
     private boolean started;
-    private int interrupt;
+    /** The interrupt state; written under the monitor, read without it by {@link #pop}'s fast path. */
+    private volatile int interrupt;
+    /** True while {@link #deliver} runs; read by {@link #pop}'s fast path. */
+    private volatile boolean delivering;
+    /**
+     * The deadline registered with the {@link DeadlineTimer} for this thread's scopes, or
+     * NO_DEADLINE. It only moves earlier while registered: a scope with a later deadline needs no
+     * registration, since when the armed one fires {@link #fire} re-arms for the earliest deadline
+     * still on the chain. Any thread.
+     */
+    private volatile long armed = CancelScope.NO_DEADLINE;
+
+    private static final java.lang.invoke.VarHandle ARMED;
+
+    static {
+        try {
+            ARMED = java.lang.invoke.MethodHandles.lookup().findVarHandle(ThreadState.class, "armed", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private ThreadState(Task<?> task) {
         this.task = task;
@@ -214,11 +234,26 @@ final class ThreadState {
         }
     }
 
-    /** Leaves {@code scope}, which must be the innermost one. Owner thread only. */
+    /**
+     * Leaves {@code scope}, which must be the innermost one. Owner thread only.
+     *
+     * <p>Fast path, without the monitor: leaving a scope other than a shield when no interrupt is
+     * pending and no {@link #deliver} is running. It writes {@link #innermost} and then reads
+     * {@link #interrupt} and {@link #delivering}; {@code deliver} writes {@code delivering} and
+     * then reads {@code innermost} (all volatile), so either this sees the delivery and takes the
+     * slow path, or the delivery sees the scope gone and sends nothing.
+     */
     void pop(CancelScope scope) {
         if (innermost != scope) {
             throw new IllegalStateException("cancel scope " + scope + " is exited while an inner scope ("
                     + innermost + ") is still open: scopes must nest");
+        }
+        if (!scope.shield) {
+            innermost = scope.parent;
+            if (interrupt == NONE && !delivering) {
+                scope.closed = true;
+                return;
+            }
         }
         synchronized (this) {
             scope.closed = true;
@@ -248,15 +283,70 @@ final class ThreadState {
 
     /** Interrupts the thread if it is cancelled and has not been interrupted for it yet. Any thread. */
     synchronized void deliver() {
-        if (interrupt == NONE && isCancelled()) {
-            if (!started) {
-                interrupt = DELIVERED; // applied by start()
-            } else if (thread.isInterrupted()) {
-                interrupt = FOREIGN;
-            } else {
-                interrupt = DELIVERED;
-                thread.interrupt();
+        delivering = true;
+        try {
+            if (interrupt == NONE && isCancelled()) {
+                if (!started) {
+                    interrupt = DELIVERED; // applied by start()
+                } else if (thread.isInterrupted()) {
+                    interrupt = FOREIGN;
+                } else {
+                    interrupt = DELIVERED;
+                    thread.interrupt();
+                }
             }
+        } finally {
+            delivering = false;
+        }
+    }
+
+    /** Makes sure the timer wakes this thread's scopes by {@code deadline}. Any thread. */
+    void arm(long deadline) {
+        for (;;) {
+            long a = armed;
+            if (a != CancelScope.NO_DEADLINE && a - deadline <= 0) {
+                return; // an earlier (or equal) deadline is armed: its firing re-arms for this one
+            }
+            if (ARMED.compareAndSet(this, a, deadline)) {
+                DeadlineTimer.register(this, deadline);
+                return;
+            }
+        }
+    }
+
+    /** Whether a timer entry for {@code deadline} is still the one armed for this thread. */
+    boolean armedAt(long deadline) {
+        return armed == deadline;
+    }
+
+    /** Forgets the armed deadline, so the timer drops its entry: the thread is ending. */
+    void disarm() {
+        armed = CancelScope.NO_DEADLINE;
+    }
+
+    /**
+     * Called by the timer when {@code deadline}, armed for this thread, has come: expires this
+     * thread's scopes whose deadline has passed and re-arms for the earliest one left.
+     */
+    void fire(long deadline) {
+        if (!ARMED.compareAndSet(this, deadline, CancelScope.NO_DEADLINE)) {
+            return; // re-armed earlier or disarmed meanwhile
+        }
+        long now = System.nanoTime();
+        long next = CancelScope.NO_DEADLINE;
+        for (CancelScope s = innermost; s != null && s.owner == this; s = s.parent) {
+            long d = s.deadline;
+            if (d == CancelScope.NO_DEADLINE) {
+                continue;
+            }
+            if (d - now <= 0) {
+                s.expire();
+            } else if (next == CancelScope.NO_DEADLINE || d - next < 0) {
+                next = d;
+            }
+        }
+        if (next != CancelScope.NO_DEADLINE) {
+            arm(next);
         }
     }
 

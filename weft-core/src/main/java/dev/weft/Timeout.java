@@ -71,7 +71,7 @@ public final class Timeout {
     private static <R, X extends Throwable> R fail(Deadline deadline, Duration budget, CallableOp<R, X> body)
             throws X {
         Objects.requireNonNull(body, "body");
-        CancelScope s = CancelScope.enter(false, nanos(deadline), budget == null ? "timeout" : "timeout of " + budget);
+        CancelScope s = CancelScope.enter(false, nanos(deadline), "timeout", budget);
         R r = s.runBody(scope -> body.call());
         if (s.cancelledCaught()) {
             throw new DeadlineExceededException(deadline, budget, s.stoppedBy);
@@ -110,7 +110,7 @@ public final class Timeout {
             throws X {
         Objects.requireNonNull(deadline, "deadline is null");
         Objects.requireNonNull(body, "body");
-        CancelScope s = CancelScope.enter(false, nanos(deadline), "timeout");
+        CancelScope s = CancelScope.enter(false, nanos(deadline), "timeout", null);
         R r = s.runBody(scope -> body.call());
         return s.cancelledCaught() ? Optional.empty() : Optional.ofNullable(r);
     }
