@@ -114,7 +114,7 @@ final class GroupTestSupport {
         }
 
         /** Waits (bounded by {@code bound}) for the thread and rethrows what its body threw. */
-        void join(Duration bound) throws Throwable {
+        void join(Duration bound) throws Exception {
             if (!thread.join(bound)) {
                 AssertionError e = new AssertionError("thread '" + thread.getName() + "' did not finish within "
                         + bound + "; its stack:");
@@ -122,12 +122,17 @@ final class GroupTestSupport {
                 throw e;
             }
             Throwable t = failure.get();
-            if (t != null) {
-                throw t;
+            if (t instanceof Error e) {
+                throw e;
+            } else if (t instanceof Exception e) {
+                throw e;
+            } else if (t != null) {
+                throw new AssertionError(t);
             }
         }
 
-        void join() throws Throwable {
+        /** Waits (bounded by {@link #WAIT}) for the thread and rethrows what its body threw. */
+        void join() throws Exception {
             join(WAIT);
         }
 
