@@ -146,6 +146,52 @@ class NestedGroupsTest {
         });
     }
 
+    /**
+     * Handling the inner group's failure inside the outer body does not undo the outer group's
+     * cancellation: the outer body's next checkpoint is still cancelled, the outer group reports
+     * only its own failure, and after it exits nothing is left cancelled (TG-22).
+     */
+    @ParameterizedTest
+    @EnumSource(Owner.class)
+    void handlingTheInnerFailureDoesNotUncancelTheOuterGroup(Owner owner) throws Throwable {
+        owner.run(() -> {
+            RuntimeException outerError = new RuntimeException("outer task");
+            RuntimeException innerError = new RuntimeException("inner cleanup");
+            AtomicReference<ExceptionGroup> handled = new AtomicReference<>();
+            AtomicBoolean after = new AtomicBoolean();
+            ExceptionGroup eg = assertThrows(ExceptionGroup.class, () -> TaskGroup.run(outer -> {
+                CountDownLatch innerBlocked = new CountDownLatch(1);
+                outer.spawn(() -> {
+                    innerBlocked.await();
+                    throw outerError;
+                });
+                try {
+                    TaskGroup.run(inner -> {
+                        inner.spawn(() -> {
+                            try {
+                                innerBlocked.countDown();
+                                Weft.sleep(FOREVER);
+                            } catch (CancelledException c) {
+                                throw innerError;
+                            }
+                        });
+                        return null;
+                    });
+                } catch (ExceptionGroup inner) {
+                    handled.set(inner);
+                }
+                Weft.checkpoint(); // the outer group is still cancelled
+                after.set(true);
+                return null;
+            }));
+            assertEquals(List.of(innerError), handled.get().exceptions());
+            assertEquals(List.of(outerError), eg.exceptions());
+            assertFalse(after.get());
+            Weft.checkpoint();
+            Weft.sleep(Duration.ofMillis(1));
+        });
+    }
+
     /** Groups three deep produce groups three deep: EG[EG[EG[boom]]] (EXG-06). */
     @Test
     void groupsNestThreeDeepWithoutFlattening() {
