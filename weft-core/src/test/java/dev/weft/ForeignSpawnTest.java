@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Disabled;
@@ -151,6 +152,57 @@ class ForeignSpawnTest {
         assertTrue(late.get().isDone(), "the group returned before the late task finished");
         assertEquals("late", late.get().join());
         GroupTestSupport.assertAllFinished(List.of(late.get()), "late spawn");
+    }
+
+    /**
+     * An outside thread that keeps spawning while the group exits is either accepted, and then
+     * the group waits for that task, or refused with {@link IllegalStateException}: never a task
+     * accepted and left running after run returned.
+     */
+    @ParameterizedTest
+    @EnumSource(Spawner.class)
+    void outsideSpawnRacingWithGroupExitIsAwaitedOrRefused(Spawner spawner) throws Throwable {
+        int refusals = 0;
+        for (int i = 0; i < 300; i++) {
+            AtomicInteger accepted = new AtomicInteger();
+            AtomicInteger completed = new AtomicInteger();
+            AtomicBoolean refused = new AtomicBoolean();
+            AtomicReference<Background> bg = new AtomicReference<>();
+            int releaseAfter = i % 5;
+            long pauseNanos = (i % 7) * 10_000L;
+            TaskGroup.run(g -> {
+                CountDownLatch release = new CountDownLatch(1);
+                g.spawn(() -> {
+                    release.await(); // holds the group open until the spawner lets go
+                });
+                bg.set(spawner.start(() -> {
+                    try {
+                        // A bounded number of spawns: a spawner that never stops keeps the group open forever.
+                        for (int n = 0; n < 30; n++) {
+                            if (n == releaseAfter) {
+                                release.countDown();
+                            } else if (n > releaseAfter) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos); // let exit race
+                            }
+                            g.spawn(() -> {
+                                Weft.sleep(Duration.ZERO);
+                                completed.incrementAndGet();
+                            });
+                            accepted.incrementAndGet();
+                        }
+                    } catch (IllegalStateException e) {
+                        assertTrue(e.getMessage().contains(g.name()), e.getMessage());
+                        refused.set(true);
+                    }
+                }));
+                return null;
+            });
+            int completedAtExit = completed.get();
+            bg.get().join();
+            refusals += refused.get() ? 1 : 0;
+            assertEquals(accepted.get(), completedAtExit, "iteration " + i + ": accepted tasks outlived the group");
+        }
+        assertTrue(refusals > 0, "no spawn ever raced with the exit: the test exercised nothing");
     }
 
     /** An outside thread spawning into a finished group gets {@link IllegalStateException}; nothing runs. */
