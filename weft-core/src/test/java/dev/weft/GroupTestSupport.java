@@ -50,13 +50,7 @@ final class GroupTestSupport {
         PLATFORM {
             @Override
             void run(ThrowingRunnable body) throws Throwable {
-                try {
-                    body.run();
-                } finally {
-                    if (Thread.interrupted()) {
-                        fail("the owner thread's interrupt flag leaked out of the test body");
-                    }
-                }
+                runAndCheckInterrupt(body);
             }
         },
         /** A fresh virtual thread, joined by the test thread. */
@@ -79,13 +73,26 @@ final class GroupTestSupport {
      * fails if the virtual thread's interrupt flag is set when the body ends.
      */
     static void inVirtualThread(ThrowingRunnable body) throws Throwable {
-        Background bg = Background.start(true, "test-owner", () -> {
-            body.run();
-            if (Thread.interrupted()) {
-                fail("the owner thread's interrupt flag leaked out of the test body");
-            }
-        });
+        Background bg = Background.start(true, "test-owner", () -> runAndCheckInterrupt(body));
         bg.join(Duration.ofSeconds(90));
+    }
+
+    /**
+     * Runs {@code body} and then fails if the thread's interrupt flag is set (clearing it, so that
+     * one leak does not spill into the next test); a failure of the body stays the primary one.
+     */
+    private static void runAndCheckInterrupt(ThrowingRunnable body) throws Throwable {
+        try {
+            body.run();
+        } catch (Throwable t) {
+            if (Thread.interrupted()) {
+                t.addSuppressed(new AssertionError("the owner thread's interrupt flag leaked out of the test body"));
+            }
+            throw t;
+        }
+        if (Thread.interrupted()) {
+            fail("the owner thread's interrupt flag leaked out of the test body");
+        }
     }
 
     /**

@@ -268,7 +268,10 @@ class TaskGroupTest {
         }
     }
 
-    /** An application Error that is not a VirtualMachineError, and a checked exception, are grouped like any failure (TG-16). */
+    /**
+     * An Error that is not a VirtualMachineError, and a checked exception, are grouped like any
+     * other failure (TG-16).
+     */
     @Test
     void errorsThatAreNotVirtualMachineErrorsAreGrouped() {
         AssertionError assertion = new AssertionError("an Error, not a VM error");
