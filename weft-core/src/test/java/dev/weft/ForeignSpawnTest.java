@@ -247,6 +247,69 @@ class ForeignSpawnTest {
         assertEquals("ran", task.get().join());
     }
 
+    /**
+     * A task of another group may spawn into this one; the task belongs to this group: cancelling
+     * the spawner's group does not touch it, cancelling this group does.
+     */
+    @ParameterizedTest
+    @EnumSource(Owner.class)
+    void taskOfAnotherGroupSpawnsATaskThatBelongsToTheTargetGroup(Owner owner) throws Throwable {
+        owner.run(() -> {
+            AtomicReference<Task<String>> adopted = new AtomicReference<>();
+            TaskGroup.run(target -> {
+                CountDownLatch adoptedStarted = new CountDownLatch(1);
+                CountDownLatch spawnerGroupDone = new CountDownLatch(1);
+                Background other = Background.start(true, "other-owner", () -> TaskGroup.run(source -> {
+                    source.spawn(() -> {
+                        adopted.set(target.spawn(() -> {
+                            adoptedStarted.countDown();
+                            spawnerGroupDone.await();
+                            Weft.sleep(Duration.ofMillis(1)); // not cancelled by the source group
+                            Weft.sleep(FOREVER);
+                            return "not cancelled";
+                        }));
+                        adoptedStarted.await();
+                        source.cancel();
+                    });
+                    Weft.sleep(FOREVER);
+                    return null;
+                }));
+                other.join();
+                spawnerGroupDone.countDown();
+                awaitCondition(() -> adopted.get().state.thread().getState() == Thread.State.TIMED_WAITING
+                        || adopted.get().isDone(), "adopted task in its long sleep");
+                assertFalse(adopted.get().isDone(), "the source group's cancel reached the adopted task");
+                target.cancel();
+                return null;
+            });
+            assertEquals(Task.State.CANCELLED, adopted.get().state());
+        });
+    }
+
+    /** {@link TaskGroup#cancel()} from a thread outside the group stops it; run returns null (TG-27). */
+    @ParameterizedTest
+    @EnumSource(Spawner.class)
+    void cancelFromAnOutsideThreadStopsTheGroup(Spawner canceller) throws Throwable {
+        AtomicReference<Task<?>> sleeper = new AtomicReference<>();
+        AtomicReference<Background> bg = new AtomicReference<>();
+        Object r = TaskGroup.run(g -> {
+            CountDownLatch started = new CountDownLatch(1);
+            sleeper.set(g.spawn(() -> {
+                started.countDown();
+                Weft.sleep(FOREVER);
+            }));
+            bg.set(canceller.start(() -> {
+                started.await();
+                g.cancel();
+            }));
+            Weft.sleep(FOREVER);
+            return "body";
+        });
+        bg.get().join();
+        assertNull(r);
+        assertEquals(Task.State.CANCELLED, sleeper.get().state());
+    }
+
     /** Where the owner is when the outside interrupt arrives. */
     enum OwnerWaits {
         IN_GROUP_EXIT, IN_WEFT_SLEEP
