@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -191,8 +190,6 @@ class Seed001LifespanTest {
      * returned, the joined task has left the context, so the next task can be given it at once,
      * every time (TCI-04).
      */
-    @Disabled("KERNEL BUG: Task.run wakes joiners (finish) before it exits the task's Context (finally),"
-            + " so a task spawned right after join into the same Context may fail with 'already entered'")
     @ParameterizedTest
     @EnumSource(Owner.class)
     void contextAccumulatesAcrossTasksRunInItOneAfterAnother(Owner owner) throws Throwable {

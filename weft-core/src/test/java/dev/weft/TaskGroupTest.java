@@ -30,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -294,8 +293,6 @@ class TaskGroupTest {
      * failure is reported beside the task's (TG-24). Java buries it as a suppressed exception of
      * the CancelledException that try-with-resources was propagating.
      */
-    @Disabled("KERNEL BUG: a failure suppressed into a CancelledException (try-with-resources close during"
-            + " cancellation) is dropped with the cancellation by TaskGroup.run and Task.run")
     @ParameterizedTest
     @EnumSource(Owner.class)
     void resourceFailingToCloseDuringCancellationIsReported(Owner owner) throws Throwable {
@@ -424,8 +421,6 @@ class TaskGroupTest {
      * Cancelling an enclosing scope while the owner already waits in the group's exit cancels
      * the tasks, and run throws {@link CancelledException} (TG-09).
      */
-    @Disabled("KERNEL BUG: TaskGroup.run returns the body's value when an enclosing scope is cancelled"
-            + " while the owner waits in awaitTasks (weft's interrupt is consumed, nothing rethrows)")
     @ParameterizedTest
     @EnumSource(Owner.class)
     void outsideCancellationWhileOwnerWaitsInExitPropagatesAsCancelled(Owner owner) throws Throwable {
