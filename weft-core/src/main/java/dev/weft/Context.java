@@ -166,14 +166,20 @@ public final class Context {
     /** Unsets {@code var} in this context. Owner thread only. */
     void remove(ContextVar<?> var) {
         Hamt<ContextVar<?>, Object> m = map;
-        if (!m.containsKey(var)) {
-            return;
+        Hamt<ContextVar<?>, Object> without = m.remove(var);
+        if (without == m) {
+            return; // was not set
         }
-        m = m.remove(var);
+        map = var.forks() ? withForking(without, var, false) : without;
+    }
+
+    /** Sets {@code var} back to {@code old} (not MISSING) for a token's reset. Owner thread only. */
+    void restore(ContextVar<?> var, Object old) {
         if (var.forks()) {
-            m = withForking(m, var, false);
+            put(var, old);
+        } else {
+            map = map.put(var, old); // one traversal: no old value, no fork list to maintain
         }
-        map = m;
     }
 
     private static Hamt<ContextVar<?>, Object> withForking(Hamt<ContextVar<?>, Object> m, ContextVar<?> var,

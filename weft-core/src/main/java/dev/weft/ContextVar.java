@@ -204,7 +204,7 @@ public final class ContextVar<T> {
         if (token.old == MISSING) {
             ctx.remove(this);
         } else {
-            ctx.put(this, token.old);
+            ctx.restore(this, token.old);
         }
         token.used = true;
     }

@@ -356,13 +356,18 @@ final class ThreadState {
      *
      * @return true if the thread's interrupt flag was weft's
      */
-    synchronized boolean consumeInterrupt() {
-        if (interrupt == DELIVERED) {
-            Thread.interrupted();
-            interrupt = CONSUMED;
-            return true;
+    boolean consumeInterrupt() {
+        if (interrupt != DELIVERED) {
+            return false; // only deliver() sets DELIVERED, and never for a thread that holds the flag
         }
-        return false;
+        synchronized (this) {
+            if (interrupt == DELIVERED) {
+                Thread.interrupted();
+                interrupt = CONSUMED;
+                return true;
+            }
+            return false;
+        }
     }
 
     /**
