@@ -173,8 +173,9 @@ public final class ContextVar<T> {
      */
     public Token<T> set(T value) {
         Context ctx = Context.currentOrImplicit();
+        Hamt<ContextVar<?>, Object> before = ctx.map;
         Object old = ctx.put(this, value);
-        return new Token<>(this, ctx, old);
+        return new Token<>(this, ctx, old, before, ctx.map);
     }
 
     /**
@@ -201,7 +202,9 @@ public final class ContextVar<T> {
                     + "' was created in a different Context: reset it in the same task or Context.run"
                     + " body that called set()");
         }
-        if (token.old == MISSING) {
+        if (ctx.map == token.after) {
+            ctx.map = token.before; // nothing changed since the set (the usual, nested case): O(1)
+        } else if (token.old == MISSING) {
             ctx.remove(this);
         } else {
             ctx.restore(this, token.old);

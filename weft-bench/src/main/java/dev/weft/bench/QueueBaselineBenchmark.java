@@ -25,9 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * The peers of weft's coming {@code Channel} and {@code Generator}, measured now so that the weft
- * side can be added as one more {@link Impl} constant (a channel) or one more method (a
- * generator) and read against the same baselines.
+ * weft's {@code Channel} and {@code Generator} beside their peers: the weft channels are the
+ * {@code WEFT_*} {@link Impl} constants, the generator is {@link #generatorWeft}.
  *
  * <p>Channel peers ({@link #handOff}): items handed from producers to consumers, all virtual
  * threads, through {@code ArrayBlockingQueue} (capacity 16 and 1024),
@@ -41,7 +40,7 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <p>DESIGN "Performance targets" these are baselines for: channel hand-off at least
  * {@code ArrayBlockingQueue} throughput between virtual threads; generator at most 1 us per item
- * (stretch 200 ns). No weft side exists yet, so no target is checked by this class alone.
+ * (stretch 200 ns).
  *
  * <p>Each invocation starts its producer and consumer virtual threads, moves {@value #ITEMS}
  * items and joins them from JMH's platform worker thread ({@link OperationsPerInvocation}); the
@@ -122,6 +121,30 @@ public class QueueBaselineBenchmark {
             Pipe create() {
                 return jox(Channel.newRendezvousChannel());
             }
+        },
+        WEFT_BOUNDED_16 {
+            @Override
+            Pipe create() {
+                return weft(dev.weft.Channel.bounded(16));
+            }
+        },
+        WEFT_BOUNDED_1024 {
+            @Override
+            Pipe create() {
+                return weft(dev.weft.Channel.bounded(1024));
+            }
+        },
+        WEFT_UNBOUNDED {
+            @Override
+            Pipe create() {
+                return weft(dev.weft.Channel.unbounded());
+            }
+        },
+        WEFT_RENDEZVOUS {
+            @Override
+            Pipe create() {
+                return weft(dev.weft.Channel.rendezvous());
+            }
         };
 
         abstract Pipe create();
@@ -136,6 +159,20 @@ public class QueueBaselineBenchmark {
                 @Override
                 public Object receive() throws InterruptedException {
                     return q.take();
+                }
+            };
+        }
+
+        static Pipe weft(dev.weft.Channel<Object> c) {
+            return new Pipe() {
+                @Override
+                public void send(Object item) {
+                    c.send(item);
+                }
+
+                @Override
+                public Object receive() {
+                    return c.receive();
                 }
             };
         }
@@ -232,6 +269,36 @@ public class QueueBaselineBenchmark {
     }
 
     /** An iterator over the elements of an array, as simple as an iterator gets. */
+    /**
+     * weft's {@link dev.weft.Generator}: a virtual-thread consumer iterates {@value #ITEMS} values
+     * yielded by the generator's body, each step handed back and forth (compare with
+     * {@link #generatorPeerSynchronousQueue}, two virtual threads, and the plain iterator).
+     */
+    @Benchmark
+    @OperationsPerInvocation(ITEMS)
+    public void generatorWeft() throws InterruptedException {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread consumer = Thread.ofVirtual().start(guarded(failure, () -> {
+            try (dev.weft.Generator<Object> g = dev.weft.Generator.of(out -> {
+                for (int i = 0; i < ITEMS; i++) {
+                    out.yield(ITEM);
+                }
+            })) {
+                int n = 0;
+                for (Object o : g) {
+                    if (o != ITEM) {
+                        throw new AssertionError("wrong item");
+                    }
+                    n++;
+                }
+                if (n != ITEMS) {
+                    throw new AssertionError("lost items");
+                }
+            }
+        }));
+        joinAll(new Thread[] {consumer}, failure);
+    }
+
     static final class Counting implements Iterator<Object> {
         private final Object[] items;
         private int i;
