@@ -80,8 +80,31 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     private static final int RUNNING = 2;
     private static final int DONE = 3;
 
-    /** Spins before parking in a hand-off; a few microseconds (GeneratorBenchmark). */
-    private static final int SPINS = 128;
+    /**
+     * How long a side of a hand-off waits actively before it parks. A virtual thread yields its
+     * carrier ({@link Thread#yield()}), so the other side can run on it; spinning with
+     * {@link Thread#onSpinWait()} would hold the carrier the other side needs (5 to 50 times
+     * slower, measured for Channel). A platform thread spins a few microseconds.
+     * (QueueBaselineBenchmark.generatorWeft)
+     */
+    private static final int VIRTUAL_YIELDS = 8;
+    private static final int PLATFORM_SPINS = 128;
+
+    /** Waits actively once; returns false once the budget is spent and the caller should park. */
+    private static boolean pause(int round, boolean virtual) {
+        if (virtual) {
+            if (round >= VIRTUAL_YIELDS) {
+                return false;
+            }
+            Thread.yield();
+        } else {
+            if (round >= PLATFORM_SPINS) {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+        return true;
+    }
 
     /**
      * The body of a generator.
@@ -292,9 +315,9 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             } else {
                 LockSupport.unpark(thread);
             }
-            for (int spins = 0; phase == RUNNING; spins++) {
-                if (spins < SPINS) {
-                    Thread.onSpinWait();
+            boolean virtual = Thread.currentThread().isVirtual();
+            for (int round = 0; phase == RUNNING; round++) {
+                if (pause(round, virtual)) {
                     continue;
                 }
                 LockSupport.park(this);
@@ -363,10 +386,8 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         Thread waiting = consumer;
         phase = SUSPENDED;
         LockSupport.unpark(waiting);
-        for (int spins = 0; phase != RUNNING; spins++) {
-            if (spins < SPINS) {
-                Thread.onSpinWait();
-            } else {
+        for (int round = 0; phase != RUNNING; round++) {
+            if (!pause(round, true)) {
                 LockSupport.park(this);
             }
         }
