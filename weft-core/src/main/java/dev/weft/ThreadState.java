@@ -75,6 +75,8 @@ final class ThreadState {
      * still on the chain. Any thread.
      */
     private volatile long armed = CancelScope.NO_DEADLINE;
+    /** When a weft call parked in {@link #await} wants to wake up by itself, or NO_DEADLINE. Owner writes. */
+    private volatile long wakeAt = CancelScope.NO_DEADLINE;
 
     private static final java.lang.invoke.VarHandle ARMED;
 
@@ -345,6 +347,14 @@ final class ThreadState {
                 next = d;
             }
         }
+        long w = wakeAt;
+        if (w != CancelScope.NO_DEADLINE) {
+            if (w - now <= 0) {
+                LockSupport.unpark(thread);
+            } else if (next == CancelScope.NO_DEADLINE || w - next < 0) {
+                next = w;
+            }
+        }
         if (next != CancelScope.NO_DEADLINE) {
             arm(next);
         }
@@ -450,26 +460,30 @@ final class ThreadState {
      * @return true when done, false when {@code until} passed first
      */
     boolean await(BooleanSupplier done, long until, Object blocker) {
-        for (;;) {
-            if (done.getAsBoolean()) {
-                return true;
-            }
-            checkpoint();
-            long wake = effectiveDeadline();
-            if (until != CancelScope.NO_DEADLINE && (wake == CancelScope.NO_DEADLINE || until - wake < 0)) {
-                wake = until;
-            }
-            if (wake == CancelScope.NO_DEADLINE) {
-                LockSupport.park(blocker);
-            } else {
-                long left = wake - System.nanoTime();
-                if (left > 0) {
-                    LockSupport.parkNanos(blocker, left);
-                } else if (wake == until) {
-                    return done.getAsBoolean();
+        try {
+            for (;;) {
+                if (done.getAsBoolean()) {
+                    return true;
                 }
-                // else: a scope's deadline passed; the next checkpoint throws.
+                checkpoint();
+                if (until != CancelScope.NO_DEADLINE) {
+                    if (until - System.nanoTime() <= 0) {
+                        return done.getAsBoolean();
+                    }
+                    wakeAt = until;
+                    arm(until);
+                }
+                // Untimed: woken by whoever makes done true, by weft's interrupt (cancellation,
+                // including a scope's deadline, which the timer fires), or by the timer at until.
+                // A timed park would enter the JDK's timer queue, whose cancellation made waking
+                // 1 000 000 cancelled sleepers take seconds longer (ScaleRun).
+                LockSupport.park(blocker);
+            }
+        } finally {
+            if (until != CancelScope.NO_DEADLINE) {
+                wakeAt = CancelScope.NO_DEADLINE;
             }
         }
     }
+
 }
