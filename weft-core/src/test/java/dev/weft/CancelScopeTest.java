@@ -1,5 +1,7 @@
 package dev.weft;
 
+import static dev.weft.ThreadKind.runOn;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -37,45 +39,6 @@ class CancelScopeTest {
     private static final Duration LONG = Duration.ofSeconds(20);
     /** What "promptly" means on two busy cores. */
     private static final long PROMPT_NANOS = TimeUnit.SECONDS.toNanos(5);
-
-    /** The kinds of thread every cross-thread behaviour is checked on. */
-    enum Kind {
-        PLATFORM, VIRTUAL;
-
-        Thread start(Runnable r) {
-            return this == PLATFORM ? Thread.ofPlatform().start(r) : Thread.ofVirtual().start(r);
-        }
-    }
-
-    /** A body that may throw anything, run on a thread of a given kind. */
-    @FunctionalInterface
-    interface ThrowingRunnable {
-        void run() throws Throwable;
-    }
-
-    /** Runs {@code body} on a new thread of {@code kind}, waits (bounded) and rethrows its failure. */
-    static void runOn(Kind kind, ThrowingRunnable body) throws Exception {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = kind.start(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        if (!t.join(Duration.ofSeconds(30))) {
-            AssertionError e = new AssertionError("thread " + t + " still running after 30 s");
-            e.setStackTrace(t.getStackTrace());
-            throw e;
-        }
-        if (failure.get() instanceof Exception e) {
-            throw e;
-        } else if (failure.get() instanceof Error e) {
-            throw e;
-        } else if (failure.get() != null) {
-            throw new AssertionError(failure.get());
-        }
-    }
 
     /** Waits until {@code t} is in {@code state}, failing after 5 s. */
     static void awaitState(Thread t, Thread.State state) throws InterruptedException {
@@ -294,7 +257,7 @@ class CancelScopeTest {
             return null;
         });
         String r = CancelScope.run(second -> {
-            runOn(Kind.PLATFORM, () -> first.get().cancel());
+            runOn(ThreadKind.PLATFORM, () -> first.get().cancel());
             Weft.sleep(Duration.ofMillis(5));
             assertFalse(second.isCancelled());
             assertFalse(Thread.currentThread().isInterrupted());
@@ -392,8 +355,8 @@ class CancelScopeTest {
      * once it completes on its own, the next checkpoint raises and the scope catches.
      */
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void uninterruptibleCallIsNotWokenButNextCheckpointRaises(Kind kind) throws Exception {
+    @EnumSource(ThreadKind.class)
+    void uninterruptibleCallIsNotWokenButNextCheckpointRaises(ThreadKind kind) throws Exception {
         Object monitor = new Object();
         CountDownLatch ready = new CountDownLatch(1);
         AtomicReference<CancelScope> scope = new AtomicReference<>();
@@ -492,7 +455,7 @@ class CancelScopeTest {
     @ParameterizedTest
     @EnumSource(JdkBlock.class)
     void cancelFromAnotherThreadStopsBlockingCall(JdkBlock block) throws Exception {
-        for (Kind kind : Kind.values()) {
+        for (ThreadKind kind : ThreadKind.values()) {
             CountDownLatch inScope = new CountDownLatch(1);
             AtomicReference<CancelScope> scope = new AtomicReference<>();
             AtomicReference<Boolean> interruptedAfter = new AtomicReference<>();

@@ -1,5 +1,7 @@
 package dev.weft;
 
+import static dev.weft.ThreadKind.runOn;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -37,46 +39,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class DeadlineTest {
     private static final Duration LONG = Duration.ofSeconds(20);
     private static final long PROMPT_NANOS = TimeUnit.SECONDS.toNanos(5);
-
-    /** The kinds of thread deadlines are checked on. */
-    enum Kind {
-        PLATFORM, VIRTUAL;
-
-        Thread start(Runnable r) {
-            return this == PLATFORM ? Thread.ofPlatform().start(r) : Thread.ofVirtual().start(r);
-        }
-    }
-
-    /** A body that may throw anything. */
-    @FunctionalInterface
-    interface ThrowingRunnable {
-        void run() throws Throwable;
-    }
-
-    /** Runs {@code body} on a new thread of {@code kind}, waits (bounded) and rethrows its failure. */
-    static void runOn(Kind kind, ThrowingRunnable body) throws Exception {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = kind.start(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        if (!t.join(Duration.ofSeconds(30))) {
-            AssertionError e = new AssertionError("thread " + t + " still running after 30 s");
-            e.setStackTrace(t.getStackTrace());
-            throw e;
-        }
-        Throwable f = failure.get();
-        if (f instanceof Exception e) {
-            throw e;
-        } else if (f instanceof Error e) {
-            throw e;
-        } else if (f != null) {
-            throw new AssertionError(f);
-        }
-    }
 
     @AfterEach
     void testThreadIsNotLeftInterrupted() {
@@ -274,8 +236,8 @@ class DeadlineTest {
 
     /** TMO-21: a scope has no deadline by default; moving it into the past makes the next checkpoint raise and the scope catch. */
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void movingDeadlineIntoPastCancelsAtNextCheckpoint(Kind kind) throws Exception {
+    @EnumSource(ThreadKind.class)
+    void movingDeadlineIntoPastCancelsAtNextCheckpoint(ThreadKind kind) throws Exception {
         runOn(kind, () -> {
             AtomicReference<CancelScope> scope = new AtomicReference<>();
             Object r = CancelScope.run(s -> {
@@ -321,8 +283,8 @@ class DeadlineTest {
 
     /** Moving the deadline later before it passes extends the budget, for weft sleeps and interrupted JDK calls alike. */
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void movingDeadlineLaterExtendsTheBudget(Kind kind) throws Exception {
+    @EnumSource(ThreadKind.class)
+    void movingDeadlineLaterExtendsTheBudget(ThreadKind kind) throws Exception {
         runOn(kind, () -> {
             String r = Timeout.failAfter(Duration.ofMillis(200), () -> {
                 CancelScope.current().setDeadline(Deadline.after(LONG));
@@ -408,8 +370,8 @@ class DeadlineTest {
 
     /** clearDeadline removes a deadline before it passes: nothing is cancelled or interrupted later. */
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void clearedDeadlineNeverFires(Kind kind) throws Exception {
+    @EnumSource(ThreadKind.class)
+    void clearedDeadlineNeverFires(ThreadKind kind) throws Exception {
         runOn(kind, () -> {
             AtomicReference<CancelScope> scope = new AtomicReference<>();
             String r = CancelScope.run(s -> {
@@ -489,8 +451,8 @@ class DeadlineTest {
 
     /** A deadline set on a scope from another thread stops the scope's owner in a JDK call. */
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void deadlineSetFromAnotherThreadStopsOwner(Kind kind) throws Exception {
+    @EnumSource(ThreadKind.class)
+    void deadlineSetFromAnotherThreadStopsOwner(ThreadKind kind) throws Exception {
         AtomicReference<CancelScope> scope = new AtomicReference<>();
         CountDownLatch entered = new CountDownLatch(1);
         Thread setter = Thread.ofPlatform().start(() -> {

@@ -1,5 +1,7 @@
 package dev.weft;
 
+import static dev.weft.ThreadKind.runOn;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -45,15 +47,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class InterruptLeakTest {
     private static final Duration LONG = Duration.ofSeconds(20);
 
-    /** The kinds of thread every scenario runs on. */
-    enum Kind {
-        PLATFORM, VIRTUAL;
-
-        Thread start(Runnable r) {
-            return this == PLATFORM ? Thread.ofPlatform().start(r) : Thread.ofVirtual().start(r);
-        }
-    }
-
     /** When the test interrupts the thread itself. */
     enum Foreign {
         /** Never. */
@@ -64,40 +57,9 @@ class InterruptLeakTest {
         AT_EXIT
     }
 
-    /** A body that may throw anything. */
-    @FunctionalInterface
-    interface ThrowingRunnable {
-        void run() throws Throwable;
-    }
-
     @AfterEach
     void testThreadIsNotLeftInterrupted() {
         assertFalse(Thread.interrupted(), "the test thread was left interrupted");
-    }
-
-    /** Runs {@code body} on a new thread of {@code kind}, waits (bounded) and rethrows its failure. */
-    static void runOn(Kind kind, ThrowingRunnable body) throws Exception {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = kind.start(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        if (!t.join(Duration.ofSeconds(60))) {
-            AssertionError e = new AssertionError("thread " + t + " still running after 60 s");
-            e.setStackTrace(t.getStackTrace());
-            throw e;
-        }
-        Throwable f = failure.get();
-        if (f instanceof Exception e) {
-            throw e;
-        } else if (f instanceof Error e) {
-            throw e;
-        } else if (f != null) {
-            throw new AssertionError(f);
-        }
     }
 
     static void atExit(Foreign f) {
@@ -559,7 +521,7 @@ class InterruptLeakTest {
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
         for (Scenario s : Scenario.values()) {
-            for (Kind k : Kind.values()) {
+            for (ThreadKind k : ThreadKind.values()) {
                 for (Foreign f : s.modes) {
                     out.add(Arguments.of(s, k, f));
                 }
@@ -571,7 +533,7 @@ class InterruptLeakTest {
     /** After the scenario's scope has ended, the interrupt flag is what the test alone made it, and a JDK call is not disturbed. */
     @ParameterizedTest(name = "{0} on {1}, foreign interrupt {2}")
     @MethodSource("cases")
-    void interruptFlagAfterScopeIsWhatItWouldBeWithoutWeft(Scenario scenario, Kind kind, Foreign foreign)
+    void interruptFlagAfterScopeIsWhatItWouldBeWithoutWeft(Scenario scenario, ThreadKind kind, Foreign foreign)
             throws Exception {
         runOn(kind, () -> {
             for (int round = 0; round < 3; round++) {
@@ -592,8 +554,8 @@ class InterruptLeakTest {
 
     /** A foreign interrupt that arrives while the owner waits for its tasks cancels them and stays set. */
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void foreignInterruptWhileGroupWaitsStaysSet(Kind kind) throws Exception {
+    @EnumSource(ThreadKind.class)
+    void foreignInterruptWhileGroupWaitsStaysSet(ThreadKind kind) throws Exception {
         runOn(kind, () -> {
             Thread owner = Thread.currentThread();
             List<Task<?>> tasks = new ArrayList<>();
@@ -621,8 +583,8 @@ class InterruptLeakTest {
      * set when weft wants to interrupt. Without weft it would stay set, so it must after the scope.
      */
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void foreignInterruptBeforeSelfCancelIsKept(Kind kind) throws Exception {
+    @EnumSource(ThreadKind.class)
+    void foreignInterruptBeforeSelfCancelIsKept(ThreadKind kind) throws Exception {
         runOn(kind, () -> {
             Thread.currentThread().interrupt();
             assertNull(CancelScope.run(s -> {
@@ -636,8 +598,8 @@ class InterruptLeakTest {
 
     /** As above, for a cancellation never delivered (no checkpoint). */
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void foreignInterruptBeforeUndeliveredCancelIsKept(Kind kind) throws Exception {
+    @EnumSource(ThreadKind.class)
+    void foreignInterruptBeforeUndeliveredCancelIsKept(ThreadKind kind) throws Exception {
         runOn(kind, () -> {
             Thread.currentThread().interrupt();
             assertEquals("v", CancelScope.run(s -> {
@@ -650,8 +612,8 @@ class InterruptLeakTest {
 
     /** As above, for a deadline that passes while the body computes. */
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void foreignInterruptBeforeExpiredTimeoutIsKept(Kind kind) throws Exception {
+    @EnumSource(ThreadKind.class)
+    void foreignInterruptBeforeExpiredTimeoutIsKept(ThreadKind kind) throws Exception {
         runOn(kind, () -> {
             Thread.currentThread().interrupt();
             Deadline d = Deadline.after(Duration.ofMillis(3));
@@ -668,8 +630,8 @@ class InterruptLeakTest {
 
     /** A foreign interrupt inside a shield, as the shield's last action, survives the delivery at the shield's exit. */
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void foreignInterruptInsideShieldIsKept(Kind kind) throws Exception {
+    @EnumSource(ThreadKind.class)
+    void foreignInterruptInsideShieldIsKept(ThreadKind kind) throws Exception {
         runOn(kind, () -> {
             assertNull(CancelScope.run(outer -> CancelScope.shield(() -> {
                 outer.cancel();
@@ -682,8 +644,8 @@ class InterruptLeakTest {
 
     /** A foreign interrupt after the group's body took weft's cancellation survives the wait for the tasks. */
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void foreignInterruptAfterGroupCancellationIsKept(Kind kind) throws Exception {
+    @EnumSource(ThreadKind.class)
+    void foreignInterruptAfterGroupCancellationIsKept(ThreadKind kind) throws Exception {
         runOn(kind, () -> {
             assertNull(TaskGroup.run(g -> {
                 CountDownLatch started = new CountDownLatch(1);
@@ -724,8 +686,8 @@ class InterruptLeakTest {
      * moments, racing cancel() against the scope's exit: after every exit, no interrupt.
      */
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void cancelRacingScopeExitNeverLeaksInterrupt(Kind kind) throws Exception {
+    @EnumSource(ThreadKind.class)
+    void cancelRacingScopeExitNeverLeaksInterrupt(ThreadKind kind) throws Exception {
         AtomicReference<Runnable> target = new AtomicReference<>();
         AtomicInteger generation = new AtomicInteger();
         AtomicLong cancels = new AtomicLong();

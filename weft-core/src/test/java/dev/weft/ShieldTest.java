@@ -1,5 +1,7 @@
 package dev.weft;
 
+import static dev.weft.ThreadKind.runOn;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -39,46 +41,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ShieldTest {
     private static final Duration LONG = Duration.ofSeconds(20);
 
-    /** The kinds of thread the shield is checked on. */
-    enum Kind {
-        PLATFORM, VIRTUAL;
-
-        Thread start(Runnable r) {
-            return this == PLATFORM ? Thread.ofPlatform().start(r) : Thread.ofVirtual().start(r);
-        }
-    }
-
-    /** A body that may throw anything. */
-    @FunctionalInterface
-    interface ThrowingRunnable {
-        void run() throws Throwable;
-    }
-
-    /** Runs {@code body} on a new thread of {@code kind}, waits (bounded) and rethrows its failure. */
-    static void runOn(Kind kind, ThrowingRunnable body) throws Exception {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = kind.start(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        if (!t.join(Duration.ofSeconds(30))) {
-            AssertionError e = new AssertionError("thread " + t + " still running after 30 s");
-            e.setStackTrace(t.getStackTrace());
-            throw e;
-        }
-        Throwable f = failure.get();
-        if (f instanceof Exception e) {
-            throw e;
-        } else if (f instanceof Error e) {
-            throw e;
-        } else if (f != null) {
-            throw new AssertionError(f);
-        }
-    }
-
     @AfterEach
     void testThreadIsNotLeftInterrupted() {
         assertFalse(Thread.interrupted(), "the test thread was left interrupted");
@@ -89,8 +51,8 @@ class ShieldTest {
      * nothing; the shield's exit delivers it and the outer scope catches it.
      */
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void shieldBlocksEnclosingCancellationUntilItsExit(Kind kind) throws Exception {
+    @EnumSource(ThreadKind.class)
+    void shieldBlocksEnclosingCancellationUntilItsExit(ThreadKind kind) throws Exception {
         runOn(kind, () -> {
             List<String> record = new ArrayList<>();
             AtomicReference<CancelScope> outer = new AtomicReference<>();
@@ -276,8 +238,8 @@ class ShieldTest {
 
     /** A JDK blocking call inside a shield runs to the end while another thread cancels the outer scope. */
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void jdkBlockingCallInsideShieldIsNotInterrupted(Kind kind) throws Exception {
+    @EnumSource(ThreadKind.class)
+    void jdkBlockingCallInsideShieldIsNotInterrupted(ThreadKind kind) throws Exception {
         BlockingQueue<String> q = new ArrayBlockingQueue<>(1);
         CountDownLatch inShield = new CountDownLatch(1);
         AtomicReference<CancelScope> outer = new AtomicReference<>();

@@ -7,11 +7,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
+/** One pass through every kernel mechanism together: context, spawn, cancel, failure, timeout, shield. */
 class SmokeTest {
     static final ContextVar<String> V = ContextVar.of("v", "-");
 
+    /** A context follows a task; cancel, failure, timeouts and a shield each end as documented, leaving no interrupt. */
     @Test
-    void basics() throws Exception {
+    void kernelMechanismsWorkTogetherWithoutLeakingInterrupts() throws Exception {
         try (var t = V.set("a")) {
             assertEquals("a", V.get());
             String seen = TaskGroup.run(g -> g.spawn(() -> V.get()).join());
