@@ -70,9 +70,6 @@ public final class Task<T> {
     @SuppressWarnings("unused")
     private volatile Waiter waiters;
 
-    /** Links in the group's list of live tasks, guarded by the group's lock. */
-    Task<?> prev;
-    Task<?> next;
 
     Task(TaskGroup group, String name, Callable<T> body, Context context, boolean ownContext) {
         this.group = group;

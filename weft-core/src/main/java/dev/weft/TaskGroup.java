@@ -1,12 +1,14 @@
 package dev.weft;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Structured concurrency: a body that spawns tasks, and does not return until every one of them
@@ -47,11 +49,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ul>
  *
  * <h2>Implementation overview</h2>
- * Live tasks form a doubly linked list guarded by {@link #lock}; {@link #live} counts them and
- * {@link #closed} (set under the lock once the body is done and {@code live} is zero) refuses
- * further spawns. The owner waits in {@link #awaitTasks} by parking; the task that brings
- * {@code live} to zero unparks it. Failures are appended under the lock, so their order is the
- * order in which they were recorded.
+ * No lock: a server's acceptor spawns while thousands of tasks end, and a contended lock here put
+ * the spawning thread to sleep (the demo server's tail latency; TaskGroupBenchmark).
+ * {@link #state} holds the number of live tasks and a CLOSED bit; spawn increments it with a CAS
+ * that fails once CLOSED is set, a task's end decrements it, and the owner sets CLOSED with a CAS
+ * from exactly zero, after the body, so no task can join a finished group. The live tasks are
+ * also in {@link #tasks} (a concurrent set), for cancellation. The owner waits in
+ * {@link #awaitTasks} by parking: it publishes {@link #waiter} and then re-reads the count, the
+ * last task decrements the count and then reads {@link #waiter} (all volatile), so the wake-up is
+ * never lost. Failures go to a concurrent FIFO queue, in the order they were recorded.
  */
 public final class TaskGroup {
     private static final AtomicInteger GROUPS = new AtomicInteger();
@@ -88,20 +94,16 @@ public final class TaskGroup {
 
     private final String name;
     final CancelScope scope;
-    /**
-     * Guards the task list, {@link #live}, {@link #closed}, {@link #failures} and {@link #waiter}.
-     * A {@link ReentrantLock}, not a monitor: tasks finishing together contend for it, and a
-     * virtual thread blocked on a contended monitor is resumed through the JDK's single
-     * "unblocker" thread, which made spawn+join of 1 000 tasks an order of magnitude slower
-     * (TaskGroupBenchmark, preliminary run).
-     */
-    private final ReentrantLock lock = new ReentrantLock();
-    private final List<Throwable> failures = new ArrayList<>(0);
-    private Task<?> head;
-    private int live;
-    private int spawned;
-    private boolean closed;
-    private Thread waiter;
+    private static final long CLOSED = 1L << 62;
+
+    /** Live tasks (low bits) and the CLOSED bit. */
+    private final AtomicLong state = new AtomicLong();
+    /** The live tasks, for cancellation; a task is added before it starts and removed as it ends. */
+    private final Set<Task<?>> tasks = ConcurrentHashMap.newKeySet();
+    private final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger spawned = new AtomicInteger();
+    /** The owner while it waits in {@link #awaitTasks}, else null. */
+    private volatile Thread waiter;
 
     private TaskGroup(String name, ThreadState owner) {
         this.name = name;
@@ -175,7 +177,7 @@ public final class TaskGroup {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        List<Throwable> failed = g.failures;
+        List<Throwable> failed = List.copyOf(g.failures);
         if (!failed.isEmpty()) {
             for (Throwable t : failed) {
                 if (t instanceof VirtualMachineError vme) {
@@ -211,25 +213,24 @@ public final class TaskGroup {
      */
     private boolean awaitTasks(ThreadState ts) {
         boolean foreignInterrupt = false;
+        Thread me = Thread.currentThread();
         for (;;) {
-            lock.lock();
-            try {
-                if (live == 0) {
-                    closed = true;
-                    waiter = null;
-                    return foreignInterrupt;
-                }
-                waiter = Thread.currentThread();
-            } finally {
-                lock.unlock();
+            if (state.compareAndSet(0, CLOSED)) {
+                waiter = null;
+                return foreignInterrupt;
             }
-            LockSupport.park(this);
+            waiter = me;
+            if (state.get() != 0) {
+                LockSupport.park(this);
+            }
+            waiter = null;
             if (Thread.interrupted() && !ts.consumeInterrupt()) {
                 foreignInterrupt = true;
                 scope.cancel(CancelScope.ABORT);
             }
         }
     }
+
 
     /**
      * Spawns a task that runs {@code body} in a copy of the current context.
@@ -318,23 +319,24 @@ public final class TaskGroup {
     public <T> Task<T> spawn(String name, Callable<T> body, Context context) {
         Objects.requireNonNull(body, "body");
         Context ctx = context != null ? context : Context.copyCurrent();
-        Task<T> t;
-        lock.lock();
-        try {
-            if (closed) {
+        for (;;) {
+            long st = state.get();
+            if ((st & CLOSED) != 0) {
                 throw new IllegalStateException("TaskGroup '" + this.name + "' has finished: spawn tasks"
                         + " while its body or one of its tasks still runs");
             }
-            t = new Task<>(this, name != null ? name : this.name + "-" + spawned, body, ctx, context != null);
-            spawned++;
-            live++;
-            t.next = head;
-            if (head != null) {
-                head.prev = t;
+            if (state.compareAndSet(st, st + 1)) {
+                break;
             }
-            head = t;
-        } finally {
-            lock.unlock();
+        }
+        Task<T> t;
+        try {
+            t = new Task<>(this, name != null ? name : this.name + "-" + spawned.getAndIncrement(), body, ctx,
+                    context != null);
+            tasks.add(t);
+        } catch (Throwable e) {
+            taskGone();
+            throw e;
         }
         t.start();
         return t;
@@ -368,52 +370,27 @@ public final class TaskGroup {
     }
 
     void recordFailure(Task<?> task, Throwable t) {
-        lock.lock();
-        try {
-            failures.add(t);
-        } finally {
-            lock.unlock();
-        }
+        failures.add(t);
         scope.cancelForFailure(task == null ? "its body" : "task '" + task.name() + "'");
     }
 
     void taskDone(Task<?> t) {
-        Thread wake = null;
-        lock.lock();
-        try {
-            if (t.prev != null) {
-                t.prev.next = t.next;
-            } else {
-                head = t.next;
+        tasks.remove(t);
+        taskGone();
+    }
+
+    private void taskGone() {
+        if (state.decrementAndGet() == 0) {
+            Thread w = waiter;
+            if (w != null) {
+                LockSupport.unpark(w);
             }
-            if (t.next != null) {
-                t.next.prev = t.prev;
-            }
-            t.prev = null;
-            t.next = null;
-            if (--live == 0) {
-                wake = waiter;
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (wake != null) {
-            LockSupport.unpark(wake);
         }
     }
 
     /** A snapshot of the live tasks, for cancellation. */
     List<Task<?>> liveTasks() {
-        lock.lock();
-        try {
-            List<Task<?>> out = new ArrayList<>(live);
-            for (Task<?> t = head; t != null; t = t.next) {
-                out.add(t);
-            }
-            return out;
-        } finally {
-            lock.unlock();
-        }
+        return List.copyOf(tasks);
     }
 
     @Override
