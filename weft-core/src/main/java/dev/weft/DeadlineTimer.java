@@ -35,19 +35,20 @@ import java.util.concurrent.locks.LockSupport;
 final class DeadlineTimer {
     /** One registration; the stack link is written before the CAS that publishes it. */
     private static final class Entry {
-        final ThreadState thread;
+        final ThreadState.Arm arm;
         final long deadline;
         Entry next;
         int depth;
 
-        Entry(ThreadState thread, long deadline) {
-            this.thread = thread;
+        Entry(ThreadState.Arm arm, long deadline) {
+            this.arm = arm;
             this.deadline = deadline;
         }
 
         /** Superseded by an earlier deadline, fired, or its thread ended. */
         boolean stale() {
-            return !thread.armedAt(deadline);
+            ThreadState ts = arm.state;
+            return ts == null || !ts.armedAt(deadline);
         }
     }
 
@@ -81,8 +82,8 @@ final class DeadlineTimer {
     private DeadlineTimer() {
     }
 
-    static void register(ThreadState thread, long deadline) {
-        Entry e = new Entry(thread, deadline);
+    static void register(ThreadState.Arm arm, long deadline) {
+        Entry e = new Entry(arm, deadline);
         Entry head;
         do {
             head = PENDING.get();
@@ -132,7 +133,10 @@ final class DeadlineTimer {
             while (!heap.isEmpty() && heap.peek().deadline - now <= 0) {
                 Entry e = heap.poll();
                 try {
-                    e.thread.fire(e.deadline);
+                    ThreadState ts = e.arm.state;
+                    if (ts != null) {
+                        ts.fire(e.deadline);
+                    }
                 } catch (Throwable t) {
                     Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), t);
                 }
