@@ -100,7 +100,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #receivers} are read and written only under {@link #lock}; {@link #closed} is written
  * under the lock and volatile, so {@link #isClosed()} reads it without the lock.
  *
- * @implNote A waiter yields a few times before it parks; see {@link #YIELDS}.
+ * @implNote A waiter on a rendezvous channel yields a few times before it parks; see
+ * {@link #RENDEZVOUS_YIELDS}.
  *
  * @param <T> the element type
  */
@@ -109,15 +110,16 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     private static final Object CLOSED_MARK = new Object();
 
     /**
-     * How many times a waiter yields, re-checking its node, before it parks. Parking and unparking
-     * a virtual thread costs a trip through the scheduler; a yield often lets the partner (on the
-     * same few carriers) complete the hand-off first. Chosen by a quick A/B run of one producer
-     * and one consumer on virtual threads (bounded(16): 8 yields ≈ 1.0–1.6× ArrayBlockingQueue,
-     * no yields ≈ 0.8–1.0×; busy 2-core machine, noisy); busy-spinning with
-     * {@link Thread#onSpinWait()} was 5–50× slower there, as it holds the carrier the partner
-     * needs. To be confirmed by a JMH benchmark.
+     * How many times a waiter yields, re-checking its node, before it parks: only on a rendezvous
+     * channel, where the partner of a blocked operation is usually about to arrive, so a yield of
+     * the carrier often lets it complete the hand-off without a park/unpark round trip. On a
+     * buffered channel a blocked operation waits for the buffer to drain or fill, and yielding
+     * only delays the park. QueueBaselineBenchmark, 1 producer + 1 consumer, ns per item
+     * (bounded(16) / rendezvous): 8 yields 234 / 278, 2 yields 155 / 300, none 112 / 486.
+     * {@link Thread#onSpinWait()} was 5–50× slower on virtual threads, as it holds the carrier
+     * the partner needs.
      */
-    static final int YIELDS = 8;
+    static final int RENDEZVOUS_YIELDS = 8;
 
     private final int capacity;
     /** Package-private so that ChannelTest can stage a cancellation racing a hand-off. */
@@ -471,7 +473,8 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      * @return DONE or CLOSED
      */
     private int await(ThreadState ts, ChannelWaiter me, ChannelWaiter.Queue queue) {
-        for (int i = 0; i < YIELDS && !me.decided(); i++) {
+        int yields = capacity == 0 ? RENDEZVOUS_YIELDS : 0;
+        for (int i = 0; i < yields && !me.decided(); i++) {
             Thread.yield();
         }
         try {
