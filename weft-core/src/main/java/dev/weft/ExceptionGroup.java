@@ -27,6 +27,7 @@ public final class ExceptionGroup extends RuntimeException {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** The members, in order; at least one. */
     private final List<Throwable> exceptions;
 
     /**

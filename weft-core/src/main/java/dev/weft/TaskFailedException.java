@@ -9,6 +9,7 @@ public final class TaskFailedException extends RuntimeException {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** The name of the task that failed. */
     private final String taskName;
 
     TaskFailedException(String taskName, Throwable cause) {
