@@ -47,9 +47,9 @@ import java.util.Optional;
  * ({@link #propagate}): the owner thread's chain from this scope to its innermost scope, stopping
  * at a shield, and into every task of every task group met on the way, asking each thread to
  * {@linkplain ThreadState#deliver re-check and interrupt itself}. A task spawned concurrently is
- * not missed: spawn links the task into its group before the task checks its chain, and cancel
- * writes {@link #reason} before reading the group's list (both sides order through the group's
- * lock), so one of the two sees the other. Fields: {@link #reason}, {@link #deadline} and
+ * not missed: spawn adds the task to its group's concurrent set before the task checks its chain,
+ * and cancel writes {@link #reason} (volatile) before reading that set, so one of the two sees the
+ * other. Fields: {@link #reason}, {@link #deadline} and
  * {@link #closed} are written by any thread and read by any; {@link #caught} by the owner only.
  */
 public final class CancelScope {

@@ -28,19 +28,27 @@ import java.util.function.BooleanSupplier;
  * </pre>
  * Invariant: the interrupt is sent only while holding this object's monitor and only after
  * re-checking, under it, that the thread is cancelled; every change that can make the thread
- * <em>not</em> cancelled (leaving a scope, entering a shield) happens under the same monitor and
- * then settles the flag. So "is it shielded?" and "interrupt it" are one atomic step, a shielded
- * region never receives weft's interrupt (which would close a virtual thread's socket), and an
- * interrupt never outlives the cancelled scope that caused it ({@code ThreadStateTest},
+ * <em>not</em> cancelled (entering a shield, leaving a scope) either happens under the same
+ * monitor and then settles the flag, or (leaving a non-shield scope with nothing pending, the
+ * fast path of {@link #pop}) is ordered against a running delivery by the volatile
+ * {@link #delivering} flag. So "is it shielded?" and "interrupt it" are one atomic step, a
+ * shielded region never receives weft's interrupt (which would close a virtual thread's socket),
+ * and an interrupt never outlives the cancelled scope that caused it ({@code ShieldTest},
  * {@code InterruptLeakTest}). Pushing a non-shield scope cannot make a thread less cancelled, so
  * it is a plain volatile write.
  *
- * <p>An interrupt weft did not send (e.g. {@code shutdownNow}) is seen as {@link #interrupt}
- * {@code == NONE} with the thread's flag set: weft calls throw {@link CancelledException} and
- * leave the flag set, so the interrupt stays visible to the caller.
+ * <p>An interrupt weft did not send (e.g. {@code shutdownNow}) is a set flag that
+ * {@link #consumeInterrupt} does not own: weft calls throw {@link CancelledException} and leave
+ * the flag set, so the interrupt stays visible to the caller; weft records FOREIGN instead of
+ * interrupting a thread whose flag is already set, and never clears it.
  *
- * <p>Fields: {@link #innermost} is written by the owning thread and read by any; {@link #interrupt},
- * {@link #started} and {@link #thread} are guarded by the monitor.
+ * <p>Deadlines: {@link #armed} is the one deadline this thread has registered with the
+ * {@link DeadlineTimer}; {@link #fire} expires due scopes and re-arms. {@link #wakeAt} is when a
+ * parked weft call wants the timer to wake it.
+ *
+ * <p>Fields: {@link #innermost} is written by the owning thread and read by any;
+ * {@link #interrupt} is written under the monitor and read by any (volatile); {@link #started}
+ * and {@link #thread} are guarded by the monitor; {@link #armed} is CAS'd by any thread.
  */
 final class ThreadState {
     private static final ThreadLocal<ThreadState> CURRENT = new ThreadLocal<>();
