@@ -129,8 +129,13 @@ public final class Task<T> {
                 finish(State.CANCELLED);
             } else {
                 failure = outcome;
-                finish(State.FAILED); // joiners see the failure, not the group's cancellation
-                group.recordFailure(this, outcome);
+                // In this order: the failure is listed before anyone can see the task failed (the
+                // group's list follows the order of occurrence, EXG-02), and joiners see FAILED
+                // before the group's cancellation reaches them (TaskFailedException, not a
+                // CancelledException, from join).
+                group.addFailure(outcome);
+                finish(State.FAILED);
+                group.cancelForFailure(this);
             }
         } finally {
             group.taskDone(this);

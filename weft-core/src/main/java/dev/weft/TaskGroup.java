@@ -370,7 +370,17 @@ public final class TaskGroup {
     }
 
     void recordFailure(Task<?> task, Throwable t) {
+        addFailure(t);
+        cancelForFailure(task);
+    }
+
+    /** Appends a failure to the group's list, in the order failures happen. */
+    void addFailure(Throwable t) {
         failures.add(t);
+    }
+
+    /** Cancels the body and the other tasks because {@code task} (null: the body) failed. */
+    void cancelForFailure(Task<?> task) {
         scope.cancelForFailure(task == null ? "its body" : "task '" + task.name() + "'");
     }
 
