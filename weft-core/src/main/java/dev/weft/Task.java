@@ -57,7 +57,6 @@ public final class Task<T> {
 
     private final String name;
     private final Context context;
-    private final boolean ownContext;
     private final Callable<T> body;
     final TaskGroup group;
     final ThreadState state;
@@ -71,12 +70,11 @@ public final class Task<T> {
     private volatile Waiter waiters;
 
 
-    Task(TaskGroup group, String name, Callable<T> body, Context context, boolean ownContext) {
+    Task(TaskGroup group, String name, Callable<T> body, Context context) {
         this.group = group;
         this.name = name;
         this.body = body;
         this.context = context;
-        this.ownContext = ownContext;
         this.thread = Thread.ofVirtual().name(name).unstarted(this::run);
         this.state = ThreadState.forTask(this, thread);
         this.root = new CancelScope(group.scope, state, false, null, "task", name);
@@ -236,10 +234,6 @@ public final class Task<T> {
      */
     public State state() {
         return status;
-    }
-
-    boolean ownsContext() {
-        return ownContext;
     }
 
     @Override

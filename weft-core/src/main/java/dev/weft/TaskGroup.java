@@ -331,8 +331,7 @@ public final class TaskGroup {
         }
         Task<T> t;
         try {
-            t = new Task<>(this, name != null ? name : this.name + "-" + spawned.getAndIncrement(), body, ctx,
-                    context != null);
+            t = new Task<>(this, name != null ? name : this.name + "-" + spawned.getAndIncrement(), body, ctx);
             tasks.add(t);
         } catch (Throwable e) {
             taskGone();

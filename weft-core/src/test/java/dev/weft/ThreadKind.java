@@ -1,7 +1,6 @@
 package dev.weft;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The kinds of thread a behaviour is checked on (STYLE: "run behaviour tests on virtual and
@@ -22,26 +21,7 @@ enum ThreadKind {
 
     /** Runs {@code body} on a new thread of {@code kind}, waits at most 60 s and rethrows its failure. */
     static void runOn(ThreadKind kind, Body body) throws Exception {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = kind.start(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        if (!t.join(Duration.ofSeconds(60))) {
-            AssertionError e = new AssertionError("thread " + t + " still running after 60 s");
-            e.setStackTrace(t.getStackTrace());
-            throw e;
-        }
-        Throwable f = failure.get();
-        if (f instanceof Exception e) {
-            throw e;
-        } else if (f instanceof Error e) {
-            throw e;
-        } else if (f != null) {
-            throw new AssertionError(f);
-        }
+        GroupTestSupport.Background.start(kind == VIRTUAL, "test-" + kind.name().toLowerCase(), body::run)
+                .join(Duration.ofSeconds(60));
     }
 }
