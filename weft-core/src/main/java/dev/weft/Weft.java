@@ -1,5 +1,6 @@
 package dev.weft;
 
+import dev.weft.internal.Time;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -8,6 +9,9 @@ import java.util.Objects;
  * they throw {@link CancelledException} whenever the calling code is inside a cancelled scope.
  */
 public final class Weft {
+    /** A sleep's condition: it only ends by its time or by cancellation. */
+    private static final java.util.function.BooleanSupplier NEVER = () -> false;
+
     private Weft() {
     }
 
@@ -19,13 +23,13 @@ public final class Weft {
      */
     public static void sleep(Duration duration) {
         Objects.requireNonNull(duration, "duration is null: pass Duration.ZERO to only check for cancellation");
-        ThreadState ts = ThreadState.current();
-        ts.checkpoint();
+        ThreadRecord r = ThreadRecord.current();
+        r.checkpoint();
         if (duration.isZero() || duration.isNegative()) {
             return;
         }
-        long until = Deadline.plusSaturated(System.nanoTime(), duration);
-        ts.await(() -> false, until, Weft.class);
+        long until = Deadline.plusSaturated(Time.now(), duration);
+        Parking.awaitCancellable(r, NEVER, until, Weft.class);
     }
 
     /**
@@ -36,10 +40,10 @@ public final class Weft {
      */
     public static void sleepUntil(Deadline deadline) {
         Objects.requireNonNull(deadline, "deadline");
-        ThreadState ts = ThreadState.current();
-        ts.checkpoint();
+        ThreadRecord r = ThreadRecord.current();
+        r.checkpoint();
         if (!deadline.isExpired()) {
-            ts.await(() -> false, deadline.nanoTime(), Weft.class);
+            Parking.awaitCancellable(r, NEVER, deadline.nanoTime(), Weft.class);
         }
     }
 
@@ -51,6 +55,6 @@ public final class Weft {
      * @throws CancelledException if the caller is cancelled
      */
     public static void checkpoint() {
-        ThreadState.current().checkpoint();
+        ThreadRecord.current().checkpoint();
     }
 }
