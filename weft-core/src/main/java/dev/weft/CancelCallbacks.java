@@ -11,8 +11,10 @@ import java.util.List;
  *
  * <h2>Implementation overview</h2>
  * Each registration is an {@link Entry} whose {@link Entry#status} moves once from ARMED to
- * FIRED (its action runs) or to CLOSED (it never will), by a CAS: whoever wins decides, so an
- * action runs at most once, and never after {@code close()} has returned.
+ * RUNNING (a firing thread won; its action runs, then FIRED) or to CLOSED (it never will), by a
+ * CAS: whoever wins decides, so an action runs at most once. A {@code close()} that loses to a
+ * firing thread waits until the action has returned, so that once {@code close()} returns the
+ * action is neither running nor will it run ({@code OnCancelTest}).
  *
  * <p>No registration is missed by a concurrent cancellation: {@link #register} adds the entry
  * under this object's monitor and then reads the scope tree (volatile outcomes); a cancel
@@ -26,8 +28,10 @@ import java.util.List;
  */
 final class CancelCallbacks {
     static final int ARMED = 0;
-    static final int FIRED = 1;
-    static final int CLOSED = 2;
+    /** Claimed by a firing thread, whose action is running. */
+    static final int RUNNING = 1;
+    static final int FIRED = 2;
+    static final int CLOSED = 3;
 
     private static final VarHandle STATUS;
 
@@ -44,6 +48,8 @@ final class CancelCallbacks {
         private final CancelCallbacks owner;
         private final Runnable action;
         volatile int status;
+        /** The thread running the action (set after winning ARMED to RUNNING, before the action). */
+        private volatile Thread runner;
 
         Entry(CancelCallbacks owner, Runnable action) {
             this.owner = owner;
@@ -52,20 +58,37 @@ final class CancelCallbacks {
 
         /** Runs the action if this call wins the entry; reports its exception. */
         void fire() {
-            if (STATUS.compareAndSet(this, ARMED, FIRED)) {
+            if (STATUS.compareAndSet(this, ARMED, RUNNING)) {
+                Thread me = Thread.currentThread();
+                runner = me;
                 try {
                     action.run();
                 } catch (Throwable t) {
-                    Thread me = Thread.currentThread();
                     me.getUncaughtExceptionHandler().uncaughtException(me, t);
+                } finally {
+                    status = FIRED;
                 }
             }
         }
 
+        /**
+         * Unregisters. If the action is running on another thread, waits for it to end, so that
+         * once close() returns the action is neither running nor will it run; the action itself
+         * may call close() without waiting for itself.
+         */
         @Override
         public void close() {
             if (STATUS.compareAndSet(this, ARMED, CLOSED)) {
                 owner.closed();
+                return;
+            }
+            Thread me = Thread.currentThread();
+            for (int spins = 0; status == RUNNING && runner != me; spins++) {
+                if (spins < 64) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
             }
         }
 
@@ -73,6 +96,7 @@ final class CancelCallbacks {
         public String toString() {
             return "CancelScope.Registration[" + switch (status) {
                 case ARMED -> "armed";
+                case RUNNING -> "running";
                 case FIRED -> "fired";
                 default -> "closed";
             } + "]";

@@ -247,7 +247,9 @@ public final class CancelScope extends ScopeNode {
      * <li>If cancellation already reaches this scope, {@code action} runs at once, on the calling
      *     thread, before this method returns. Otherwise it runs on the thread that cancels (the
      *     caller of {@link #cancel()}, the deadline timer's thread, the thread of a failing task).
-     * <li>It runs at most once, and never after {@link Registration#close()} has returned; closing
+     * <li>It runs at most once, and never after {@link Registration#close()} has returned:
+     *     {@code close()} racing a cancellation waits for an action already running on another
+     *     thread to return (so do not close it while holding a lock the action takes). Closing
      *     is idempotent. Close it when the wait it guards is over, or the action stays registered
      *     until the scope ends.
      * <li>Once the scope has ended, the action never runs.
