@@ -95,6 +95,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * FIFO: the buffer is a queue; a receiver that frees a slot moves the oldest blocked sender's
  * element to the buffer's tail, so elements leave in the order their sends took effect.
  *
+ * <p>This file is longer than most in weft because the algorithm, its invariants and the
+ * cancellation race are explained here, beside the code they govern. The kernel is mapped in
+ * {@code docs/design.md}.
+ *
  * <p>Fields: {@link #capacity} is final; {@link #buffer}, {@link #senders} and
  * {@link #receivers} are read and written only under {@link #lock}; {@link #closed} is written
  * under the lock and volatile, so {@link #isClosed()} reads it without the lock.

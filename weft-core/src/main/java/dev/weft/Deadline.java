@@ -12,6 +12,9 @@ import java.util.Objects;
  * that never comes in practice, and a zero or negative duration gives a deadline that has
  * already passed (a scope entered with it is cancelled at its first blocking call).
  *
+ * <p>Deadlines are readings of the clock installed when they are taken; see
+ * {@code docs/design.md}, section "Time".
+ *
  * <pre>{@code
  * Deadline d = Deadline.after(Duration.ofSeconds(9));
  * Timeout.failAt(d, () -> { first(); second(); return null; });   // one budget, two calls

@@ -8,6 +8,7 @@ package dev.weft;
  * read "... because null failed"; {@code OutcomeRaceTest} hammers that window.)
  *
  * <p>The constant outcomes are shared, so cancelling allocates nothing except for a failure.
+ * See {@code docs/design.md}, sections "Fields" and "Memory-ordering arguments".
  *
  * @param why the kind of cancellation
  * @param failedTask for {@link Why#FAILURE}, "task 'name'" or "its body"; else null

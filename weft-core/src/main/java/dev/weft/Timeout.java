@@ -32,6 +32,9 @@ import java.util.Optional;
  * <li>An exception other than the cancellation passes through unchanged, even if the deadline
  *     has passed.
  * </ul>
+ *
+ * <p>A timeout is a scope of kind TIMEOUT; its deadline is armed with the kernel's timer and read
+ * on the installed {@link dev.weft.spi.Clock}. See {@code docs/design.md}, section "Time".
  */
 public final class Timeout {
     private Timeout() {

@@ -7,6 +7,8 @@ import java.util.Objects;
 /**
  * weft's basic blocking calls. Like every weft blocking call they are cancellation points:
  * they throw {@link CancelledException} whenever the calling code is inside a cancelled scope.
+ * Sleeps wait in the kernel's parking module and are woken by its timer, on the installed
+ * {@link dev.weft.spi.Clock} (see {@code docs/design.md}, sections "Parking" and "Time").
  */
 public final class Weft {
     /** A sleep's condition: it only ends by its time or by cancellation. */
