@@ -93,6 +93,59 @@ class ManualClockDeadlineTest {
         assertEquals(List.of("inner ended false", "outer ended false"), trail);
     }
 
+    /**
+     * Inner deadline shorter: each inner failAfter stops only its own block, the outer scope is not
+     * cancelled by them, and the outer deadline still fires later, reported by failAt.
+     */
+    @Test
+    void innerShorterDeadlineStopsOnlyInner() throws Exception {
+        List<String> trail = new CopyOnWriteArrayList<>();
+        try (ManualClock clock = ManualClock.install()) {
+            Deadline outerDeadline = Deadline.after(Duration.ofSeconds(10));
+            TaskGroup.run(g -> {
+                Task<Throwable> t = g.spawn(() -> {
+                    try {
+                        Timeout.failAt(outerDeadline, () -> {
+                            for (int i = 0; i < 2; i++) {
+                                try {
+                                    Timeout.failAfter(Duration.ofSeconds(1), () -> {
+                                        Weft.sleep(HOUR);
+                                        return null;
+                                    });
+                                } catch (DeadlineExceededException inner) {
+                                    assertFalse(outerDeadline.isExpired());
+                                    trail.add("inner " + i + " expired");
+                                }
+                            }
+                            Weft.checkpoint(); // the outer scope is not cancelled by the inner expiries
+                            trail.add("outer goes on");
+                            Weft.sleep(HOUR);
+                            trail.add("slept through the outer deadline");
+                            return null;
+                        });
+                        return null;
+                    } catch (DeadlineExceededException e) {
+                        return e;
+                    }
+                });
+                Thread th = t.record.thread();
+                for (int i = 1; i <= 2; i++) {
+                    clock.awaitParked(th);
+                    clock.advance(Duration.ofSeconds(1));
+                    int expected = i;
+                    ManualClock.awaitCondition(() -> trail.size() >= expected, "inner expiry " + i);
+                }
+                clock.awaitParked(th);
+                assertEquals(List.of("inner 0 expired", "inner 1 expired", "outer goes on"), trail);
+                clock.advance(Duration.ofSeconds(8));
+                DeadlineExceededException e = assertInstanceOf(DeadlineExceededException.class, t.join());
+                assertEquals(outerDeadline, e.deadline());
+                return null;
+            });
+        }
+        assertEquals(List.of("inner 0 expired", "inner 1 expired", "outer goes on"), trail);
+    }
+
     /** Sleeps end in the order of their wake-up times, each exactly when the clock reaches it. */
     @Test
     void sleepsWakeInTheOrderOfTheirTimes() throws Exception {
