@@ -51,6 +51,12 @@ import java.util.concurrent.locks.LockSupport;
  *     so that a clock never sees "all parked" while a wake-up is in flight.
  * <li>Every deadline that weft registers with its timer is announced by {@link #deadlineArmed}
  *     before the timer can fire it; a {@code Weft.sleep} is such a deadline.
+ * <li>The argument of the timer's {@link #waitUntil} is never later than the earliest deadline
+ *     armed at that moment: a registration earlier than the timer's planned wake-up unparks the
+ *     timer (announced by {@link #unparking}), which then waits again with the earlier time. It
+ *     may be earlier than any deadline (the timer also wakes to drain registrations and purge its
+ *     heap); jumping to it is harmless. While no deadline is armed at all, the timer parks
+ *     without calling {@link #waitUntil}.
  * <li>Task and generator threads are announced by {@link #threadStarted} (on the thread, first
  *     thing) and {@link #threadEnded} (on the thread, last thing).
  * <li>Threads blocked outside weft (a JDK lock, {@code Thread.sleep}, I/O) are not parked in a
