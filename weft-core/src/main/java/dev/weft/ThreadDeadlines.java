@@ -44,6 +44,10 @@ abstract sealed class ThreadDeadlines extends ThreadInterrupts permits ThreadRec
         }
     }
 
+    ThreadDeadlines(Thread thread) {
+        super(thread);
+    }
+
     final Arm arm = new Arm(this);
     private volatile long armed = ScopeNode.NO_DEADLINE;
     /** When a weft call parked in {@link Parking} wants to wake up by itself, or NO_DEADLINE. */

@@ -33,8 +33,7 @@ package dev.weft;
  * and never clears it.
  *
  * <p>Fields: {@link #interrupt} is written under the monitor and read by any thread (volatile);
- * {@link #started} is guarded by the monitor; {@link #thread} is written before the record is
- * published.
+ * {@link #started} is guarded by the monitor; {@link #thread} is final.
  */
 abstract sealed class ThreadInterrupts permits ThreadDeadlines {
     static final int NONE = 0;
@@ -43,12 +42,16 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
     /** Weft would have interrupted, but the flag was already set by a foreign interrupt. */
     static final int FOREIGN = 3;
 
-    Thread thread;
+    final Thread thread;
     private boolean started;
     /** The interrupt state; written under the monitor, read without it by {@link #quiet()}. */
     private volatile int interrupt;
     /** True while {@link #deliver} runs; read by {@link #quiet()}. */
     private volatile boolean delivering;
+
+    ThreadInterrupts(Thread thread) {
+        this.thread = thread;
+    }
 
     /** The thread this record belongs to. */
     final Thread thread() {

@@ -38,8 +38,8 @@ final class ThreadRecord extends ThreadDeadlines {
     java.util.IdentityHashMap<CancelScope, java.util.List<Generator<?>>> generators;
 
     private ThreadRecord(Task<?> task, Thread thread) {
+        super(thread);
         this.task = task;
-        this.thread = thread;
     }
 
     /** Returns the current thread's record, creating it with a root scope on first use. */

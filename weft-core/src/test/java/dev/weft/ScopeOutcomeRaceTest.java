@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ class ScopeOutcomeRaceTest {
      * of the two failures, whole.
      */
     @Test
+    @Tag("stress")
     void cancellationMessageAlwaysNamesTheFailedTask() {
         for (int round = 0; round < 1_000; round++) {
             List<String> messages = new CopyOnWriteArrayList<>();
