@@ -167,8 +167,11 @@ final class ThreadRecord extends ThreadDeadlines {
     void checkpoint() {
         CancelScope by = CancelStatus.cancelledFrom(innermost);
         if (by != null) {
+            // The message first: naming a passed deadline publishes it, which may deliver an
+            // interrupt to this very thread; consuming after takes that one back too.
+            CancelledException e = by.newCancelledException();
             consumeInterrupt();
-            throw by.newCancelledException();
+            throw e;
         }
         if (Thread.currentThread().isInterrupted() && !consumeInterrupt()) {
             throw new CancelledException("thread '" + Thread.currentThread().getName()
