@@ -253,6 +253,36 @@ class ManualClockDeadlineTest {
     }
 
     /**
+     * A passed deadline that a reader notices before the timer fires is published as a real
+     * cancellation: it reaches a task of the scope blocked in a JDK call (regression: the reader
+     * used to record the reason without telling anyone, and the timer then found it set and
+     * delivered nothing, leaving the task blocked).
+     */
+    @Test
+    void deadlineNoticedByAReaderReachesTasksInJdkCalls() throws Exception {
+        try (ManualClock clock = ManualClock.install()) {
+            AtomicReference<CancelScope> scope = new AtomicReference<>();
+            Optional<Object> r = Timeout.moveOnAfter(Duration.ofSeconds(1), () -> {
+                scope.set(CancelScope.current()); // the timeout's scope
+                return TaskGroup.run(g -> {
+                java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+                Task<Void> t = g.spawn(() -> {
+                    never.await(); // a JDK wait: only an interrupt ends it
+                    return null;
+                });
+                ManualClock.awaitCondition(() -> t.record.thread().getState() == Thread.State.WAITING,
+                        "the task to block in its JDK wait");
+                clock.advanceSilently(Duration.ofSeconds(2));
+                assertTrue(scope.get().isCancelled(), "the passed deadline was not seen");
+                ManualClock.awaitCondition(t::isDone, "the task to be interrupted");
+                return null;
+                });
+            });
+            assertTrue(r.isEmpty());
+        }
+    }
+
+    /**
      * What a virtual clock learns from the hooks: the task's thread starts and ends, parks in its
      * weft wait, its deadline is armed before it can fire, and its wake-up is announced.
      */
