@@ -291,6 +291,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         boolean foreignInterrupt = false;
         try {
             if (first) {
+                Parking.threadStarted(thread);
                 thread.start();
             } else {
                 Parking.unpark(thread);

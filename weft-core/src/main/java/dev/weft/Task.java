@@ -83,6 +83,7 @@ public final class Task<T> {
     }
 
     void start() {
+        Parking.threadStarted(thread); // before it can run: a virtual clock never misses it
         thread.start();
     }
 

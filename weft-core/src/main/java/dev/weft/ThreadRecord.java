@@ -72,14 +72,12 @@ final class ThreadRecord extends ThreadDeadlines {
     /** First thing in a task's thread: installs the record and applies a pending interrupt. */
     void startTask() {
         CURRENT.set(this);
-        Parking.threadStarted(thread);
         startWithPendingInterrupt();
     }
 
     /** First thing in a generator's thread: installs the record. */
     void startGenerator() {
         CURRENT.set(this);
-        Parking.threadStarted(thread);
         markStarted();
     }
 

@@ -57,8 +57,9 @@ import java.util.concurrent.locks.LockSupport;
  *     may be earlier than any deadline (the timer also wakes to drain registrations and purge its
  *     heap); jumping to it is harmless. While no deadline is armed at all, the timer parks
  *     without calling {@link #waitUntil}.
- * <li>Task and generator threads are announced by {@link #threadStarted} (on the thread, first
- *     thing) and {@link #threadEnded} (on the thread, last thing).
+ * <li>Task and generator threads are announced by {@link #threadStarted} (on the thread that
+ *     starts them, before they can run, so a new thread is never missed) and {@link #threadEnded}
+ *     (on the thread itself, the last thing it does for weft).
  * <li>Threads blocked outside weft (a JDK lock, {@code Thread.sleep}, I/O) are not parked in a
  *     weft wait: a clock that waits for "all parked" will not jump past them.
  * </ul>
@@ -121,9 +122,10 @@ public interface Clock {
     }
 
     /**
-     * Called on a task's or generator's thread as it starts, before any user code.
+     * Called when weft starts a task's or generator's thread, on the starting thread, just before
+     * the new thread can run.
      *
-     * @param thread the current thread
+     * @param thread the thread about to start
      */
     default void threadStarted(Thread thread) {
     }
