@@ -40,7 +40,7 @@ import java.util.concurrent.Callable;
  *
  * <h2>Copies</h2>
  * Copying is O(1): the values live in a persistent hash trie, and a copy shares it until either
- * side sets a variable. Values themselves are not copied (the shallow-copy trap of seed 003),
+ * side sets a variable. Values themselves are not copied (Python's shallow-copy trap),
  * except for variables built with {@link ContextVar.Builder#onFork}, whose copier runs on every
  * copy: {@link #copy()}, {@link #copyCurrent()}, spawn and wrap.
  *
@@ -204,11 +204,11 @@ public final class Context {
      */
     public void run(Runnable body) {
         Objects.requireNonNull(body, "body");
-        Context previous = enter();
+        Context previous = ThreadRecord.enterContext(this);
         try {
             body.run();
         } finally {
-            exit(previous);
+            ThreadRecord.exitContext(this, previous);
         }
     }
 
@@ -225,15 +225,18 @@ public final class Context {
      */
     public <R, X extends Throwable> R call(CallableOp<R, X> body) throws X {
         Objects.requireNonNull(body, "body");
-        Context previous = enter();
+        Context previous = ThreadRecord.enterContext(this);
         try {
             return body.call();
         } finally {
-            exit(previous);
+            ThreadRecord.exitContext(this, previous);
         }
     }
 
-    /** Makes this context current; returns the previous one for {@link #exit}. */
+    /**
+     * Makes this context current; returns the previous one for {@link #exit}. Called only through
+     * {@link ThreadRecord#enterContext}, the one choke point for entering a context.
+     */
     Context enter() {
         Thread me = Thread.currentThread();
         if (!OWNER.compareAndSet(this, (Thread) null, me)) {

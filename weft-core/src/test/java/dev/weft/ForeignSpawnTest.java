@@ -275,8 +275,8 @@ class ForeignSpawnTest {
                 }));
                 other.join();
                 spawnerGroupDone.countDown();
-                awaitCondition(() -> adopted.get().state.thread().getState() == Thread.State.WAITING
-                        || adopted.get().state.thread().getState() == Thread.State.TIMED_WAITING
+                awaitCondition(() -> adopted.get().record.thread().getState() == Thread.State.WAITING
+                        || adopted.get().record.thread().getState() == Thread.State.TIMED_WAITING
                         || adopted.get().isDone(), "adopted task in its long sleep");
                 assertFalse(adopted.get().isDone(), "the source group's cancel reached the adopted task");
                 target.cancel();

@@ -171,7 +171,7 @@ final class GroupTestSupport {
      * call the test is about; reads the package-private thread of the task.
      */
     static void awaitBlocked(Task<?> task) throws InterruptedException {
-        Thread t = task.state.thread();
+        Thread t = task.record.thread();
         awaitCondition(() -> {
             Thread.State s = t.getState();
             return s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING || task.isDone();
@@ -185,7 +185,7 @@ final class GroupTestSupport {
     static void assertAllFinished(Collection<? extends Task<?>> tasks, String context) throws InterruptedException {
         for (Task<?> t : tasks) {
             assertTrue(t.isDone(), () -> context + ": task " + t + " is not done");
-            Thread th = t.state.thread();
+            Thread th = t.record.thread();
             if (!th.join(WAIT)) {
                 fail(context + ": the thread of task " + t + " is still alive: "
                         + Arrays.toString(th.getStackTrace()));
