@@ -1,6 +1,6 @@
 package dev.weft;
 
-import static dev.weft.ThreadKind.runOn;
+import static dev.weft.TestSupport.runOn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.weft.TestSupport.ThreadKind;
 import java.io.IOException;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
@@ -365,7 +366,7 @@ class CancelScopeTest {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread worker;
         synchronized (monitor) {
-            worker = kind.start(() -> {
+            worker = kind.startThread(() -> {
                 try {
                     CancelScope.run(s -> {
                         scope.set(s);

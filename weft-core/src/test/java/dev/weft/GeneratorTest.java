@@ -411,7 +411,7 @@ class GeneratorTest {
                     assertEquals(1, gen.next());
                 }
             }
-            var bound = ThreadState.current().generators.get(CancelScope.current());
+            var bound = TestSupport.generatorsBoundTo(CancelScope.current());
             assertTrue(bound.size() <= 1024, "bound list stays small: " + bound.size());
             return null;
         });

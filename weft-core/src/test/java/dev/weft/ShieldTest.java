@@ -1,6 +1,6 @@
 package dev.weft;
 
-import static dev.weft.ThreadKind.runOn;
+import static dev.weft.TestSupport.runOn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.weft.TestSupport.ThreadKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

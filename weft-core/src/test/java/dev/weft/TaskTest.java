@@ -1,10 +1,10 @@
 package dev.weft;
 
-import static dev.weft.GroupTestSupport.FOREVER;
-import static dev.weft.GroupTestSupport.WAKE_BOUND;
-import static dev.weft.GroupTestSupport.await;
-import static dev.weft.GroupTestSupport.awaitBlocked;
-import static dev.weft.GroupTestSupport.millisSince;
+import static dev.weft.TestSupport.FOREVER;
+import static dev.weft.TestSupport.WAKE_BOUND;
+import static dev.weft.TestSupport.await;
+import static dev.weft.TestSupport.awaitBlocked;
+import static dev.weft.TestSupport.millisSince;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weft.GroupTestSupport.Background;
-import dev.weft.GroupTestSupport.Owner;
+import dev.weft.TestSupport.Background;
+import dev.weft.TestSupport.ThreadKind;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -60,8 +60,8 @@ class TaskTest {
 
     /** A task is RUNNING until its body returns, then SUCCESS; join returns the value. */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void joinReturnsTheValueAndStatesFollowTheTable(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void joinReturnsTheValueAndStatesFollowTheTable(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             Task<String> t = TaskGroup.run(g -> {
                 CountDownLatch release = new CountDownLatch(1);
@@ -105,7 +105,7 @@ class TaskTest {
         assertSame(failure, e.getCause());
         assertEquals("jf-0", e.taskName());
         assertTrue(e.getMessage().contains("jf-0"), e.getMessage());
-        Background.start(true, "joiner", () -> {
+        Background.start(ThreadKind.VIRTUAL, "joiner", () -> {
             TaskFailedException again = assertThrows(TaskFailedException.class, t::join);
             assertSame(failure, again.getCause());
         }).join();
@@ -116,8 +116,8 @@ class TaskTest {
      * not cancelled: it goes on and succeeds.
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void joinOnCancelledTaskThrowsCancelledWithoutCancellingTheJoiner(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void joinOnCancelledTaskThrowsCancelledWithoutCancellingTheJoiner(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             AtomicReference<Task<String>> joiner = new AtomicReference<>();
             AtomicReference<Task<String>> victim = new AtomicReference<>();
@@ -173,8 +173,8 @@ class TaskTest {
      * running and completes (CAN-13).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void cancellingAJoinerLeavesTheJoinedTaskRunning(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void cancellingAJoinerLeavesTheJoinedTaskRunning(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             AtomicReference<Task<String>> target = new AtomicReference<>();
             AtomicReference<Task<String>> joiner = new AtomicReference<>();
@@ -212,7 +212,7 @@ class TaskTest {
             for (int i = 0; i < 10; i++) {
                 joiners.add(g.spawn(() -> target.join()));
             }
-            outsider.set(Background.start(false, "outside-joiner", () -> assertEquals("shared", target.join())));
+            outsider.set(Background.start(ThreadKind.PLATFORM, "outside-joiner", () -> assertEquals("shared", target.join())));
             for (Task<String> j : joiners) {
                 awaitBlocked(j);
             }
@@ -227,8 +227,8 @@ class TaskTest {
 
     /** A task that catches its cancellation and returns normally ends SUCCESS with that value (CAN-06). */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void taskCatchingCancellationAndReturningIsSuccess(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void taskCatchingCancellationAndReturningIsSuccess(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             List<Task<String>> tasks = new ArrayList<>();
             TaskGroup.run(g -> {
@@ -267,8 +267,8 @@ class TaskTest {
      * swallows the exception; the task ends CANCELLED at the one it lets through (CAN-19).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void cancellationIsLevelTriggeredInsideATask(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void cancellationIsLevelTriggeredInsideATask(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             AtomicInteger swallowed = new AtomicInteger();
             Task<?> t = TaskGroup.run(g -> {
@@ -352,8 +352,8 @@ class TaskTest {
      * spawn, not after; its own sets stay in its copy (TCI-01, TCI-09).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void taskRunsInACopyOfSpawnersContextTakenAtSpawn(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void taskRunsInACopyOfSpawnersContextTakenAtSpawn(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             List<Task<String>> tasks = new ArrayList<>();
             TaskGroup.run(g -> {
@@ -674,16 +674,16 @@ class TaskTest {
 
     static Stream<Arguments> blockersAndOwners() {
         return Stream.of(JdkBlocker.values())
-                .flatMap(b -> Stream.of(Owner.values()).map(o -> Arguments.of(b, o)));
+                .flatMap(b -> Stream.of(ThreadKind.values()).map(o -> Arguments.of(b, o)));
     }
 
     /**
-     * A task blocked in a JDK call wakes within {@link GroupTestSupport#WAKE_BOUND} of
+     * A task blocked in a JDK call wakes within {@link TestSupport#WAKE_BOUND} of
      * {@link TaskGroup#cancel()}, ends CANCELLED (not FAILED), and run returns normally (seed 004).
      */
     @ParameterizedTest(name = "{0} owned by {1}")
     @MethodSource("blockersAndOwners")
-    void blockedJdkCallWakesOnGroupCancel(JdkBlocker blocker, Owner owner) throws Throwable {
+    void blockedJdkCallWakesOnGroupCancel(JdkBlocker blocker, ThreadKind owner) throws Throwable {
         owner.run(() -> {
             try (Fixture f = new Fixture(blocker)) {
                 AtomicLong cancelledAt = new AtomicLong();

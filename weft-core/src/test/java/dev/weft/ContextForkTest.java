@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * <p>The first tests show the trap as it is (it must still exist for plain variables: the copy
  * is shallow by design), the rest show the fix on every fork path.
  */
-class Seed003ContextCopyTest {
+class ContextForkTest {
     /** The seed's {@code ctx}: a dict, shared by reference between parent and children. */
     private final ContextVar<Map<String, String>> plainMap = ContextVar.of("dict");
     /** The seed's {@code ctx2}: a number, which copy on write keeps per task. */

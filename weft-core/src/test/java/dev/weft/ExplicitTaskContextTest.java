@@ -1,7 +1,7 @@
 package dev.weft;
 
-import static dev.weft.GroupTestSupport.FOREVER;
-import static dev.weft.GroupTestSupport.await;
+import static dev.weft.TestSupport.FOREVER;
+import static dev.weft.TestSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.weft.GroupTestSupport.Owner;
+import dev.weft.TestSupport.ThreadKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * TCI-05, CXO-10).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class Seed001LifespanTest {
+class ExplicitTaskContextTest {
     private static final ContextVar<String> DB = ContextVar.of("db");
     private static final ContextVar<String> REQUEST = ContextVar.of("request");
 
@@ -39,8 +39,8 @@ class Seed001LifespanTest {
      * copy, and an endpoint spawned afterwards does not see it.
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void lifespanSpawnedInACopyDoesNotReachEndpoints(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void lifespanSpawnedInACopyDoesNotReachEndpoints(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             String seen = TaskGroup.run(g -> {
                 g.spawn(() -> {
@@ -58,8 +58,8 @@ class Seed001LifespanTest {
      * endpoint spawned in {@code ctx.copy()} sees it; the spawner's own context is untouched.
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void lifespanSetsInTheGivenContextAreSeenByEndpoints(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void lifespanSetsInTheGivenContextAreSeenByEndpoints(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             Context ctx = Context.copyCurrent();
             AtomicReference<Task<?>> lifespan = new AtomicReference<>();
@@ -81,8 +81,8 @@ class Seed001LifespanTest {
 
     /** What an endpoint sets stays in its copy: neither {@code ctx} nor a later endpoint sees it. */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void endpointSetsDoNotReachTheLifespanContext(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void endpointSetsDoNotReachTheLifespanContext(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             Context ctx = Context.empty();
             List<String> seenByLater = TaskGroup.run(g -> {
@@ -109,8 +109,8 @@ class Seed001LifespanTest {
      * own values after all of them have set theirs, and {@code ctx} is unchanged (TCI-03).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void concurrentEndpointsAreEachIsolated(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void concurrentEndpointsAreEachIsolated(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             int n = 200;
             Context ctx = Context.empty();
@@ -152,8 +152,8 @@ class Seed001LifespanTest {
      * copy, not the lifespan's later changes; shutdown cancels the lifespan.
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void endpointsCopyALifespanThatIsStillRunning(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void endpointsCopyALifespanThatIsStillRunning(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             Context ctx = Context.empty();
             AtomicReference<Task<?>> lifespan = new AtomicReference<>();
@@ -191,8 +191,8 @@ class Seed001LifespanTest {
      * every time (TCI-04).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void contextAccumulatesAcrossTasksRunInItOneAfterAnother(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void contextAccumulatesAcrossTasksRunInItOneAfterAnother(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             ContextVar<Integer> counter = ContextVar.of("counter");
             Context ctx = Context.empty();

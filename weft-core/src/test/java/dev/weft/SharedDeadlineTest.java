@@ -39,7 +39,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * {@code HttpClient.send} closes its connection).
  */
 @org.junit.jupiter.api.Timeout(60)
-class Seed004DeadlineTest {
+class SharedDeadlineTest {
     private static final Duration HANDLER_DELAY = Duration.ofMillis(300);
     private static final Duration BUDGET = Duration.ofMillis(500);
     private static final int CHUNK = 8192;
@@ -155,7 +155,7 @@ class Seed004DeadlineTest {
             }
 
             long ms = TimeUnit.NANOSECONDS.toMillis(elapsed[0]);
-            System.out.printf("[Seed004DeadlineTest] %s: cut off after %d ms; %s; %s left before the second call%n",
+            System.out.printf("[SharedDeadlineTest] %s: cut off after %d ms; %s; %s left before the second call%n",
                     caller, ms, record, leftBeforeSecond.get());
             assertEquals(List.of("first: 200, " + CHUNK * CHUNKS + " bytes"), record);
             assertTrue(ms >= BUDGET.toMillis(), "stopped before the deadline: " + ms + " ms");
@@ -175,7 +175,7 @@ class Seed004DeadlineTest {
             while (outcomes.get(2) == null && System.nanoTime() - until < 0) {
                 Thread.sleep(5);
             }
-            System.out.printf("[Seed004DeadlineTest] %s: server saw %s%n", caller, outcomes);
+            System.out.printf("[SharedDeadlineTest] %s: server saw %s%n", caller, outcomes);
             assertEquals("written", outcomes.get(1));
             assertNotNull(outcomes.get(2), "the server's second handler never finished");
             assertTrue(outcomes.get(2).startsWith("write failed"),

@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the connection leaks (shown deterministically).
  */
 @org.junit.jupiter.api.Timeout(60)
-class Seed002ShieldTest {
+class ShieldedCleanupTest {
 
     /** How the release waits: on weft's sleep or on a JDK sleep (which weft would interrupt). */
     enum ReleaseWait {
@@ -160,7 +160,7 @@ class Seed002ShieldTest {
         }
         assertEquals(pool.acquired.get(), pool.released.get());
         assertEquals(0, pool.doubleReleases.get());
-        System.out.printf("[Seed002ShieldTest] %s: %d iterations, %d connections, cancels landed in %s: %s%n",
+        System.out.printf("[ShieldedCleanupTest] %s: %d iterations, %d connections, cancels landed in %s: %s%n",
                 wait, iterations, pool.acquired.get(), Arrays.toString(Phase.values()), landed);
     }
 
