@@ -23,7 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Seed 003: contexts are copied cheaply (a persistent trie, copy on write), but the copy is
+ * Story 003 of {@code docs/stories.md}: contexts are copied cheaply (a persistent trie, copy on write), but the copy is
  * shallow: a mutable value set in the parent is the same object in every child, so a child's
  * mutation leaks back (Python's {@code ctx.get()["fun"] = "xxx"} trap). weft keeps the shallow,
  * O(1) copy and adds {@link ContextVar.Builder#onFork}: a variable may declare a copier that runs
@@ -34,9 +34,9 @@ import org.junit.jupiter.api.Test;
  * is shallow by design), the rest show the fix on every fork path.
  */
 class ContextForkTest {
-    /** The seed's {@code ctx}: a dict, shared by reference between parent and children. */
+    /** Story 003's {@code ctx}: a dict, shared by reference between parent and children. */
     private final ContextVar<Map<String, String>> plainMap = ContextVar.of("dict");
-    /** The seed's {@code ctx2}: a number, which copy on write keeps per task. */
+    /** Story 003's {@code ctx2}: a number, which copy on write keeps per task. */
     private final ContextVar<Integer> number = ContextVar.of("number");
     /** The fix: each fork gets its own HashMap. */
     private final ContextVar<Map<String, String>> forkedMap =
@@ -47,7 +47,7 @@ class ContextForkTest {
         assertFalse(Thread.interrupted(), "a test left the interrupt flag set");
     }
 
-    /** The seed's first example: a child running in a copy extends a string; the parent keeps its own. */
+    /** Story 003's first example: a child running in a copy extends a string; the parent keeps its own. */
     @Test
     void childSetsOfImmutableValuesStayInTheChild() {
         ContextVar<String> trace = ContextVar.of("trace");
@@ -78,7 +78,7 @@ class ContextForkTest {
                 plainMap.get().put("fun", "xxx"); // the shared object changes
             }).join());
             assertEquals(0, number.get());
-            assertEquals(Map.of("fun", "xxx"), plainMap.get(), "the shallow-copy trap of seed 003");
+            assertEquals(Map.of("fun", "xxx"), plainMap.get(), "the shallow-copy trap of story 003");
         });
     }
 

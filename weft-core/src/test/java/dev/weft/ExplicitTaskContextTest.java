@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Seed 001, the ASGI lifespan story: a lifespan task sets a context variable, and endpoints
+ * Story 001 of {@code docs/stories.md}, the ASGI lifespan: a lifespan task sets a context variable, and endpoints
  * spawned later must see it, each in its own isolated context. In Python, tasks copy the context,
  * so the lifespan's set is lost until 3.11's {@code create_task(..., context=ctx)}; in weft,
  * {@link TaskGroup#spawn(java.util.concurrent.Callable, Context)} runs the task in the given
@@ -35,7 +35,7 @@ class ExplicitTaskContextTest {
     private static final ContextVar<String> REQUEST = ContextVar.of("request");
 
     /**
-     * The seed's trap, shown: a lifespan spawned the ordinary way sets the variable in its own
+     * Story 001's trap, shown: a lifespan spawned the ordinary way sets the variable in its own
      * copy, and an endpoint spawned afterwards does not see it.
      */
     @ParameterizedTest
@@ -147,7 +147,7 @@ class ExplicitTaskContextTest {
     }
 
     /**
-     * The seed's long-running variant: the lifespan sets the variable, signals, and keeps
+     * Story 001's long-running variant: the lifespan sets the variable, signals, and keeps
      * running; endpoints spawned meanwhile in {@code ctx.copy()} see the value as it was at the
      * copy, not the lifespan's later changes; shutdown cancels the lifespan.
      */

@@ -32,7 +32,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Seed 004: per-call timeouts do not compose; one deadline for a block does. Two sequential
+ * Story 004 of {@code docs/stories.md}: per-call timeouts do not compose; one deadline for a block does. Two sequential
  * {@link HttpClient} calls to a slow local server (300 ms per call) share one
  * {@code Timeout.failAfter(500 ms)}: the first completes, the second is cut off at the shared
  * deadline, and the server sees the connection go away when it tries to answer (the cancelled

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Seed 002: a task cancelled while its {@code finally} releases a pooled connection must not
+ * Story 002 of {@code docs/stories.md}: a task cancelled while its {@code finally} releases a pooled connection must not
  * leak the connection. {@code acquire; try { use } finally { CancelScope.shield(release) }}:
  * the release runs to its end even when the cancellation lands during it, and the cancellation
  * still stops the task afterwards. Without the shield, a release that blocks is cut short and
@@ -118,7 +118,7 @@ class ShieldedCleanupTest {
         }
     }
 
-    /** The worker of the seed as first written: the release is not protected. */
+    /** The worker of story 002 as first written: the release is not protected. */
     static void naiveWorker(FakePool pool) throws Exception {
         for (;;) {
             Conn c = pool.acquire();
@@ -217,7 +217,7 @@ class ShieldedCleanupTest {
 
     /**
      * The naive worker, cancelled during its release (a JDK sleep, interrupted by the
-     * cancellation): the release is cut short and the connection leaks. This is the seed's bug.
+     * cancellation): the release is cut short and the connection leaks. This is story 002's bug.
      */
     @Test
     void naiveReleaseLeaksWhenCancelledDuringRelease() throws Exception {
@@ -242,7 +242,7 @@ class ShieldedCleanupTest {
     }
 
     /**
-     * The seed's design note: a shield with a grace deadline inside bounds a release that
+     * Story 002's closing advice: a shield with a grace deadline inside bounds a release that
      * hangs; the task still ends CANCELLED, in bounded time.
      */
     @Test

@@ -679,7 +679,7 @@ class TaskTest {
 
     /**
      * A task blocked in a JDK call wakes within {@link TestSupport#WAKE_BOUND} of
-     * {@link TaskGroup#cancel()}, ends CANCELLED (not FAILED), and run returns normally (seed 004).
+     * {@link TaskGroup#cancel()}, ends CANCELLED (not FAILED), and run returns normally (story 004 in {@code docs/stories.md}).
      */
     @ParameterizedTest(name = "{0} owned by {1}")
     @MethodSource("blockersAndOwners")
