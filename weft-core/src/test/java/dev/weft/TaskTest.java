@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.TestSupport.Background;
 import dev.weft.TestSupport.ThreadKind;
+import dev.weft.TestSupport.Trail;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -318,6 +319,44 @@ class TaskTest {
         assertEquals(Task.State.SUCCESS, tasks.getFirst().state());
         assertEquals("done", tasks.getFirst().join());
         assertEquals(Task.State.CANCELLED, tasks.get(1).state());
+    }
+
+    /**
+     * A task that cancels itself ends CANCELLED only if it meets a checkpoint afterwards; one that
+     * returns first ends SUCCESS with its value (CAN-08 differs, as CAN-21: an undelivered
+     * cancellation changes nothing).
+     */
+    @Test
+    void taskCancellingItselfEndsCancelledOnlyIfItMeetsACheckpoint() throws Exception {
+        Trail trail = new Trail();
+        AtomicReference<Task<String>> quietRef = new AtomicReference<>();
+        AtomicReference<Task<String>> checkingRef = new AtomicReference<>();
+        AtomicBoolean passedCheckpoint = new AtomicBoolean();
+        List<Task<String>> tasks = TaskGroup.run(g -> {
+            Task<String> quiet = g.spawn(() -> {
+                trail.awaitSteps(1);
+                quietRef.get().cancel();
+                trail.expect(2);
+                return "returned";
+            });
+            Task<String> checking = g.spawn(() -> {
+                trail.awaitSteps(2);
+                checkingRef.get().cancel();
+                trail.expect(3);
+                Weft.checkpoint();
+                passedCheckpoint.set(true);
+                return "not reached";
+            });
+            quietRef.set(quiet);
+            checkingRef.set(checking);
+            trail.expect(1);
+            return List.of(quiet, checking);
+        });
+        trail.expectSteps(3);
+        assertEquals(Task.State.SUCCESS, tasks.get(0).state());
+        assertEquals("returned", tasks.get(0).join());
+        assertEquals(Task.State.CANCELLED, tasks.get(1).state());
+        assertFalse(passedCheckpoint.get());
     }
 
     /** A task cancelled right after spawn still starts and runs up to its first weft call (TG-31). */
