@@ -39,18 +39,7 @@ class CancelScopeTest {
     /** Long enough that reaching it means cancellation failed; every wait below is bounded by it. */
     private static final Duration LONG = Duration.ofSeconds(20);
     /** What "promptly" means on two busy cores. */
-    private static final long PROMPT_NANOS = TimeUnit.SECONDS.toNanos(5);
-
-    /** Waits until {@code t} is in {@code state}, failing after 5 s. */
-    static void awaitState(Thread t, Thread.State state) throws InterruptedException {
-        long until = System.nanoTime() + PROMPT_NANOS;
-        while (t.getState() != state) {
-            if (System.nanoTime() - until > 0) {
-                fail("thread " + t + " never reached " + state + "; it is " + t.getState());
-            }
-            Thread.sleep(1);
-        }
-    }
+    private static final long PROMPT_NANOS = TestSupport.scaled(Duration.ofSeconds(5)).toNanos();
 
     @AfterEach
     void testThreadIsNotLeftInterrupted() {
@@ -389,7 +378,7 @@ class CancelScopeTest {
                 }
             });
             assertTrue(ready.await(5, TimeUnit.SECONDS));
-            awaitState(worker, Thread.State.BLOCKED);
+            TestSupport.awaitCondition(() -> worker.getState() == Thread.State.BLOCKED, "the worker blocks on the monitor");
             scope.get().cancel();
             // A negative check: give a wrong implementation time to wake it.
             Thread.sleep(50);

@@ -335,6 +335,21 @@ final class TestSupport {
         }
     }
 
+    /**
+     * Waits (at most {@link #PROMPT}) until {@code t} is parked or sleeping, by spinning: it never
+     * sleeps, so it may be called by a thread whose interrupt flag is set, and leaves the flag alone.
+     */
+    static void awaitParked(Thread t) {
+        long end = System.nanoTime() + PROMPT.toNanos();
+        Thread.State s;
+        while ((s = t.getState()) != Thread.State.WAITING && s != Thread.State.TIMED_WAITING) {
+            if (System.nanoTime() - end > 0) {
+                fail("thread " + t + " did not block within " + PROMPT + "; it is " + s);
+            }
+            Thread.onSpinWait();
+        }
+    }
+
     /** Milliseconds since {@code startNanos}. */
     static long millisSince(long startNanos) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
