@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Conformance of {@link CancelScope} with Trio's cancel scopes (CAN-18..CAN-27 of
- * {@code semantics.md}, from Trio's {@code test_run.py}), in weft's Java form: scopes are
+ * {@code docs/semantics.md}, from Trio's {@code test_run.py}), in weft's Java form: scopes are
  * higher-order calls, so "unentered scope", re-entry and misnesting cases have no Java meaning.
  */
 @org.junit.jupiter.api.Timeout(60)

@@ -65,7 +65,7 @@ class ChannelProducerConsumerTest {
     }
 
     /**
-     * As in the seed, the receiver owns its own task group for the handlers: the failure ends that
+     * As in story 004, the receiver owns its own task group for the handlers: the failure ends that
      * group, which fails the receiver, which stops the producer; the outer group's
      * {@link ExceptionGroup} holds the receiver's, which holds exactly the failure.
      */

@@ -96,7 +96,7 @@ class ShieldedCleanupTest {
         }
     }
 
-    /** The worker of the seed, with the fix: it loops until cancelled, releasing under a shield. */
+    /** The worker of story 002, with the fix: it loops until cancelled, releasing under a shield. */
     static void shieldedWorker(FakePool pool, Phase[] phase) throws Exception {
         for (;;) {
             phase[0] = Phase.ACQUIRING;

@@ -52,7 +52,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@link Task}: its states, {@link Task#join()}, {@link Task#cancel()}, its context, and how a
- * task blocked in a JDK call is woken by cancellation (seed 004: sleep, monitors, locks, queues,
+ * task blocked in a JDK call is woken by cancellation (story 004 of {@code docs/stories.md}: sleep, monitors, locks, queues,
  * futures, sockets, {@code HttpClient.send}).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -474,7 +474,7 @@ class TaskTest {
     }
 
     // ---------------------------------------------------------------------------------------
-    // JDK blocking calls (seed 004)
+    // JDK blocking calls (story 004)
 
     /** The JDK blocking calls a cancelled task must wake from. */
     enum JdkBlocker {
