@@ -377,7 +377,7 @@ class CancelScopeTest {
                     failure.set(t);
                 }
             });
-            assertTrue(ready.await(5, TimeUnit.SECONDS));
+            TestSupport.await(ready, "ready");
             TestSupport.awaitCondition(() -> worker.getState() == Thread.State.BLOCKED, "the worker blocks on the monitor");
             scope.get().cancel();
             // A negative check: give a wrong implementation time to wake it.
@@ -385,7 +385,7 @@ class CancelScopeTest {
             assertEquals(Thread.State.BLOCKED, worker.getState(), "cancel() must not wake a monitor wait");
             assertEquals(List.of(), record);
         }
-        assertTrue(worker.join(Duration.ofSeconds(10)));
+        assertTrue(worker.join(TestSupport.PROMPT));
         assertNull(failure.get());
         assertEquals(List.of("woke", "cancelled"), record);
         assertTrue(scope.get().cancelledCaught());
@@ -503,7 +503,7 @@ class CancelScopeTest {
                     started.countDown();
                     return new ArrayBlockingQueue<Integer>(1).take();
                 }));
-                assertTrue(started.await(5, TimeUnit.SECONDS));
+                TestSupport.await(started, "started");
                 s.cancel();
                 Weft.sleep(LONG);
                 return "group finished";

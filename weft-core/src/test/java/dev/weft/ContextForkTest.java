@@ -111,7 +111,7 @@ class ContextForkTest {
                     Map<String, String> mine = forkedMap.get();
                     assertNotSame(parent, mine);
                     mine.put("fun", "xxx");
-                    assertTrue(parentMutated.await(10, TimeUnit.SECONDS));
+                    TestSupport.await(parentMutated, "parentMutated");
                     return Map.copyOf(forkedMap.get());
                 });
                 parent.put("late", "parent");

@@ -61,7 +61,7 @@ class ContextPropagationTest {
                 failure.set(e);
             }
         });
-        assertTrue(t.join(Duration.ofSeconds(10)), "thread did not finish");
+        assertTrue(t.join(TestSupport.PROMPT), "thread did not finish");
         if (failure.get() != null) {
             throw new AssertionError("thread failed", failure.get());
         }
@@ -244,7 +244,7 @@ class ContextPropagationTest {
                         seen.add("execute:" + user.get());
                         executed.countDown();
                     });
-                    assertTrue(executed.await(10, TimeUnit.SECONDS));
+                    TestSupport.await(executed, "executed");
                     pool.submit(() -> {
                         seen.add("submit-runnable:" + user.get());
                     }).get(10, TimeUnit.SECONDS);
@@ -315,7 +315,7 @@ class ContextPropagationTest {
                 });
                 user.set("later");
             });
-            assertTrue(done.await(10, TimeUnit.SECONDS));
+            TestSupport.await(done, "done");
             assertEquals("1:at-execute:-1", seen.get());
         } finally {
             shutdown(service);
@@ -396,7 +396,7 @@ class ContextPropagationTest {
             CountDownLatch parentChanged = new CountDownLatch(1);
             List<String> seen = TaskGroup.run(g -> {
                 Task<String> early = g.spawn(() -> {
-                    assertTrue(parentChanged.await(10, TimeUnit.SECONDS));
+                    TestSupport.await(parentChanged, "parentChanged");
                     String v = user.get();
                     user.set("set by early");
                     return v;

@@ -197,7 +197,7 @@ class ShieldTest {
                     Weft.sleep(Duration.ofMillis(50));
                     return "weft sleep done";
                 }));
-                assertTrue(started.await(5, TimeUnit.SECONDS));
+                TestSupport.await(started, "started");
                 o.cancel();
                 return null;
             }));
@@ -229,7 +229,7 @@ class ShieldTest {
                     record.add("after shield");
                 }
             }));
-            assertTrue(inShield.await(5, TimeUnit.SECONDS));
+            TestSupport.await(inShield, "inShield");
             g.cancel();
             return null;
         });
@@ -342,7 +342,7 @@ class ShieldTest {
                         failure.compareAndSet(null, t);
                     }
                 });
-                assertTrue(aboutToShield.await(10, TimeUnit.SECONDS));
+                TestSupport.await(aboutToShield, "aboutToShield");
                 // Race the cancel against the shield's entry: from "at once" to "well inside the read".
                 long spin = ThreadLocalRandom.current().nextLong(0, 200_000);
                 long until = System.nanoTime() + spin;
@@ -352,7 +352,7 @@ class ShieldTest {
                 cancel.get().run();
                 peerOut.write(round & 0x7f);
                 peerOut.flush();
-                assertTrue(worker.join(Duration.ofSeconds(10)), "reader stuck in round " + round);
+                assertTrue(worker.join(TestSupport.PROMPT), "reader stuck in round " + round);
                 if (failure.get() != null) {
                     throw new AssertionError("round " + round + ": " + failure.get(), failure.get());
                 }

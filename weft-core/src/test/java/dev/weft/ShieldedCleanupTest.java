@@ -205,7 +205,7 @@ class ShieldedCleanupTest {
         List<Task<Void>> task = new ArrayList<>();
         TaskGroup.run(g -> {
             task.add(g.spawn(() -> shieldedWorker(pool, new Phase[1])));
-            assertTrue(releasing.await(10, TimeUnit.SECONDS));
+            TestSupport.await(releasing, "releasing");
             task.getFirst().cancel();
             return null;
         });
@@ -229,7 +229,7 @@ class ShieldedCleanupTest {
             long t0 = System.nanoTime();
             TaskGroup.run(g -> {
                 task.add(g.spawn(() -> naiveWorker(pool)));
-                assertTrue(releasing.await(10, TimeUnit.SECONDS));
+                TestSupport.await(releasing, "releasing");
                 task.getFirst().cancel();
                 return null;
             });
@@ -266,9 +266,9 @@ class ShieldedCleanupTest {
                     }));
                 }
             }));
-            assertTrue(acquired.await(10, TimeUnit.SECONDS));
+            TestSupport.await(acquired, "acquired");
             task.getFirst().cancel();
-            assertTrue(releasing.await(10, TimeUnit.SECONDS));
+            TestSupport.await(releasing, "releasing");
             return null;
         });
         long ms = (System.nanoTime() - t0) / 1_000_000;
