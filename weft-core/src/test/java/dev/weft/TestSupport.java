@@ -118,6 +118,16 @@ final class TestSupport {
         }
 
         /**
+         * Runs {@code body} on a new thread of this kind, waits for it (at most {@link #PROMPT})
+         * and returns its result, or rethrows what it threw.
+         */
+        <T> T call(java.util.concurrent.Callable<T> body) throws Exception {
+            AtomicReference<T> result = new AtomicReference<>();
+            start("test-call-" + name().toLowerCase(), () -> result.set(body.call())).join();
+            return result.get();
+        }
+
+        /**
          * Runs {@code body} on a new thread of this kind, waits for it (at most {@link #BODY_BOUND})
          * and rethrows what it threw; fails if the thread's interrupt flag is set when the body
          * ends (a leaked interrupt), keeping a failure of the body as the primary one.
