@@ -29,7 +29,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * {@link InheritableThreadLocal}, {@link ScopedValue}, gRPC's {@code io.grpc.Context} and
  * Alibaba's {@link TransmittableThreadLocal}, in one run.
  *
- * <p>DESIGN "Performance targets" checked here (baseline in brackets):
+ * <p>Performance targets ({@code docs/benchmarks.md}, "Targets at a glance") checked here (baseline in brackets):
  * <ul>
  * <li>{@code ContextVar.get} with 1 and 100 vars set: at most 1.2x {@code ThreadLocal.get}
  *     [{@link #threadLocalGet}], independent of the var count ({@link #contextVarGet}).

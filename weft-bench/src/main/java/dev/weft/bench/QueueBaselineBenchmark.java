@@ -38,7 +38,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * floor), and a {@code SynchronousQueue} hand-off between two virtual threads per item
  * ({@link #generatorPeerSynchronousQueue}, what a thread-backed generator does without weft).
  *
- * <p>DESIGN "Performance targets" these are baselines for: channel hand-off at least
+ * <p>Performance targets ({@code docs/benchmarks.md}, "Targets at a glance") these are baselines for: channel hand-off at least
  * {@code ArrayBlockingQueue} throughput between virtual threads; generator at most 1 us per item
  * (stretch 200 ns).
  *

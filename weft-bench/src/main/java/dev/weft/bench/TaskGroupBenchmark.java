@@ -34,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * preview {@code StructuredTaskScope.open()} fork + join; then the latency of cancelling
  * 100 000 sleeping tasks.
  *
- * <p>DESIGN "Performance targets" checked here: spawn + join of 1 000 tasks in a
+ * <p>Performance targets ({@code docs/benchmarks.md}, "Targets at a glance") checked here: spawn + join of 1 000 tasks in a
  * {@code TaskGroup} at most 1.2x raw {@code Thread.ofVirtual().start()} + {@code join()}
  * [{@code raw}, the baseline]; {@code StructuredTaskScope} is quoted at about 1.9x raw. The
  * cancel-latency part ({@link CancelLatency}) is a scaled-down look at the target "cancelling

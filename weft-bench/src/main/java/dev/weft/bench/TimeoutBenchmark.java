@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * task: weft {@code failAfter} around a {@code TaskGroup} with one task, beside preview
  * {@code StructuredTaskScope.open(joiner, cf -> cf.withTimeout(10 s))} with one fork.
  *
- * <p>DESIGN "Performance targets" checked here: deadline scope enter + exit, not expiring, at
+ * <p>Performance targets ({@code docs/benchmarks.md}, "Targets at a glance") checked here: deadline scope enter + exit, not expiring, at
  * most 50 ns, and under half of a {@code ScheduledThreadPoolExecutor} schedule + cancel
  * [{@link #stpeScheduleCancel}, the baseline] ({@link #weftFailAfter}).
  *

@@ -13,14 +13,14 @@ import java.util.Arrays;
 import java.util.Deque;
 
 /**
- * The launcher behind {@code ./run}: {@code tour} (the default) runs the seed stories,
+ * The launcher behind {@code ./run}: {@code tour} (the default) runs the stories of {@code docs/stories.md},
  * {@code serve} starts the demo server until Ctrl-C or SIGTERM.
  */
 public final class Main {
     static final String USAGE = """
             usage: ./run [tour | serve [options] | --help]
 
-              tour                 run the seed stories and print what each shows (the default)
+              tour                 run the stories (docs/stories.md) and print what each shows (the default)
               serve                start the demo HTTP server until Ctrl-C / SIGTERM
                 --port N           port to listen on (default 8080; 0 picks a free one)
                 --host ADDR        address to bind (default 127.0.0.1)

@@ -21,14 +21,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Seed 002: a task cancelled while its {@code finally} releases a pooled connection must not
+ * Story 002 of {@code docs/stories.md}: a task cancelled while its {@code finally} releases a pooled connection must not
  * leak the connection. {@code acquire; try { use } finally { CancelScope.shield(release) }}:
  * the release runs to its end even when the cancellation lands during it, and the cancellation
  * still stops the task afterwards. Without the shield, a release that blocks is cut short and
  * the connection leaks (shown deterministically).
  */
 @org.junit.jupiter.api.Timeout(60)
-class Seed002ShieldTest {
+class ShieldedCleanupTest {
 
     /** How the release waits: on weft's sleep or on a JDK sleep (which weft would interrupt). */
     enum ReleaseWait {
@@ -96,7 +96,7 @@ class Seed002ShieldTest {
         }
     }
 
-    /** The worker of the seed, with the fix: it loops until cancelled, releasing under a shield. */
+    /** The worker of story 002, with the fix: it loops until cancelled, releasing under a shield. */
     static void shieldedWorker(FakePool pool, Phase[] phase) throws Exception {
         for (;;) {
             phase[0] = Phase.ACQUIRING;
@@ -118,7 +118,7 @@ class Seed002ShieldTest {
         }
     }
 
-    /** The worker of the seed as first written: the release is not protected. */
+    /** The worker of story 002 as first written: the release is not protected. */
     static void naiveWorker(FakePool pool) throws Exception {
         for (;;) {
             Conn c = pool.acquire();
@@ -160,7 +160,7 @@ class Seed002ShieldTest {
         }
         assertEquals(pool.acquired.get(), pool.released.get());
         assertEquals(0, pool.doubleReleases.get());
-        System.out.printf("[Seed002ShieldTest] %s: %d iterations, %d connections, cancels landed in %s: %s%n",
+        System.out.printf("[ShieldedCleanupTest] %s: %d iterations, %d connections, cancels landed in %s: %s%n",
                 wait, iterations, pool.acquired.get(), Arrays.toString(Phase.values()), landed);
     }
 
@@ -205,7 +205,7 @@ class Seed002ShieldTest {
         List<Task<Void>> task = new ArrayList<>();
         TaskGroup.run(g -> {
             task.add(g.spawn(() -> shieldedWorker(pool, new Phase[1])));
-            assertTrue(releasing.await(10, TimeUnit.SECONDS));
+            TestSupport.await(releasing, "releasing");
             task.getFirst().cancel();
             return null;
         });
@@ -217,7 +217,7 @@ class Seed002ShieldTest {
 
     /**
      * The naive worker, cancelled during its release (a JDK sleep, interrupted by the
-     * cancellation): the release is cut short and the connection leaks. This is the seed's bug.
+     * cancellation): the release is cut short and the connection leaks. This is story 002's bug.
      */
     @Test
     void naiveReleaseLeaksWhenCancelledDuringRelease() throws Exception {
@@ -229,7 +229,7 @@ class Seed002ShieldTest {
             long t0 = System.nanoTime();
             TaskGroup.run(g -> {
                 task.add(g.spawn(() -> naiveWorker(pool)));
-                assertTrue(releasing.await(10, TimeUnit.SECONDS));
+                TestSupport.await(releasing, "releasing");
                 task.getFirst().cancel();
                 return null;
             });
@@ -242,7 +242,7 @@ class Seed002ShieldTest {
     }
 
     /**
-     * The seed's design note: a shield with a grace deadline inside bounds a release that
+     * Story 002's closing advice: a shield with a grace deadline inside bounds a release that
      * hangs; the task still ends CANCELLED, in bounded time.
      */
     @Test
@@ -266,9 +266,9 @@ class Seed002ShieldTest {
                     }));
                 }
             }));
-            assertTrue(acquired.await(10, TimeUnit.SECONDS));
+            TestSupport.await(acquired, "acquired");
             task.getFirst().cancel();
-            assertTrue(releasing.await(10, TimeUnit.SECONDS));
+            TestSupport.await(releasing, "releasing");
             return null;
         });
         long ms = (System.nanoTime() - t0) / 1_000_000;

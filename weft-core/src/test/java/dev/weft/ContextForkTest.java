@@ -23,7 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Seed 003: contexts are copied cheaply (a persistent trie, copy on write), but the copy is
+ * Story 003 of {@code docs/stories.md}: contexts are copied cheaply (a persistent trie, copy on write), but the copy is
  * shallow: a mutable value set in the parent is the same object in every child, so a child's
  * mutation leaks back (Python's {@code ctx.get()["fun"] = "xxx"} trap). weft keeps the shallow,
  * O(1) copy and adds {@link ContextVar.Builder#onFork}: a variable may declare a copier that runs
@@ -33,10 +33,10 @@ import org.junit.jupiter.api.Test;
  * <p>The first tests show the trap as it is (it must still exist for plain variables: the copy
  * is shallow by design), the rest show the fix on every fork path.
  */
-class Seed003ContextCopyTest {
-    /** The seed's {@code ctx}: a dict, shared by reference between parent and children. */
+class ContextForkTest {
+    /** Story 003's {@code ctx}: a dict, shared by reference between parent and children. */
     private final ContextVar<Map<String, String>> plainMap = ContextVar.of("dict");
-    /** The seed's {@code ctx2}: a number, which copy on write keeps per task. */
+    /** Story 003's {@code ctx2}: a number, which copy on write keeps per task. */
     private final ContextVar<Integer> number = ContextVar.of("number");
     /** The fix: each fork gets its own HashMap. */
     private final ContextVar<Map<String, String>> forkedMap =
@@ -47,7 +47,7 @@ class Seed003ContextCopyTest {
         assertFalse(Thread.interrupted(), "a test left the interrupt flag set");
     }
 
-    /** The seed's first example: a child running in a copy extends a string; the parent keeps its own. */
+    /** Story 003's first example: a child running in a copy extends a string; the parent keeps its own. */
     @Test
     void childSetsOfImmutableValuesStayInTheChild() {
         ContextVar<String> trace = ContextVar.of("trace");
@@ -78,7 +78,7 @@ class Seed003ContextCopyTest {
                 plainMap.get().put("fun", "xxx"); // the shared object changes
             }).join());
             assertEquals(0, number.get());
-            assertEquals(Map.of("fun", "xxx"), plainMap.get(), "the shallow-copy trap of seed 003");
+            assertEquals(Map.of("fun", "xxx"), plainMap.get(), "the shallow-copy trap of story 003");
         });
     }
 
@@ -111,7 +111,7 @@ class Seed003ContextCopyTest {
                     Map<String, String> mine = forkedMap.get();
                     assertNotSame(parent, mine);
                     mine.put("fun", "xxx");
-                    assertTrue(parentMutated.await(10, TimeUnit.SECONDS));
+                    TestSupport.await(parentMutated, "parentMutated");
                     return Map.copyOf(forkedMap.get());
                 });
                 parent.put("late", "parent");

@@ -1,7 +1,7 @@
 package dev.weft;
 
-import static dev.weft.GroupTestSupport.FOREVER;
-import static dev.weft.GroupTestSupport.await;
+import static dev.weft.TestSupport.FOREVER;
+import static dev.weft.TestSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.weft.GroupTestSupport.Owner;
+import dev.weft.TestSupport.ThreadKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Seed 001, the ASGI lifespan story: a lifespan task sets a context variable, and endpoints
+ * Story 001 of {@code docs/stories.md}, the ASGI lifespan: a lifespan task sets a context variable, and endpoints
  * spawned later must see it, each in its own isolated context. In Python, tasks copy the context,
  * so the lifespan's set is lost until 3.11's {@code create_task(..., context=ctx)}; in weft,
  * {@link TaskGroup#spawn(java.util.concurrent.Callable, Context)} runs the task in the given
@@ -30,17 +30,17 @@ import org.junit.jupiter.params.provider.EnumSource;
  * TCI-05, CXO-10).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class Seed001LifespanTest {
+class ExplicitTaskContextTest {
     private static final ContextVar<String> DB = ContextVar.of("db");
     private static final ContextVar<String> REQUEST = ContextVar.of("request");
 
     /**
-     * The seed's trap, shown: a lifespan spawned the ordinary way sets the variable in its own
+     * Story 001's trap, shown: a lifespan spawned the ordinary way sets the variable in its own
      * copy, and an endpoint spawned afterwards does not see it.
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void lifespanSpawnedInACopyDoesNotReachEndpoints(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void lifespanSpawnedInACopyDoesNotReachEndpoints(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             String seen = TaskGroup.run(g -> {
                 g.spawn(() -> {
@@ -58,8 +58,8 @@ class Seed001LifespanTest {
      * endpoint spawned in {@code ctx.copy()} sees it; the spawner's own context is untouched.
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void lifespanSetsInTheGivenContextAreSeenByEndpoints(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void lifespanSetsInTheGivenContextAreSeenByEndpoints(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             Context ctx = Context.copyCurrent();
             AtomicReference<Task<?>> lifespan = new AtomicReference<>();
@@ -81,8 +81,8 @@ class Seed001LifespanTest {
 
     /** What an endpoint sets stays in its copy: neither {@code ctx} nor a later endpoint sees it. */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void endpointSetsDoNotReachTheLifespanContext(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void endpointSetsDoNotReachTheLifespanContext(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             Context ctx = Context.empty();
             List<String> seenByLater = TaskGroup.run(g -> {
@@ -109,8 +109,8 @@ class Seed001LifespanTest {
      * own values after all of them have set theirs, and {@code ctx} is unchanged (TCI-03).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void concurrentEndpointsAreEachIsolated(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void concurrentEndpointsAreEachIsolated(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             int n = 200;
             Context ctx = Context.empty();
@@ -147,13 +147,13 @@ class Seed001LifespanTest {
     }
 
     /**
-     * The seed's long-running variant: the lifespan sets the variable, signals, and keeps
+     * Story 001's long-running variant: the lifespan sets the variable, signals, and keeps
      * running; endpoints spawned meanwhile in {@code ctx.copy()} see the value as it was at the
      * copy, not the lifespan's later changes; shutdown cancels the lifespan.
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void endpointsCopyALifespanThatIsStillRunning(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void endpointsCopyALifespanThatIsStillRunning(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             Context ctx = Context.empty();
             AtomicReference<Task<?>> lifespan = new AtomicReference<>();
@@ -191,8 +191,8 @@ class Seed001LifespanTest {
      * every time (TCI-04).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void contextAccumulatesAcrossTasksRunInItOneAfterAnother(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void contextAccumulatesAcrossTasksRunInItOneAfterAnother(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             ContextVar<Integer> counter = ContextVar.of("counter");
             Context ctx = Context.empty();
