@@ -45,6 +45,29 @@ public final class PlainRuntime implements RequestRuntime {
         }
     }
 
+    /**
+     * By hand: the handle interrupts the request's thread; its sleeps and joins throw
+     * {@link InterruptedException}, and a fan-out interrupts and joins its sub-threads on the way out.
+     */
+    @Override
+    public Response cancellable(RequestHandle handle, Callable<Response> body) throws Exception {
+        Thread me = Thread.currentThread();
+        handle.attach(me::interrupt);
+        try {
+            return body.call();
+        } catch (InterruptedException e) {
+            if (handle.reason() == null) {
+                throw e;
+            }
+            return null;
+        } finally {
+            handle.detach();
+            if (handle.reason() != null) {
+                Thread.interrupted(); // an interrupt that came after the body's last blocking call
+            }
+        }
+    }
+
     @Override
     public Response withDeadline(Duration budget, Callable<Response> body) throws Exception {
         DEADLINE.set(System.nanoTime() + budget.toNanos());

@@ -1,5 +1,6 @@
 package dev.weft.examples.server;
 
+import dev.weft.CancelScope;
 import dev.weft.ContextVar;
 import dev.weft.DeadlineExceededException;
 import dev.weft.Task;
@@ -33,6 +34,19 @@ public final class WeftRuntime implements RequestRuntime {
     public <R> R as(String requestId, String client, Callable<R> body) throws Exception {
         try (Token<String> id = REQUEST_ID.set(requestId); Token<String> from = CLIENT.set(client)) {
             return body.call();
+        }
+    }
+
+    /** The request's own cancel scope: cancelling it stops the request's whole task tree, nothing else. */
+    @Override
+    public Response cancellable(RequestHandle handle, Callable<Response> body) throws Exception {
+        try {
+            return CancelScope.run(scope -> {
+                handle.attach(scope::cancel);
+                return body.call();
+            });
+        } finally {
+            handle.detach();
         }
     }
 
