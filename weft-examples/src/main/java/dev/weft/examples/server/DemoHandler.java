@@ -173,8 +173,9 @@ final class DemoHandler implements HttpHandler {
             return null;
         }
         cutByShutdown.increment();
-        log.info("cut by the server's shutdown after %d ms: answering 503", millisSince(start));
-        return new Response(503, "the server is shutting down: this request was cut after " + millisSince(start)
+        long ms = millisSince(start);
+        log.info("cut by the server's shutdown after %d ms: answering 503", ms);
+        return new Response(503, "the server is shutting down: this request was cut after " + ms
                 + " ms, at the end of the shutdown's grace period; send it again to another server\n",
                 Map.of("Connection", "close"));
     }

@@ -388,6 +388,16 @@ public final class DemoServer implements AutoCloseable {
         return tasksStarted.sum();
     }
 
+    /** Whether {@link #shutdown()} has begun: new requests get 503. */
+    boolean isDraining() {
+        return draining;
+    }
+
+    /** The admission limits and counts, for tests. */
+    Admission admission() {
+        return admission;
+    }
+
     /**
      * Returns whether the server cancels the requests of clients that disconnect (Linux only).
      *
