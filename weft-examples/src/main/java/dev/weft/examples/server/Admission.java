@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The server's admission limits, and the registry of the requests it admitted.
@@ -41,6 +42,8 @@ final class Admission {
     final int maxRequests;
     final int maxSubtasks;
     private final AtomicInteger requests = new AtomicInteger();
+    private final LongAdder admittedTotal = new LongAdder();
+    private final LongAdder reservationsTotal = new LongAdder();
     private final AtomicInteger subtasks = new AtomicInteger();
     private final Set<RequestHandle> admitted = ConcurrentHashMap.newKeySet();
 
@@ -61,6 +64,7 @@ final class Admission {
         }
         RequestHandle h = new RequestHandle(local, remote);
         admitted.add(h);
+        admittedTotal.increment();
         return h;
     }
 
@@ -77,6 +81,7 @@ final class Admission {
             subtasks.addAndGet(-n);
             return false;
         }
+        reservationsTotal.increment();
         return true;
     }
 
@@ -93,6 +98,16 @@ final class Admission {
     /** How many requests are admitted now. */
     int requestsInFlight() {
         return requests.get();
+    }
+
+    /** How many requests were admitted since the start. */
+    long admittedTotal() {
+        return admittedTotal.sum();
+    }
+
+    /** How many fan-outs got their sub-tasks since the start. */
+    long reservationsTotal() {
+        return reservationsTotal.sum();
     }
 
     /** How many fan-out sub-tasks are reserved now. */
