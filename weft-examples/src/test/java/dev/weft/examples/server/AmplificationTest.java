@@ -28,8 +28,11 @@ class AmplificationTest {
     static final int HONEST = 5;
     static final String FANOUT = "/fanout?n=1000&ms=1900";
     static final long DEADLINE_MS = 2000;
-    /** Allowed past the deadline for a fan-out's answer. Measured on 2 cores: 20-120 ms; generous for a loaded CI machine. */
-    static final long CANCELLATION_BOUND_MS = 1500;
+    /**
+     * Allowed past the deadline for a fan-out's answer. Measured on the shared 2-core machine:
+     * 170-570 ms (load average up to 17); four times that, so that a loaded CI machine cannot flake it.
+     */
+    static final long CANCELLATION_BOUND_MS = 2000;
 
     /** One honest client's attempts: status and milliseconds of each. */
     record Attempt(int status, long millis) {
@@ -112,10 +115,11 @@ class AmplificationTest {
             assertTrue(during.length >= 10, "too few probes: " + during.length);
             // "A small multiple of the idle latency": the median within 10x (at least 5 ms, for sub-ms idle
             // figures). The tail is bounded loosely: on 2 cores, the honest fan-outs' own 5000 tasks waking
-            // at their deadline delay a probe by 100-250 ms (measured), which is load, not amplification.
+            // at their deadline delay a probe by 130-330 ms (measured; once 1.1 s with the machine's load
+            // average at 17), which is load, not amplification.
             assertTrue(percentile(during, 50) <= Math.max(10 * idleP50, 5_000),
                     "/hello p50 went from " + idleP50 + " us to " + percentile(during, 50) + " us");
-            assertTrue(percentile(during, 100) <= 1_500_000, "a /hello took " + percentile(during, 100) + " us");
+            assertTrue(percentile(during, 100) <= 3_000_000, "a /hello took " + percentile(during, 100) + " us");
             for (Queue<Attempt> attempts : honest) {
                 assertNotNull(attempts.peek(), "an honest client made no attempt");
                 for (Attempt a : attempts) {
