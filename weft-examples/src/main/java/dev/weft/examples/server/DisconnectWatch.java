@@ -75,6 +75,14 @@ final class DisconnectWatch {
         this.onGone = onGone;
     }
 
+    /** Logs a problem once, not every 20 ms. */
+    private void say(String problem) {
+        if (!problem.equals(lastProblem)) {
+            log.info("%s", problem);
+            lastProblem = problem;
+        }
+    }
+
     /** Whether this system has the socket table the watch reads. */
     static boolean available() {
         return Files.isReadable(TABLES.getFirst());
@@ -85,7 +93,11 @@ final class DisconnectWatch {
         try {
             for (;;) {
                 Thread.sleep(INTERVAL_MS);
-                checkOnce();
+                try {
+                    checkOnce();
+                } catch (RuntimeException e) { // a bug here must not end the watch, nor fail the root group
+                    say("disconnect watch: " + e);
+                }
             }
         } catch (InterruptedException e) {
             // the server stops: so does the watch
@@ -107,11 +119,7 @@ final class DisconnectWatch {
         try {
             states = scan();
         } catch (IOException | RuntimeException e) {
-            String problem = e.toString();
-            if (!problem.equals(lastProblem)) { // said once, not every 20 ms
-                log.info("disconnect watch: cannot read the socket table (%s); will retry", problem);
-                lastProblem = problem;
-            }
+            say("disconnect watch: cannot read the socket table (" + e + "); will retry");
             return;
         }
         for (RequestHandle h : old) {

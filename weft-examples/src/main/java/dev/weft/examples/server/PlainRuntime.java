@@ -28,6 +28,10 @@ public final class PlainRuntime implements RequestRuntime {
         }
     }
 
+    /** A runtime of plain virtual threads; it keeps no state of its own (the thread-locals are static). */
+    public PlainRuntime() {
+    }
+
     @Override
     public String name() {
         return "plain";

@@ -24,6 +24,10 @@ public final class WeftRuntime implements RequestRuntime {
     /** The current request's client address, {@code host:port}; "-" outside a request. */
     public static final ContextVar<String> CLIENT = ContextVar.of("client", "-");
 
+    /** A weft runtime; it keeps no state of its own (the context variables are static). */
+    public WeftRuntime() {
+    }
+
     @Override
     public String name() {
         return "weft";

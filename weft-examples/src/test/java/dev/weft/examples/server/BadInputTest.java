@@ -165,7 +165,7 @@ class BadInputTest {
         }
     }
 
-    /** A client that leaves while its request sleeps: the task finishes its sleep and ends. */
+    /** A client that leaves while its request sleeps: no task is left (the request is cancelled, see DisconnectTest). */
     @Test
     void clientLeavingDuringASlowRequestLeavesNoTask() throws Exception {
         long before = server.tasksStarted();
