@@ -232,6 +232,7 @@ public final class DemoServer implements AutoCloseable {
     private final DemoHandler handler;
     private final HttpServer server;
     private final boolean watchingDisconnects;
+    private final DisconnectWatch watch;
     private final LongAdder tasksStarted = new LongAdder();
     private final LongAdder tasksEnded = new LongAdder();
     /** Exchanges admitted and not ended; see {@link #admit()}. */
@@ -260,7 +261,7 @@ public final class DemoServer implements AutoCloseable {
         this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
         server.createContext("/", handler);
         this.watchingDisconnects = DisconnectWatch.available();
-        DisconnectWatch watch = new DisconnectWatch(admission, server.getAddress().getPort(), log, h -> { });
+        this.watch = new DisconnectWatch(admission, server.getAddress().getPort(), log, h -> { });
         if (config.plain()) {
             plainExecutor = Executors.newVirtualThreadPerTaskExecutor();
             owner = null;
@@ -391,6 +392,11 @@ public final class DemoServer implements AutoCloseable {
     /** Whether {@link #shutdown()} has begun: new requests get 503. */
     boolean isDraining() {
         return draining;
+    }
+
+    /** How many times the disconnect watch has read the socket table, for tests. */
+    long disconnectScans() {
+        return watch.scans();
     }
 
     /** The admission limits and counts, for tests. */

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -67,6 +68,8 @@ final class DisconnectWatch {
     private final RequestLog log;
     private final Consumer<RequestHandle> onGone;
     private String lastProblem;
+    /** Scans of the socket table so far; written by the watch, read by tests. */
+    private final LongAdder scans = new LongAdder();
 
     DisconnectWatch(Admission admission, int serverPort, RequestLog log, Consumer<RequestHandle> onGone) {
         this.admission = admission;
@@ -81,6 +84,11 @@ final class DisconnectWatch {
             log.info("%s", problem);
             lastProblem = problem;
         }
+    }
+
+    /** How many times the watch has read the socket table. */
+    long scans() {
+        return scans.sum();
     }
 
     /** Whether this system has the socket table the watch reads. */
@@ -118,6 +126,7 @@ final class DisconnectWatch {
         Map<String, Integer> states;
         try {
             states = scan();
+            scans.increment();
         } catch (IOException | RuntimeException e) {
             say("disconnect watch: cannot read the socket table (" + e + "); will retry");
             return;

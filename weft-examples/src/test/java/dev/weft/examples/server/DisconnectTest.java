@@ -95,6 +95,7 @@ class DisconnectTest {
                 assertEquals(200, b.get("/fanout?n=100&ms=300").status());
             }
             assertEquals(0, s.stats().clientGone(), String.join("\n", log));
+            assertTrue(s.disconnectScans() >= 3, "the watch scanned " + s.disconnectScans() + " times: the test proves nothing");
         } finally {
             assertTrue(s.shutdown().clean());
         }
