@@ -91,10 +91,11 @@ class ServeProcessTest {
         });
     }
 
-    /** SIGTERM: the request in flight is answered, the server stops, the exit code is 0. */
+    /** SIGTERM: the request in flight is answered, the server stops, the exit code is 0. The limit options reach the server. */
     @Test
     void sigtermLetsTheRequestInFlightFinishAndExitsZero() throws Exception {
-        try (Serve p = new Serve("--grace-ms", "5000")) {
+        try (Serve p = new Serve("--grace-ms", "5000", "--max-in-flight", "7", "--max-subtasks", "70")) {
+            p.awaitLine("the limits are logged", "at most 7 requests and 70 fan-out sub-tasks in flight");
             CompletableFuture<RawHttp.Reply> reply = request(p.port, "/slow?ms=800");
             p.awaitLine("the request is logged", "GET /slow?ms=800");
             p.sigterm();
