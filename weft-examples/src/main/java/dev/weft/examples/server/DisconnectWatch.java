@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -42,7 +43,9 @@ import java.util.function.Consumer;
  * table once, keeps the rows whose local port is the server's, and checks each such request's
  * client address: {@code ESTABLISHED} is alive; any other state ({@code CLOSE_WAIT},
  * {@code CLOSE}) means the client has gone; a row missing in two scans in a row means it was
- * reset (two, because the kernel builds the table bucket by bucket, not atomically). Detection
+ * reset (two, because the kernel builds the table bucket by bucket, not atomically). A table
+ * without the server's own listening row is not trusted at all (it would make every client look
+ * missing), and addresses are compared as raw bytes, never as text. Detection
  * latency is therefore about {@code MIN_AGE_MS + INTERVAL_MS} for a close, one interval more for
  * a reset, plus one scan ({@code DisconnectTest} measures it).
  *
@@ -62,7 +65,9 @@ final class DisconnectWatch {
     static final long MIN_AGE_MS = 20;
     static final List<Path> TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
     private static final int ESTABLISHED = 0x01;
+    private static final int LISTEN = 0x0A;
 
+    private final List<Path> tables;
     private final Admission admission;
     private final int serverPort;
     private final RequestLog log;
@@ -72,6 +77,13 @@ final class DisconnectWatch {
     private final LongAdder scans = new LongAdder();
 
     DisconnectWatch(Admission admission, int serverPort, RequestLog log, Consumer<RequestHandle> onGone) {
+        this(admission, serverPort, log, onGone, TABLES);
+    }
+
+    /** A watch that reads {@code tables} instead of the kernel's (for tests). */
+    DisconnectWatch(Admission admission, int serverPort, RequestLog log, Consumer<RequestHandle> onGone,
+                    List<Path> tables) {
+        this.tables = List.copyOf(tables);
         this.admission = admission;
         this.serverPort = serverPort;
         this.log = log;
@@ -131,6 +143,13 @@ final class DisconnectWatch {
             say("disconnect watch: cannot read the socket table (" + e + "); will retry");
             return;
         }
+        if (!states.containsValue(LISTEN)) {
+            // Not even our listening socket: this table is not ours (another network namespace?).
+            // Reading every connection as missing would cancel every request; see nothing instead.
+            say("disconnect watch: the socket table does not show this server's port " + serverPort
+                    + "; client disconnects are not detected");
+            return;
+        }
         for (RequestHandle h : old) {
             Integer state = states.get(key(h.remote.getAddress(), h.remote.getPort()));
             boolean gone;
@@ -149,7 +168,7 @@ final class DisconnectWatch {
     /** The rows of the server's port: client address to TCP state (ESTABLISHED wins over others). */
     Map<String, Integer> scan() throws IOException {
         Map<String, Integer> states = new HashMap<>();
-        for (Path table : TABLES) {
+        for (Path table : tables) {
             try (BufferedReader r = Files.newBufferedReader(table, StandardCharsets.US_ASCII)) {
                 r.readLine(); // the header
                 for (String line = r.readLine(); line != null; line = r.readLine()) {
@@ -201,8 +220,12 @@ final class DisconnectWatch {
         }
     }
 
+    /**
+     * The lookup key of a client: its raw address bytes (so that a scope id such as {@code %eth0},
+     * which the table does not carry, cannot make a live client look missing) and its port.
+     */
     static String key(InetAddress a, int port) {
-        return a.getHostAddress() + "|" + port;
+        return HexFormat.of().formatHex(a.getAddress()) + "|" + port;
     }
 
     /** The key of a client address, for tests. */
