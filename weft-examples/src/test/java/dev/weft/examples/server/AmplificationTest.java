@@ -29,8 +29,9 @@ class AmplificationTest {
     static final String FANOUT = "/fanout?n=1000&ms=1900";
     static final long DEADLINE_MS = 2000;
     /**
-     * Allowed past the deadline for a fan-out's answer. Measured on the shared 2-core machine:
-     * 170-570 ms (load average up to 17); four times that, so that a loaded CI machine cannot flake it.
+     * Allowed past the deadline for a fan-out's answer, as the client sees it. Measured on the shared
+     * 2-core machine: 34-930 ms over ten runs (load average 13-17); about twice the worst, so that a
+     * loaded CI machine does not flake it.
      */
     static final long CANCELLATION_BOUND_MS = 2000;
 
@@ -115,8 +116,8 @@ class AmplificationTest {
             assertTrue(during.length >= 10, "too few probes: " + during.length);
             // "A small multiple of the idle latency": the median within 10x (at least 5 ms, for sub-ms idle
             // figures). The tail is bounded loosely: on 2 cores, the honest fan-outs' own 5000 tasks waking
-            // at their deadline delay a probe by 130-330 ms (measured; once 1.1 s with the machine's load
-            // average at 17), which is load, not amplification.
+            // at their deadline delay a probe by 45-440 ms at p99 (measured; the worst single probe 1.1 s
+            // with the machine's load average at 17), which is load, not amplification.
             assertTrue(percentile(during, 50) <= Math.max(10 * idleP50, 5_000),
                     "/hello p50 went from " + idleP50 + " us to " + percentile(during, 50) + " us");
             assertTrue(percentile(during, 100) <= 3_000_000, "a /hello took " + percentile(during, 100) + " us");
