@@ -89,6 +89,8 @@ public final class CancelScope {
     /** What this scope absorbed: a CancelledException or an interrupt-caused exception. Owner only. */
     Throwable stoppedBy;
     private String failedTask;
+    /** PROVISIONAL: actions registered by {@link #onCancel}; any thread. */
+    private volatile java.util.concurrent.ConcurrentLinkedQueue<CancelAction> cancelActions;
 
     CancelScope(CancelScope parent, ThreadState owner, boolean shield, TaskGroup group, String kind, Object detail) {
         this.parent = parent;
@@ -316,6 +318,7 @@ public final class CancelScope {
                 if (x != s && x.shield) {
                     break;
                 }
+                x.runCancelActions();
                 if (x.group != null) {
                     for (Task<?> t : x.group.liveTasks()) {
                         propagate(t.root);
@@ -391,6 +394,77 @@ public final class CancelScope {
     /** Removes this scope's deadline; a cancellation that already happened stays. */
     public void clearDeadline() {
         deadline = NO_DEADLINE;
+    }
+
+    /**
+     * A registration made by {@link #onCancel}; closing it unregisters the action.
+     */
+    public interface Registration extends AutoCloseable {
+        /** Unregisters the action; it does not run afterwards. Idempotent. */
+        @Override
+        void close();
+    }
+
+    /**
+     * Runs {@code action} once when cancellation reaches code running in this scope: this scope
+     * is cancelled (explicitly or by its deadline), or an enclosing scope's cancellation reaches
+     * it through no shield. If that is already so, the action runs at once on the caller;
+     * otherwise it runs on the thread that cancels (or on the deadline timer's thread), so it
+     * must be short and must not block. Use it to abort work weft cannot interrupt, e.g. a
+     * network call running on another thread.
+     *
+     * @param action what to run; must not throw
+     * @return a registration whose {@code close()} unregisters the action
+     */
+    public Registration onCancel(Runnable action) {
+        Objects.requireNonNull(action, "action");
+        CancelAction a = new CancelAction(action, this);
+        synchronized (this) {
+            if (cancelActions == null) {
+                cancelActions = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            }
+        }
+        cancelActions.add(a);
+        if (!closed && cancelledFrom(this) != null) {
+            a.run();
+        }
+        return a;
+    }
+
+    private void runCancelActions() {
+        var actions = cancelActions;
+        if (actions == null) {
+            return;
+        }
+        for (CancelAction a : actions) {
+            a.run();
+        }
+    }
+
+    /** PROVISIONAL: one registered action; runs at most once. */
+    private static final class CancelAction extends java.util.concurrent.atomic.AtomicBoolean
+            implements Registration {
+        private final Runnable action;
+        private final CancelScope scope;
+
+        CancelAction(Runnable action, CancelScope scope) {
+            this.action = action;
+            this.scope = scope;
+        }
+
+        void run() {
+            if (compareAndSet(false, true)) {
+                scope.cancelActions.remove(this);
+                action.run();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (compareAndSet(false, true)) {
+                scope.cancelActions.remove(this);
+            }
+        }
     }
 
     CancelledException newCancelledException() {
