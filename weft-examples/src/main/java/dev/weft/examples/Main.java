@@ -14,11 +14,12 @@ import java.util.Deque;
 
 /**
  * The launcher behind {@code ./run}: {@code tour} (the default) runs the seed stories,
- * {@code serve} starts the demo server until Ctrl-C or SIGTERM.
+ * {@code serve} starts the demo server until Ctrl-C or SIGTERM, {@code mesh} runs the
+ * multi-process demo.
  */
 public final class Main {
     static final String USAGE = """
-            usage: ./run [tour | serve [options] | --help]
+            usage: ./run [tour | serve [options] | mesh [--svg FILE] | --help]
 
               tour                 run the seed stories and print what each shows (the default)
               serve                start the demo HTTP server until Ctrl-C / SIGTERM
@@ -29,6 +30,9 @@ public final class Main {
                                    cancelled (default 2000)
                 --plain            run requests on plain virtual threads without weft (load comparison)
                 --quiet            no per-request log lines
+              mesh                 a gateway and two backends, each its own JVM, over gRPC and HTTP:
+                                   one order's deadline, cancellation and trace across them
+                --svg FILE         also draw the run as an SVG timeline
             """;
 
     private Main() {
@@ -66,6 +70,7 @@ public final class Main {
                     yield new Tour(out, colours()).run();
                 }
                 case "serve" -> serve(rest, out);
+                case "mesh" -> mesh(rest, out);
                 case "--help", "-h", "help" -> {
                     out.print(USAGE);
                     yield 0;
@@ -131,6 +136,23 @@ public final class Main {
         }));
         server.awaitStopped();
         return 0;
+    }
+
+    private static int mesh(Deque<String> rest, PrintStream out) {
+        java.nio.file.Path svg = null;
+        while (!rest.isEmpty()) {
+            String opt = rest.pop();
+            if (!opt.equals("--svg")) {
+                throw new IllegalArgumentException("unknown option '" + opt + "' for mesh");
+            }
+            svg = java.nio.file.Path.of(value(opt, rest));
+        }
+        try {
+            return new dev.weft.examples.mesh.MeshDemo(out).run(svg);
+        } catch (Exception e) {
+            out.println("mesh: " + e);
+            return 1;
+        }
     }
 
     private static String value(String opt, Deque<String> rest) {
