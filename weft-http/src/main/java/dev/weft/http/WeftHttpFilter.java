@@ -175,10 +175,12 @@ public final class WeftHttpFilter extends Filter {
         exchange.setStreams(new WatchedInput(exchange.getRequestBody(), watch),
                 new WatchedOutput(exchange.getResponseBody(), watch));
         Duration given = budget;
+        CancelScope[] ran = new CancelScope[1];
         try {
             Context.copyCurrent().call(() -> {
                 try (TracePropagation.Scope trace = propagation.attach(exchange.getRequestHeaders()::getFirst)) {
                     return CancelScope.run(scope -> {
+                        ran[0] = scope;
                         watch.enter(scope);
                         try {
                             return Timeout.failAt(deadline, () -> {
@@ -191,6 +193,9 @@ public final class WeftHttpFilter extends Filter {
                     });
                 }
             });
+            if (ran[0] != null && ran[0].cancelledCaught()) {
+                exchange.close(); // the client is gone: nobody reads an answer, free the connection
+            }
         } catch (DeadlineExceededException e) {
             if (exchange.getResponseCode() == -1) {
                 answer(exchange, 504, "the request's deadline of " + given.toMillis() + " ms passed before a response");
