@@ -153,18 +153,21 @@ class GrpcCancellationTest {
     void clientDisconnectCancelsServerTaskGroup(Fixture.Transport t) throws Exception {
         TreeHandler h = new TreeHandler();
         AtomicInteger errors = new AtomicInteger();
+        CompletableFuture<Throwable> ended = new CompletableFuture<>() {
+            @Override
+            public boolean complete(Throwable value) {
+                errors.incrementAndGet();
+                return super.complete(value);
+            }
+        };
         try (Fixture f = new Fixture(t, Echo.service(h), WeftServerInterceptor.create(), WeftClientInterceptor.create())) {
-            Echo.async(f.channel).call("x", GrpcDeadlineTest.observer(new CompletableFuture<>() {
-                @Override
-                public boolean complete(Throwable value) {
-                    errors.incrementAndGet();
-                    return super.complete(value);
-                }
-            }));
+            Echo.async(f.channel).call("x", GrpcDeadlineTest.observer(ended));
             assertTrue(h.started.await(5, TimeUnit.SECONDS));
             f.raw.shutdownNow();
             h.awaitCancelled();
         }
+        // The channel delivers the observer's onError on its own executor, possibly after close.
+        assertInstanceOf(StatusRuntimeException.class, ended.get(5, TimeUnit.SECONDS));
         assertEquals(1, errors.get(), "the client saw the call end once");
     }
 }
