@@ -70,6 +70,29 @@ class WeftHttpTest {
         }
     }
 
+    /** weft's budget replaces a larger deadline header set on the request; a configured header name is used. */
+    @Test
+    void clientReplacesHeaderAndHonoursConfiguredName() throws Exception {
+        AtomicReference<String> weftHeader = new AtomicReference<>();
+        AtomicReference<String> connectHeader = new AtomicReference<>();
+        AtomicLong seenMs = new AtomicLong();
+        try (HttpFixture f = new HttpFixture(WeftHttpFilter.create(), ex -> {
+            weftHeader.set(ex.getRequestHeaders().getFirst("X-Deadline-Ms"));
+            connectHeader.set(ex.getRequestHeaders().getFirst("Connect-Timeout-Ms"));
+            seenMs.set(Timeout.remaining().orElseThrow().toMillis());
+            return "ok";
+        })) {
+            Timeout.failAfter(Duration.ofSeconds(2), () -> get(CLIENT, f.uri("/"), "X-Deadline-Ms", "999999"));
+            assertTrue(Long.parseLong(weftHeader.get()) <= 2000, weftHeader.get());
+            assertTrue(seenMs.get() <= 2000, "the server saw " + seenMs.get() + " ms");
+            WeftHttpClient connect = WeftHttpClient.builder(PLAIN).deadlineHeader("Connect-Timeout-Ms").build();
+            Timeout.failAfter(Duration.ofSeconds(2), () -> get(connect, f.uri("/")));
+            assertTrue(Long.parseLong(connectHeader.get()) <= 2000, connectHeader.get());
+            assertTrue(seenMs.get() <= 2000, "the server read Connect-Timeout-Ms: " + seenMs.get() + " ms");
+            assertThrows(IllegalArgumentException.class, () -> WeftHttpClient.builder(PLAIN).deadlineHeader("bad header"));
+        }
+    }
+
     /** Bad deadline headers get 400 naming the header; zero gets 504; absurd and missing get the maximum. */
     @Test
     void badAndAbsurdDeadlineHeadersGetClearAnswers() throws Exception {
