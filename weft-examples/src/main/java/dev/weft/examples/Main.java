@@ -15,11 +15,12 @@ import java.util.Deque;
 
 /**
  * The launcher behind {@code ./run}: {@code tour} (the default) runs the stories of {@code docs/stories.md},
- * {@code serve} starts the demo server until Ctrl-C or SIGTERM ({@link ServeCommand}).
+ * {@code serve} starts the demo server until Ctrl-C or SIGTERM ({@link ServeCommand}), {@code mesh} runs
+ * the multi-process demo.
  */
 public final class Main {
     static final String USAGE = """
-            usage: ./run [tour | serve [options] | --help]
+            usage: ./run [tour | serve [options] | mesh [--svg FILE] | --help]
 
               tour                 run the stories (docs/stories.md) and print what each shows (the default)
               serve                start the demo HTTP server until Ctrl-C / SIGTERM
@@ -33,6 +34,9 @@ public final class Main {
                                    pass it gets 503 + Retry-After (default 10000)
                 --plain            run requests on plain virtual threads without weft (load comparison)
                 --quiet            no per-request log lines
+              mesh                 a gateway and two backends, each its own JVM, over gRPC and HTTP:
+                                   one order's deadline, cancellation and trace across them
+                --svg FILE         also draw the run as an SVG timeline
             """;
 
     private Main() {
@@ -70,6 +74,7 @@ public final class Main {
                     yield new Tour(out, colours()).run();
                 }
                 case "serve" -> serve(rest, out);
+                case "mesh" -> mesh(rest, out);
                 case "--help", "-h", "help" -> {
                     out.print(USAGE);
                     yield 0;
@@ -118,6 +123,23 @@ public final class Main {
 
     private static int serve(Deque<String> rest, PrintStream out) throws IOException, InterruptedException {
         return ServeCommand.run(serveConfig(rest, out), out);
+    }
+
+    private static int mesh(Deque<String> rest, PrintStream out) {
+        java.nio.file.Path svg = null;
+        while (!rest.isEmpty()) {
+            String opt = rest.pop();
+            if (!opt.equals("--svg")) {
+                throw new IllegalArgumentException("unknown option '" + opt + "' for mesh");
+            }
+            svg = java.nio.file.Path.of(value(opt, rest));
+        }
+        try {
+            return new dev.weft.examples.mesh.MeshDemo(out).run(svg);
+        } catch (Exception e) {
+            out.println("mesh: " + e);
+            return 1;
+        }
     }
 
     private static String value(String opt, Deque<String> rest) {
