@@ -20,6 +20,7 @@ public final class CancelledByWeftException extends InterruptedIOException {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** Whether weft's deadline (rather than an explicit cancel) ended the call. */
     private final boolean byDeadline;
 
     CancelledByWeftException(String message, boolean byDeadline) {
