@@ -225,7 +225,7 @@ final class Catalog {
 
     // ---- the runs --------------------------------------------------------------------------
 
-    private static final List<String> QUICK = List.of("-f", "1", "-wi", "1", "-w", "100ms", "-i", "2", "-r", "100ms");
+    private static final List<String> QUICK = List.of("-f", "1", "-wi", "2", "-w", "200ms", "-i", "3", "-r", "200ms");
 
     private static Run jmh(String id, String regex, List<String> params, List<String> full) {
         List<String> f = new ArrayList<>(List.of(regex));

@@ -24,8 +24,9 @@ final class SvgChart {
     private static final double WIDTH = 900;
     private static final double LABEL_RIGHT = 320;   // labels are right-aligned here
     private static final double PLOT_LEFT = 330;
-    private static final double PLOT_RIGHT = 700;
-    private static final double VALUE_LEFT = 712;
+    private static final double PLOT_RIGHT = 730;
+    private static final double VALUE_RIGHT = 822;  // times are right-aligned here
+    private static final double RATIO_RIGHT = 886;  // ratios are right-aligned here
     private static final double ROW = 20;
     private static final double BAR = 12;
     private static final double GROUP_GAP = 14;
@@ -71,23 +72,26 @@ final class SvgChart {
         sb.append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
         text(sb, 16, 24, "start", "font-size=\"16\" font-weight=\"bold\"",
                 family.title() + ": ratio to the JDK baseline (log scale; left of 1× is faster)");
-        String when = "Run " + report.info().get("started") + " · " + report.info().get("machine");
+        String when = report.info().get("command") + ", " + report.info().get("started")
+                + ". Whiskers: 99.9% confidence interval of each time, divided by the baseline's mean.";
         if (report.info().quick()) {
             text(sb, 16, 44, "start", "fill=\"#c92a2a\" font-weight=\"bold\"",
-                    "SMOKE RUN (--quick): proves the pipeline only; these are not results. " + when);
+                    "SMOKE RUN (--quick): proves the pipeline only; these figures are not results.");
         } else {
-            text(sb, 16, 44, "start", "fill=\"#495057\"", when);
+            text(sb, 16, 44, "start", "fill=\"#495057\"", "Measured on " + report.info().get("machine") + ".");
         }
-        text(sb, 16, 62, "start", "fill=\"#495057\"",
-                "Whiskers: 99.9% confidence interval of each time, divided by the baseline's mean.");
-        legend(sb, 80);
-        axis(sb, AXIS_Y, height - 22);
+        text(sb, 16, 62, "start", "fill=\"#495057\"", when);
+        legend(sb, 84);
+        axisLabels(sb, AXIS_Y);
+        text(sb, VALUE_RIGHT, AXIS_Y, "end", "fill=\"#495057\"", "time");
+        text(sb, RATIO_RIGHT, AXIS_Y, "end", "fill=\"#495057\"", "ratio");
         double y = groupsTop;
         for (Operation op : family.operations()) {
             y += GROUP_GAP;
             text(sb, 16, y + 13, "start", "font-weight=\"bold\"",
                     op.title() + " (baseline: " + op.baseline().label() + ")");
             y += ROW;
+            grid(sb, y, y + op.entries().size() * ROW);
             for (Bar b : bars(op)) {
                 row(sb, y, b, op.unit());
                 y += ROW;
@@ -138,25 +142,44 @@ final class SvgChart {
         }
     }
 
-    private void axis(StringBuilder sb, double y, double bottom) {
-        int decades = (int) Math.round(Math.log10(hi) - Math.log10(lo));
+    /** The tick values: 1, 2 and 5 times each power of ten in the domain. */
+    private List<Double> ticks() {
+        List<Double> t = new ArrayList<>();
         for (double d = lo; d <= hi * 1.0001; d *= 10) {
             for (int m : new int[] {1, 2, 5}) {
-                double v = d * m;
-                if (v > hi * 1.0001) {
-                    break;
-                }
-                boolean major = m == 1;
-                double x = x(v);
-                boolean one = Math.abs(v - 1) < 1e-9;
-                sb.append("<line x1=\"").append(Fmt.px(x)).append("\" y1=\"").append(Fmt.px(y + 6)).append("\" x2=\"")
-                        .append(Fmt.px(x)).append("\" y2=\"").append(Fmt.px(bottom)).append("\" stroke=\"")
-                        .append(one ? "#212529" : major ? "#ced4da" : "#e9ecef").append("\" stroke-width=\"")
-                        .append(one ? "1.5" : "1").append("\"/>\n");
-                if (major || decades <= 3) {
-                    text(sb, x, y, "middle", one ? "font-weight=\"bold\"" : "fill=\"#495057\"", tick(v));
+                if (d * m <= hi * 1.0001) {
+                    t.add(d * m);
                 }
             }
+        }
+        return t;
+    }
+
+    private static boolean major(double v) {
+        double l = Math.log10(v);
+        return Math.abs(l - Math.rint(l)) < 1e-9;
+    }
+
+    private static boolean isOne(double v) {
+        return Math.abs(v - 1) < 1e-9;
+    }
+
+    private void axisLabels(StringBuilder sb, double y) {
+        boolean all = Math.round(Math.log10(hi) - Math.log10(lo)) <= 2;
+        for (double v : ticks()) {
+            if (major(v) || all) {
+                text(sb, x(v), y, "middle", isOne(v) ? "font-weight=\"bold\"" : "fill=\"#495057\"", tick(v));
+            }
+        }
+    }
+
+    private void grid(StringBuilder sb, double top, double bottom) {
+        for (double v : ticks()) {
+            double x = x(v);
+            sb.append("<line x1=\"").append(Fmt.px(x)).append("\" y1=\"").append(Fmt.px(top)).append("\" x2=\"")
+                    .append(Fmt.px(x)).append("\" y2=\"").append(Fmt.px(bottom)).append("\" stroke=\"")
+                    .append(isOne(v) ? "#212529" : major(v) ? "#ced4da" : "#eef0f2").append("\" stroke-width=\"")
+                    .append(isOne(v) ? "1.5" : "1").append("\"/>\n");
         }
     }
 
@@ -194,8 +217,9 @@ final class SvgChart {
             }
             line(sb, xh, cy - 4, xh, cy + 4);
         }
-        text(sb, VALUE_LEFT, y + 13, "start", weft ? "font-weight=\"bold\"" : "",
-                Fmt.num(b.score()) + " " + Fmt.unit(unit) + "   " + Fmt.ratio(b.ratio()));
+        String bold = weft ? "font-weight=\"bold\"" : "";
+        text(sb, VALUE_RIGHT, y + 13, "end", bold, Fmt.num(b.score()) + " " + Fmt.unit(unit));
+        text(sb, RATIO_RIGHT, y + 13, "end", bold, Fmt.ratio(b.ratio()));
     }
 
     private static void line(StringBuilder sb, double x1, double y1, double x2, double y2) {
