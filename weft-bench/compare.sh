@@ -42,10 +42,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 mode=$([ $quick = 1 ] && echo quick || echo full)
-mkdir -p "$out"
-exec 9>"$out/.lock"
+mkdir -p "$out" "$here/target"
+exec 9>"$here/target/compare.lock"
 if command -v flock >/dev/null 2>&1 && ! flock -n 9; then
-  echo "compare.sh: another comparison is writing to $out; wait for it to finish" >&2; exit 1
+  echo "compare.sh: another comparison is running from this worktree; wait for it to finish" >&2; exit 1
 fi
 
 classes="$here/target/classes"
@@ -90,7 +90,7 @@ fi
 
 if [ -z "${WEFT_BENCH_NO_BUILD:-}" ]; then
   echo "compare.sh: building the benchmarks..." >&2
-  "$here/bench.sh" -l > "$out/.build.log" 2>&1 || { cat "$out/.build.log" >&2; exit 1; }
+  "$here/bench.sh" -l > "$here/target/compare-build.log" 2>&1 || { cat "$here/target/compare-build.log" >&2; exit 1; }
 fi
 
 wanted() { # id: is this run selected by --only?
