@@ -129,12 +129,12 @@ final class Report {
                 Entry asyncio = asyncio(op);
                 double a = asyncio == null ? Double.NaN : score(asyncio, u);
                 sb.append("| ").append(op.title())
-                        .append(" | ").append(op.floor().label()).append(' ').append(Fmt.num(floor)).append(' ').append(Fmt.unit(u))
-                        .append(" | ").append(Fmt.num(w)).append(' ').append(Fmt.unit(u))
+                        .append(" | ").append(op.floor().label()).append(' ').append(time(floor, u))
+                        .append(" | ").append(time(w, u))
                         .append(" | **").append(Fmt.ratio(w / floor)).append("**")
-                        .append(" | ").append(best == null ? "—" : best.label() + " " + Fmt.num(score(best, u)) + " " + Fmt.unit(u))
-                        .append(" | ").append(asyncio == null ? "—" : Fmt.num(a) + " " + Fmt.unit(u))
-                        .append(" | ").append(asyncio == null ? "—" : Fmt.ratio(a / w))
+                        .append(" | ").append(best == null ? "—" : best.label() + " " + time(score(best, u), u))
+                        .append(" | ").append(Double.isNaN(a) ? "—" : time(a, u))
+                        .append(" | ").append(Fmt.ratio(a / w))
                         .append(" |\n");
             }
         }
@@ -178,21 +178,27 @@ final class Report {
         String u = op.unit();
         double floor = score(op.floor(), u);
         List<String> parts = new ArrayList<>();
-        parts.add("floor `" + op.floor().label() + "` " + Fmt.num(floor) + " " + Fmt.unit(u));
+        parts.add("floor `" + op.floor().label() + "` " + time(floor, u));
         for (Entry w : op.weft()) {
             double s = score(w, u);
             double d = s - floor;
-            parts.add(w.label() + " " + Fmt.num(s) + " " + Fmt.unit(u) + ", **" + Fmt.ratio(s / floor) + " the floor** ("
-                    + (d >= 0 ? "+" : "−") + Fmt.num(Math.abs(d)) + " " + Fmt.unit(u) + ")");
+            parts.add(Double.isNaN(d) ? w.label() + " " + time(s, u)
+                    : w.label() + " " + time(s, u) + ", **" + Fmt.ratio(s / floor) + " the floor** ("
+                            + (d >= 0 ? "+" : "−") + time(Math.abs(d), u) + ")");
         }
         Entry a = asyncio(op);
         if (a != null) {
             double as = score(a, u);
             double r = as / score(op.weft().getFirst(), u);
-            parts.add(a.label() + " " + Fmt.num(as) + " " + Fmt.unit(u) + ": weft is "
-                    + (Double.isNaN(r) ? "—" : r >= 1 ? Fmt.ratio(r) + " faster" : Fmt.ratio(1 / r) + " slower"));
+            parts.add(a.label() + " " + time(as, u) + (Double.isNaN(r) ? ""
+                    : ": weft is " + (r >= 1 ? Fmt.ratio(r) + " faster" : Fmt.ratio(1 / r) + " slower")));
         }
         return String.join("; ", parts) + ".";
+    }
+
+    /** "2.03 ns", or "not measured". */
+    private static String time(double v, String unit) {
+        return Double.isNaN(v) ? "not measured" : Fmt.num(v) + " " + Fmt.unit(unit);
     }
 
     // ---- charts ----------------------------------------------------------------------------
