@@ -98,7 +98,8 @@ final class Report {
         sb.append("- **asyncio:** ").append(pythons.isEmpty() ? "unknown" : String.join("; ", pythons))
                 .append(", in the same sitting (`weft-bench/asyncio_bench.py`)\n");
         sb.append("- **Machine:** ").append(info.get("machine")).append('\n');
-        sb.append("- **Runs** (arguments as given to `weft-bench/bench.sh` or the script):\n");
+        sb.append("- **Runs** (arguments given to `weft-bench/bench.sh`, which `compare.sh` follows with"
+                + " `-foe true -rf json -rff <id>.json`, or to the script):\n");
         for (Run r : Catalog.RUNS) {
             sb.append("  - `").append(r.id()).append("`: `").append(info.get("args." + r.id())).append("`\n");
         }
