@@ -11,7 +11,8 @@
 #   weft-bench/compare.sh --redo channels run these runs again (ids: see below), keep the others
 #   weft-bench/compare.sh --only spawn,asyncio   run only these runs (others kept as they are)
 #   weft-bench/compare.sh --report        regenerate the doc and charts from the results, run nothing
-#   weft-bench/compare.sh --out DIR       results in DIR (default weft-bench/results/comparison)
+#   weft-bench/compare.sh --out DIR       results in DIR (default weft-bench/results/comparison;
+#                                         the doc and charts are drawn from the default one only)
 #
 # Run ids: context-1 context-100 spawn deadlines channels asyncio (what each runs:
 # `java -cp weft-bench/target/classes dev.weft.bench.report.ReportMain plan`).
@@ -26,7 +27,8 @@ cd "$root"
 . .mvn/find-jdk.sh
 weft_find_jdk || exit 1
 
-quick=0 fresh=0 report_only=0 only="" redo="" out="weft-bench/results/comparison"
+default_out="weft-bench/results/comparison"
+quick=0 fresh=0 report_only=0 only="" redo="" out=$default_out
 command="weft-bench/compare.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -49,7 +51,13 @@ if command -v flock >/dev/null 2>&1 && ! flock -n 9; then
 fi
 
 classes="$here/target/classes"
-report() {
+report() { # docs/benchmarks.md links the default directory, so only that one is drawn there
+  if [ "$out" != "$default_out" ]; then
+    echo "compare.sh: results are in $out; docs/benchmarks.md and docs/bench/ are drawn from" \
+         "$default_out only. To compare: java -cp $classes dev.weft.bench.report.ReportMain check" \
+         "--results $out --doc docs/benchmarks.md --charts docs/bench" >&2
+    return 0
+  fi
   "$JAVA_HOME/bin/java" -cp "$classes" dev.weft.bench.report.ReportMain generate \
     --results "$out" --doc docs/benchmarks.md --charts docs/bench
 }

@@ -101,7 +101,8 @@ final class Report {
         sb.append("- **Runs** (arguments given to `weft-bench/bench.sh`, which `compare.sh` follows with"
                 + " `-foe true -rf json -rff <id>.json`, or to the script):\n");
         for (Run r : Catalog.RUNS) {
-            sb.append("  - `").append(r.id()).append("`: `").append(info.get("args." + r.id())).append("`\n");
+            String args = info.get("args." + r.id());
+            sb.append("  - `").append(r.id()).append("`: ").append(args.isEmpty() ? "no arguments" : "`" + args + "`").append('\n');
         }
         sb.append("- **Raw results:** [`weft-bench/results/comparison/`](").append(RESULTS_LINK).append(")\n");
         return sb.toString();

@@ -124,6 +124,7 @@ class ReportTest {
         assertTrue(run.contains("- **asyncio:** CPython 3.11.7, in the same sitting"), run);
         assertTrue(run.contains("  - `context-1`: `ContextBenchmark\\.(threadLocalGet|contextVarGet|grpcKeyGet)$ -p vars=1 -f 1`\n"), run);
         assertTrue(run.contains("  - `deadlines`: `unknown`\n"), run);
+        assertTrue(run.contains("  - `asyncio`: no arguments\n"), run);
         assertFalse(run.contains("Smoke run"));
     }
 
