@@ -30,7 +30,7 @@ final class SvgChart {
     private static final double ROW = 20;
     private static final double BAR = 12;
     private static final double GROUP_GAP = 14;
-    private static final double AXIS_Y = 104;        // tick labels; groups start below
+    private static final double AXIS_Y = 124;        // tick labels; groups start below
 
     private final Report report;
     private final Family family;
@@ -72,8 +72,7 @@ final class SvgChart {
         sb.append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
         text(sb, 16, 24, "start", "font-size=\"16\" font-weight=\"bold\"",
                 family.title() + ": ratio to the JDK baseline (log scale; left of 1× is faster)");
-        String when = report.info().get("command") + ", " + report.info().get("started")
-                + ". Whiskers: 99.9% confidence interval of each time, divided by the baseline's mean.";
+        String when = "Run: " + report.info().get("command") + ", " + report.info().get("started") + ".";
         if (report.info().quick()) {
             text(sb, 16, 44, "start", "fill=\"#c92a2a\" font-weight=\"bold\"",
                     "SMOKE RUN (--quick): proves the pipeline only; these figures are not results.");
@@ -81,7 +80,9 @@ final class SvgChart {
             text(sb, 16, 44, "start", "fill=\"#495057\"", "Measured on " + report.info().get("machine") + ".");
         }
         text(sb, 16, 62, "start", "fill=\"#495057\"", when);
-        legend(sb, 84);
+        text(sb, 16, 80, "start", "fill=\"#495057\"",
+                "Whiskers: 99.9% confidence interval of each time, divided by the baseline's mean.");
+        legend(sb, 102);
         axisLabels(sb, AXIS_Y);
         text(sb, VALUE_RIGHT, AXIS_Y, "end", "fill=\"#495057\"", "time");
         text(sb, RATIO_RIGHT, AXIS_Y, "end", "fill=\"#495057\"", "ratio");
