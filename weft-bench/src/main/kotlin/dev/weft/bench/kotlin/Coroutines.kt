@@ -20,12 +20,13 @@ import org.openjdk.jmh.infra.Blackhole
  *
  * A suspending function cannot be called from Java, so each entry point here is a plain function
  * that starts a coroutine with `runBlocking`, does the measured operation inside it (once for the
- * spawn benchmark, or [loop] times for the per-operation ones), and returns when the coroutine
+ * spawn benchmark, or [LOOP] times for the per-operation ones), and returns when the coroutine
  * completes. The Java benchmark declares the loop count as its operations per invocation, so
- * `runBlocking`'s own entry and exit (a few microseconds: an event loop, or a dispatch to the
- * given dispatcher and the caller's park and unpark) are spread over the loop: under 1 ns per
- * operation at [LOOP] operations. The spawn benchmark, 1 000 coroutines per invocation, carries
- * that cost once, as the weft and JDK peers carry their group's entry and their caller's wake-up.
+ * `runBlocking`'s own entry and exit (an event loop on the calling thread, or a dispatch to the
+ * given dispatcher and the caller's park and unpark: tens of microseconds when the caller is a
+ * platform thread) are spread over the loop: about 1 ns per operation at most. The spawn
+ * benchmark, 1 000 coroutines per invocation, carries that cost once, as the weft and JDK peers
+ * carry their group's entry and their caller's wake-up.
  */
 object Coroutines {
     /** Operations per invocation for the per-operation entry points (see the class comment). */
