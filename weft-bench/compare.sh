@@ -11,6 +11,7 @@
 #   weft-bench/compare.sh --redo channels run these runs again (ids: see below), keep the others
 #   weft-bench/compare.sh --only spawn,asyncio   run only these runs (others kept as they are)
 #   weft-bench/compare.sh --report        regenerate the doc and charts from the results, run nothing
+#   weft-bench/compare.sh --plan          print each run's id, tool and arguments, run nothing
 #   weft-bench/compare.sh --out DIR       results in DIR (default weft-bench/results/comparison;
 #                                         the doc and charts are drawn from the default one only)
 #
@@ -28,13 +29,14 @@ cd "$root"
 weft_find_jdk || exit 1
 
 default_out="weft-bench/results/comparison"
-quick=0 fresh=0 report_only=0 only="" redo="" out=$default_out
+quick=0 fresh=0 report_only=0 plan_only=0 only="" redo="" out=$default_out
 command="weft-bench/compare.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --fresh) fresh=1 ;;
     --report) report_only=1 ;;
+    --plan) plan_only=1 ;;
     --only) only="${2:?--only needs run ids, e.g. --only spawn,asyncio}"; shift ;;
     --redo) redo="${2:?--redo needs run ids, e.g. --redo channels}"; shift ;;
     --out) out="${2:?--out needs a directory}"; shift ;;
@@ -62,6 +64,10 @@ report() { # docs/benchmarks.md links the default directory, so only that one is
     --results "$out" --doc docs/benchmarks.md --charts docs/bench
 }
 if [ $report_only = 1 ]; then report; exit 0; fi
+if [ $plan_only = 1 ]; then
+  "$JAVA_HOME/bin/java" -cp "$classes" dev.weft.bench.report.ReportMain plan $([ $quick = 1 ] && echo --quick) | tr '\t' ' '
+  exit 0
+fi
 
 python=${PYTHON:-python3}
 if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
