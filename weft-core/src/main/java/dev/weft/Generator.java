@@ -158,6 +158,8 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     /** The consumer waiting for the current step. */
     private volatile Thread consumer;
     private Context stepContext;
+    /** Bridged state captured by the consumer for the next step / installed by the body's thread. */
+    private Object bridgeStep, bridgeUndo;
     private CancelScope stepRoot;
     private boolean closing;
     private boolean hasItem;
@@ -300,8 +302,9 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             consumer = Thread.currentThread();
             closing = close;
             stepContext = Context.currentOrImplicit();
+            bridgeStep = Bridging.capture();
             if (first) {
-                thread = Thread.ofVirtual().name(name).unstarted(this::runBody);
+                thread = Thread.ofVirtual().name(name).inheritInheritableThreadLocals(false).unstarted(this::runBody);
                 state = ThreadState.forGenerator(thread);
             }
             stepRoot = new CancelScope(ts.innermost, state, false, null, "generator", name);
@@ -354,6 +357,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             failure = t;
         }
         state.endStep();
+        Bridging.stepEnd(bridgeUndo);
         error = failure;
         Thread waiting = consumer;
         phase = DONE;
@@ -362,6 +366,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
 
     private void beginStep() {
         Context.setCurrentForStep(stepContext);
+        bridgeUndo = Bridging.stepBegin(bridgeStep);
         state.beginStep(stepRoot);
     }
 
@@ -382,6 +387,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         item = value;
         hasItem = true;
         state.endStep();
+        Bridging.stepEnd(bridgeUndo);
         Context.setCurrentForStep(null);
         Thread waiting = consumer;
         phase = SUSPENDED;

@@ -94,6 +94,7 @@ public final class Task<T> {
         try {
             previous = context.enter();
             entered = true;
+            Bridging.taskStarted(this);
             v = body.call();
         } catch (Throwable t) {
             outcome = t;
@@ -108,6 +109,7 @@ public final class Task<T> {
         }
         // Leave the context before waking joiners: a joiner may enter it next (TCI-04).
         if (entered) {
+            Bridging.taskEnded(this, outcome, outcome != null && state.isCancellation(outcome));
             context.exit(previous);
         }
         root.closed = true;
