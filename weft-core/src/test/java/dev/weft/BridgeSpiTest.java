@@ -296,4 +296,47 @@ class BridgeSpiTest {
             itl.remove();
         }
     }
+
+    /**
+     * Many rounds of spawn, generator steps and pooled jobs with a bridge: every piece of work
+     * sees exactly its own state, and neither the caller nor a pool thread keeps any afterwards.
+     */
+    @Test
+    void manyRoundsLeaveNoStateBehind() throws Exception {
+        ExecutorService raw = Executors.newFixedThreadPool(2);
+        try (ExecutorService pool = ContextExecutors.wrap(raw)) {
+            for (int round = 0; round < 300; round++) {
+                String mine = "round-" + round;
+                lib.value.set(mine);
+                List<String> bad = Collections.synchronizedList(new ArrayList<>());
+                TaskGroup.run(g -> {
+                    for (int i = 0; i < 8; i++) {
+                        String own = mine + "/" + i;
+                        g.spawn(() -> {
+                            if (!mine.equals(lib.value.get())) bad.add("task saw " + lib.value.get());
+                            lib.value.set(own);
+                            Thread.yield();
+                            if (!own.equals(lib.value.get())) bad.add("task lost its own value");
+                            return null;
+                        });
+                    }
+                    return null;
+                });
+                try (Generator<String> gen = Generator.of(out -> {
+                    out.yield(lib.value.get());
+                    out.yield(lib.value.get());
+                })) {
+                    for (String seen : gen) {
+                        if (!mine.equals(seen)) bad.add("generator step saw " + seen);
+                    }
+                }
+                if (!mine.equals(pool.submit(() -> lib.value.get()).get(5, TimeUnit.SECONDS))) bad.add("job");
+                assertEquals(List.of(), bad);
+                assertEquals(mine, lib.value.get(), "the caller's state changed");
+            }
+            for (int i = 0; i < 4; i++) {
+                assertNull(raw.submit(() -> lib.value.get()).get(5, TimeUnit.SECONDS), "a pool thread kept state");
+            }
+        }
+    }
 }
