@@ -52,8 +52,7 @@ public class ContextFuture<T> extends CompletableFuture<T> {
      * @return the future
      */
     public static <U> ContextFuture<U> supplyAsync(Supplier<U> supplier) {
-        ContextFuture<U> f = new ContextFuture<>();
-        return (ContextFuture<U>) f.completeAsync(bindSupplier(supplier));
+        return new ContextFuture<U>().completeAsync(supplier);
     }
 
     /**
@@ -66,8 +65,7 @@ public class ContextFuture<T> extends CompletableFuture<T> {
      * @return the future
      */
     public static <U> ContextFuture<U> supplyAsync(Supplier<U> supplier, Executor executor) {
-        ContextFuture<U> f = new ContextFuture<>();
-        return (ContextFuture<U>) f.completeAsync(bindSupplier(supplier), executor);
+        return new ContextFuture<U>().completeAsync(supplier, executor);
     }
 
     /**
@@ -170,6 +168,16 @@ public class ContextFuture<T> extends CompletableFuture<T> {
 
     // Every method that takes a function binds it to the registering context; the rest is
     // CompletableFuture's own behaviour.
+
+    @Override
+    public ContextFuture<T> completeAsync(Supplier<? extends T> supplier) {
+        return (ContextFuture<T>) super.completeAsync(bindSupplier(supplier));
+    }
+
+    @Override
+    public ContextFuture<T> completeAsync(Supplier<? extends T> supplier, Executor executor) {
+        return (ContextFuture<T>) super.completeAsync(bindSupplier(supplier), executor);
+    }
 
     @Override
     public <U> ContextFuture<U> thenApply(Function<? super T, ? extends U> fn) {
