@@ -38,6 +38,9 @@ import java.util.function.Supplier;
  *
  * @param <T> the result type
  */
+// The casts from CompletableFuture<X> to ContextFuture<X> hold: every stage is made by
+// newIncompleteFuture(), which returns a ContextFuture.
+@SuppressWarnings("unchecked")
 public class ContextFuture<T> extends CompletableFuture<T> {
     /** Creates an incomplete future. */
     public ContextFuture() {

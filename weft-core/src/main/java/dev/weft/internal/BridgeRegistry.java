@@ -77,8 +77,7 @@ public final class BridgeRegistry {
         }
     }
 
-    @SafeVarargs
-    private static <T> T[] concat(T[] a, T... b) {
+    private static <T> T[] concat(T[] a, T[] b) {
         T[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
@@ -89,7 +88,7 @@ public final class BridgeRegistry {
         if (Arrays.asList(bridges).contains(b)) {
             return false;
         }
-        bridges = concat(bridges, b);
+        bridges = concat(bridges, new ContextBridge[] {b});
         return true;
     }
 
@@ -106,7 +105,7 @@ public final class BridgeRegistry {
         if (Arrays.asList(observers).contains(o)) {
             return false;
         }
-        observers = concat(observers, o);
+        observers = concat(observers, new TaskObserver[] {o});
         return true;
     }
 
