@@ -31,7 +31,9 @@ import org.slf4j.spi.MDCAdapter;
  *
  * @implNote A snapshot is the backend's map of the MDC at capture time (Logback: its
  * unmodifiable read-only copy; others: {@link MDCAdapter#getCopyOfContextMap()}), null when the MDC
- * is empty. Installing skips the backend when the snapshot is the very map already current.
+ * is empty. Installing and restoring skip the backend when the map is the very one already
+ * current: with Logback, whose snapshot stays the same object until the MDC changes, entering a
+ * context whose MDC is the caller's, and leaving a body that did not touch the MDC, copy nothing.
  */
 public final class MdcBridge implements ContextBridge {
     private static final String LOGBACK_ADAPTER = "ch.qos.logback.classic.util.LogbackMDCAdapter";
@@ -86,7 +88,9 @@ public final class MdcBridge implements ContextBridge {
 
     @Override
     public void restore(Object previous) {
-        set(previous);
+        if (previous != capture()) {
+            set(previous);
+        }
     }
 
     @SuppressWarnings("unchecked")
