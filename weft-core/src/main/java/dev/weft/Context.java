@@ -82,6 +82,11 @@ public final class Context {
     @SuppressWarnings("unused")
     private volatile Thread owner;
 
+    /** Bridged libraries' state carried by this context (see Bridging); null without bridges. */
+    Bridging.Captured bridged;
+    /** What entering installed, for exit (see Bridging). Written by the owner thread only. */
+    Bridging.Installed bridgeUndo;
+
     private Context(Hamt<ContextVar<?>, Object> map) {
         this.map = map;
     }
@@ -102,7 +107,7 @@ public final class Context {
      */
     public static Context copyCurrent() {
         Context c = CURRENT.get();
-        return c == null ? empty() : c.copy();
+        return Bridging.captured(c == null ? empty() : c.copy());
     }
 
     /**
@@ -112,7 +117,7 @@ public final class Context {
      * @return the copy
      */
     public Context copy() {
-        return new Context(forked(map));
+        return Bridging.copied(this, new Context(forked(map)));
     }
 
     static Hamt<ContextVar<?>, Object> forked(Hamt<ContextVar<?>, Object> m) {
@@ -249,11 +254,13 @@ public final class Context {
         }
         Context previous = CURRENT.get();
         CURRENT.set(this);
+        Bridging.enter(this);
         return previous;
     }
 
     /** Restores {@code previous} and releases this context. */
     void exit(Context previous) {
+        Bridging.exit(this);
         if (previous == null) {
             CURRENT.remove();
         } else {
@@ -323,7 +330,8 @@ public final class Context {
     public static Runnable wrap(Runnable body) {
         Objects.requireNonNull(body, "body");
         Hamt<ContextVar<?>, Object> snapshot = captured();
-        return () -> new Context(forked(snapshot)).run(body);
+        Object bridged = Bridging.capture();
+        return () -> Bridging.carry(new Context(forked(snapshot)), bridged).run(body);
     }
 
     /**
@@ -337,7 +345,8 @@ public final class Context {
     public static <R> Callable<R> wrap(Callable<R> body) {
         Objects.requireNonNull(body, "body");
         Hamt<ContextVar<?>, Object> snapshot = captured();
-        return () -> new Context(forked(snapshot)).call(body::call);
+        Object bridged = Bridging.capture();
+        return () -> Bridging.carry(new Context(forked(snapshot)), bridged).call(body::call);
     }
 
     private static Hamt<ContextVar<?>, Object> captured() {

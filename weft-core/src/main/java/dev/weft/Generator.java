@@ -138,6 +138,8 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     /** The consumer waiting for the current step. */
     private volatile Thread consumer;
     private Context stepContext;
+    /** Bridged state captured by the consumer for the next step / installed by the body's thread. */
+    private Object bridgeStep, bridgeUndo;
     private CancelScope stepRoot;
     private boolean closing;
     private boolean hasItem;
@@ -280,8 +282,9 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             consumer = Thread.currentThread();
             closing = close;
             stepContext = Context.currentOrImplicit();
+            bridgeStep = Bridging.capture();
             if (first) {
-                thread = Thread.ofVirtual().name(name).unstarted(this::runBody);
+                thread = Thread.ofVirtual().name(name).inheritInheritableThreadLocals(false).unstarted(this::runBody);
                 record = ThreadRecord.forGenerator(thread);
             }
             stepRoot = new CancelScope(r.innermost, record, ScopeKind.GENERATOR_STEP, null, name);
@@ -325,6 +328,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             failure = t;
         }
         record.endStep();
+        Bridging.stepEnd(bridgeUndo);
         error = failure;
         Thread waiting = consumer;
         record.endThread();
@@ -334,6 +338,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
 
     private void beginStep() {
         ThreadRecord.switchContextForStep(stepContext);
+        bridgeUndo = Bridging.stepBegin(bridgeStep);
         record.beginStep(stepRoot);
     }
 
@@ -354,6 +359,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         item = value;
         hasItem = true;
         record.endStep();
+        Bridging.stepEnd(bridgeUndo);
         ThreadRecord.switchContextForStep(null);
         Thread waiting = consumer;
         phase = SUSPENDED;

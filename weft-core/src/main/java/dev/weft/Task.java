@@ -111,12 +111,14 @@ public final class Task<T> {
         try {
             previous = ThreadRecord.enterContext(context);
             entered = true;
+            Bridging.taskStarted(this);
             v = body.call();
         } catch (Throwable t) {
             outcome = t;
         }
         outcome = Outcomes.merge(outcome, ScopeGenerators.closeAll(record, root));
         if (entered) {
+            Bridging.taskEnded(this, outcome, outcome != null && Outcomes.isCancellation(record, outcome));
             ThreadRecord.exitContext(context, previous);
         }
         root.end();

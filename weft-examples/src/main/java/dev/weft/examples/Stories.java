@@ -25,7 +25,8 @@ public final class Stories {
                 new Seed002PoolStory(),
                 new Seed003CopyOnWriteStory(),
                 new Seed004DeadlineStory(),
-                new Seed004ChannelStory()
+                new Seed004ChannelStory(),
+                new BridgesStory()
         );
     }
 }

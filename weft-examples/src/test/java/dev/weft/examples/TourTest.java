@@ -30,14 +30,14 @@ class TourTest {
         String result = run("tour");
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertTrue(result.startsWith("0\n"), result);
-        for (String story : List.of("000", "001", "002", "003", "004")) {
+        for (String story : List.of("000", "001", "002", "003", "004", "MDC")) {
             assertTrue(result.contains("━━ " + story + "  "), "no header for " + story + "\n" + result);
             assertTrue(result.contains("PASS  " + story + " in "), "no verdict for " + story + "\n" + result);
         }
-        assertEquals(7, result.lines().filter(l -> l.startsWith("Python:")).count(), result);
-        assertEquals(7, result.lines().filter(l -> l.startsWith("weft:")).count(), result);
-        assertEquals(7, result.lines().filter(l -> l.startsWith("evidence:")).count(), result);
-        assertTrue(result.contains("summary: 7 stories, 7 passed, 0 failed"), result);
+        assertEquals(8, result.lines().filter(l -> l.startsWith("Python:")).count(), result);
+        assertEquals(8, result.lines().filter(l -> l.startsWith("weft:")).count(), result);
+        assertEquals(8, result.lines().filter(l -> l.startsWith("evidence:")).count(), result);
+        assertTrue(result.contains("summary: 8 stories, 8 passed, 0 failed"), result);
         assertFalse(result.contains("\u001b["), "colours when not on a terminal");
         assertTrue(ms < 30_000, "the tour took " + ms + " ms");
     }
