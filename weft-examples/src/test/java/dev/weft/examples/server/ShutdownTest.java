@@ -29,7 +29,7 @@ class ShutdownTest {
         int port = s.port();
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             CompletableFuture<RawHttp.Reply> reply = CompletableFuture.supplyAsync(() -> slow(port, 400), clients);
-            ServerTesting.await("the request is in flight", Duration.ofSeconds(10), () -> s.inFlight() == 1);
+            ServerTesting.await("the request is admitted", Duration.ofSeconds(10), () -> s.admission().requestsInFlight() == 1);
             DemoServer.Stats stats = s.shutdown();
             RawHttp.Reply r = reply.get(10, TimeUnit.SECONDS);
             assertEquals(200, r.status(), r.body());
