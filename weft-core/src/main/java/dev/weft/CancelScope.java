@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -141,7 +140,7 @@ public final class CancelScope {
      * @throws CancelledException if an enclosing scope was cancelled
      */
     public static <R, X extends Throwable> R run(Body<R, X> body) throws X {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the code to run, e.g. scope -> work()");
         return enter(false, NO_DEADLINE, "CancelScope", null).runBody(body);
     }
 
@@ -167,7 +166,7 @@ public final class CancelScope {
      * @throws CancelledException on exit, if an enclosing scope was cancelled
      */
     public static <R, X extends Throwable> R shield(CallableOp<R, X> body) throws X {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         CancelScope s = enter(true, NO_DEADLINE, "shield", null);
         R r = s.runBody(scope -> body.call());
         s.owner.checkpoint(); // deliver what the shield held back
@@ -372,7 +371,7 @@ public final class CancelScope {
      * @throws NullPointerException if null; use {@link #clearDeadline()} to remove it
      */
     public void setDeadline(Deadline newDeadline) {
-        Objects.requireNonNull(newDeadline, "deadline is null: use clearDeadline() to remove the deadline");
+        Args.nonNull(newDeadline, "newDeadline", "use clearDeadline() to remove the deadline");
         if (closed) {
             return;
         }

@@ -6,7 +6,6 @@ import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -203,7 +202,7 @@ public final class Context {
      * @throws IllegalStateException if this context is entered already (by any thread)
      */
     public void run(Runnable body) {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         Context previous = enter();
         try {
             body.run();
@@ -224,7 +223,7 @@ public final class Context {
      * @throws IllegalStateException if this context is entered already (by any thread)
      */
     public <R, X extends Throwable> R call(CallableOp<R, X> body) throws X {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         Context previous = enter();
         try {
             return body.call();
@@ -269,7 +268,7 @@ public final class Context {
      */
     @SuppressWarnings("unchecked")
     public <T> T get(ContextVar<T> var) {
-        Objects.requireNonNull(var, "var");
+        Args.nonNull(var, "var", "pass the ContextVar to look up");
         return (T) map.getOrDefault(var, null);
     }
 
@@ -280,7 +279,7 @@ public final class Context {
      * @return true if set, even to null
      */
     public boolean contains(ContextVar<?> var) {
-        Objects.requireNonNull(var, "var");
+        Args.nonNull(var, "var", "pass the ContextVar to look up");
         return var != FORKING && map.containsKey(var);
     }
 
@@ -318,7 +317,7 @@ public final class Context {
      * @return the wrapped runnable
      */
     public static Runnable wrap(Runnable body) {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         Hamt<ContextVar<?>, Object> snapshot = captured();
         return () -> new Context(forked(snapshot)).run(body);
     }
@@ -332,7 +331,7 @@ public final class Context {
      * @return the wrapped callable
      */
     public static <R> Callable<R> wrap(Callable<R> body) {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         Hamt<ContextVar<?>, Object> snapshot = captured();
         return () -> new Context(forked(snapshot)).call(body::call);
     }

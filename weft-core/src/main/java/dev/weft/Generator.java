@@ -3,7 +3,6 @@ package dev.weft;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
-import java.util.Objects;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -181,7 +180,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
      * @return the generator
      */
     public static <T> Generator<T> of(Body<T> body) {
-        Generator<T> g = new Generator<>(Objects.requireNonNull(body, "body"));
+        Generator<T> g = new Generator<>(Args.nonNull(body, "body", "pass the code that yields the values, e.g. out -> { out.yield(1); }"));
         ThreadState ts = ThreadState.current();
         CancelScope scope = ts.closingScope();
         if (scope != null) {

@@ -1,7 +1,6 @@
 package dev.weft;
 
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -135,8 +134,8 @@ public final class TaskGroup {
      * @throws CancelledException if an enclosing scope was cancelled, or the thread interrupted
      */
     public static <R> R run(String name, Body<R> body) {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(name, "name", "name the group, or call TaskGroup.run(body) for a generated name");
+        Args.nonNull(body, "body", "pass the code that spawns the tasks, e.g. g -> { g.spawn(...); return null; }");
         ThreadState ts = ThreadState.current();
         TaskGroup g = new TaskGroup(name, ts);
         ts.push(g.scope);
@@ -254,7 +253,7 @@ public final class TaskGroup {
      * @throws IllegalStateException if the group has finished
      */
     public <T> Task<T> spawn(String name, Callable<T> body) {
-        return spawn(Objects.requireNonNull(name, "name"), body, null);
+        return spawn(Args.nonNull(name, "name", "name the task, or call spawn(body) for a generated name"), body, null);
     }
 
     /**
@@ -270,7 +269,7 @@ public final class TaskGroup {
      * @throws IllegalStateException if the group has finished
      */
     public <T> Task<T> spawn(Callable<T> body, Context context) {
-        return spawn(null, body, Objects.requireNonNull(context, "context"));
+        return spawn(null, body, Args.nonNull(context, "context", "pass the Context to run in, or call spawn(body) to run in a copy of the current one"));
     }
 
     /**
@@ -281,7 +280,7 @@ public final class TaskGroup {
      * @throws IllegalStateException if the group has finished
      */
     public Task<Void> spawn(Action body) {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the task's code, e.g. () -> work()");
         return spawn(null, () -> {
             body.run();
             return null;
@@ -298,11 +297,11 @@ public final class TaskGroup {
      * @throws IllegalStateException if the group has finished
      */
     public Task<Void> spawn(Action body, Context context) {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the task's code, e.g. () -> work()");
         return spawn(null, () -> {
             body.run();
             return null;
-        }, Objects.requireNonNull(context, "context"));
+        }, Args.nonNull(context, "context", "pass the Context to run in, or call spawn(body) to run in a copy of the current one"));
     }
 
     /**
@@ -317,7 +316,7 @@ public final class TaskGroup {
      * @throws IllegalStateException if the group has finished
      */
     public <T> Task<T> spawn(String name, Callable<T> body, Context context) {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the task's code, e.g. () -> work()");
         Context ctx = context != null ? context : Context.copyCurrent();
         for (;;) {
             long st = state.get();

@@ -64,13 +64,13 @@ public final class Timeout {
      * @throws X what the body throws
      */
     public static <R, X extends Throwable> R failAt(Deadline deadline, CallableOp<R, X> body) throws X {
-        Objects.requireNonNull(deadline, "deadline is null");
+        Args.nonNull(deadline, "deadline", "pass a Deadline, e.g. Deadline.after(Duration.ofSeconds(5))");
         return fail(deadline, null, body);
     }
 
     private static <R, X extends Throwable> R fail(Deadline deadline, Duration budget, CallableOp<R, X> body)
             throws X {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         CancelScope s = CancelScope.enter(false, nanos(deadline), "timeout", budget);
         R r = s.runBody(scope -> body.call());
         if (s.cancelledCaught()) {
@@ -108,8 +108,8 @@ public final class Timeout {
      */
     public static <R, X extends Throwable> Optional<R> moveOnAt(Deadline deadline, CallableOp<R, X> body)
             throws X {
-        Objects.requireNonNull(deadline, "deadline is null");
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(deadline, "deadline", "pass a Deadline, e.g. Deadline.after(Duration.ofSeconds(5))");
+        Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         CancelScope s = CancelScope.enter(false, nanos(deadline), "timeout", null);
         R r = s.runBody(scope -> body.call());
         return s.cancelledCaught() ? Optional.empty() : Optional.ofNullable(r);
