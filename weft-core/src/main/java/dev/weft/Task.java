@@ -2,6 +2,7 @@ package dev.weft;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 
@@ -146,6 +147,23 @@ public final class Task<T> {
         for (; w != null && w != DONE; w = w.next) {
             LockSupport.unpark(w.thread);
         }
+    }
+
+    /**
+     * Returns the task the calling code runs in, as asyncio's {@code current_task()}: the task
+     * whose body (or whose nested scopes and task-group bodies) is running on this thread.
+     * Empty on a thread that weft did not start as a task, e.g. {@code main}, a platform
+     * thread that owns a task group, or a worker of a wrapped executor.
+     *
+     * <pre>{@code
+     * String who = Task.current().map(Task::name).orElse(Thread.currentThread().getName());
+     * }</pre>
+     *
+     * @return the current task, or empty
+     */
+    public static Optional<Task<?>> current() {
+        ThreadState ts = ThreadState.currentOrNull();
+        return ts == null ? Optional.empty() : Optional.ofNullable(ts.task);
     }
 
     /**
