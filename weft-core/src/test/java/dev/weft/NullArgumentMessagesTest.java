@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.lang.module.ModuleDescriptor;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Executable;
 import java.lang.reflect.InvocationTargetException;
@@ -127,7 +129,10 @@ class NullArgumentMessagesTest {
                 }
             }
             for (Method m : type.getDeclaredMethods()) {
-                if (!Modifier.isPublic(m.getModifiers()) || m.isSynthetic() || m.isBridge()
+                // An interface's instance methods, abstract or default, are callbacks that users
+                // implement (bodies, SPI hooks) and weft calls: not entry points to check.
+                boolean callback = type.isInterface() && !Modifier.isStatic(m.getModifiers());
+                if (!Modifier.isPublic(m.getModifiers()) || m.isSynthetic() || m.isBridge() || callback
                         || Modifier.isAbstract(m.getModifiers()) || exempt(type, m) || !hasReferenceParameter(m)) {
                     continue;
                 }
@@ -291,14 +296,26 @@ class NullArgumentMessagesTest {
         return type.getEnclosingClass() == null ? type.getSimpleName() : name(type.getEnclosingClass()) + "." + type.getSimpleName();
     }
 
-    /** The public types (top-level and nested, all enclosing types public) of the exported package. */
+    /**
+     * The public types (top-level and nested, all enclosing types public) of the packages that
+     * weft-core's module descriptor exports.
+     */
     private static List<Class<?>> publicTypes() throws IOException, URISyntaxException {
         Path root = Path.of(TaskGroup.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path dir = root.resolve("dev/weft");
         Set<String> classNames = new TreeSet<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".class"))
-                    .forEach(n -> classNames.add("dev.weft." + n.substring(0, n.length() - ".class".length())));
+        ModuleDescriptor module;
+        try (InputStream in = Files.newInputStream(root.resolve("module-info.class"))) {
+            module = ModuleDescriptor.read(in);
+        }
+        for (ModuleDescriptor.Exports export : module.exports()) {
+            if (export.isQualified()) {
+                continue;
+            }
+            String pkg = export.source();
+            try (Stream<Path> files = Files.list(root.resolve(pkg.replace('.', '/')))) {
+                files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".class"))
+                        .forEach(n -> classNames.add(pkg + "." + n.substring(0, n.length() - ".class".length())));
+            }
         }
         List<Class<?>> out = new ArrayList<>();
         for (String n : classNames) {
