@@ -58,7 +58,8 @@ class NullArgumentMessagesTest {
             "ExceptionGroup.<init>(String,List,Throwable)#cause",
             "ExceptionGroup.Split.<init>(ExceptionGroup,ExceptionGroup)#matched",
             "ExceptionGroup.Split.<init>(ExceptionGroup,ExceptionGroup)#rest",
-            "ChannelClosedException.<init>(String)#message");
+            "ChannelClosedException.<init>(String)#message",
+            "Suspension.resume(Object)#value");
 
     private static final ExecutorService POOL = Executors.newSingleThreadExecutor();
     private static final ScheduledExecutorService SCHEDULER = Executors.newSingleThreadScheduledExecutor();
@@ -147,6 +148,10 @@ class NullArgumentMessagesTest {
             }
             if (!instanceMethods.isEmpty()) {
                 Instance instance = instances.get(type);
+                if (instance == null && type.getName().equals("dev.weft.Suspension")) {
+                    // Suspension.create(), reached by name: the type is newer than parts of this test
+                    instance = use -> use.accept(type.getMethod("create").invoke(null));
+                }
                 if (instance == null) {
                     problems.add(name(type) + " has public methods with reference parameters "
                             + instanceMethods.stream().map(Method::getName).toList()
