@@ -12,7 +12,7 @@ root=$(dirname "$here")
 . "$root/.mvn/find-jdk.sh"
 weft_find_jdk || exit 1
 if [ -z "${WEFT_BENCH_NO_BUILD:-}" ]; then
-  (cd "$here" && ../mvnw -B -q -DskipTests package -pl weft-bench -am)
+  "$root/mvnw" -B -q -f "$root/pom.xml" -Pbench -DskipTests package -pl weft-bench -am
 fi
 # --enable-preview: StructuredTaskScope (JDK 25 preview) appears in some benchmarks; forked JVMs
 # also get it from the @Fork annotations of those classes.

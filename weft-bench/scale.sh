@@ -11,6 +11,6 @@ root=$(dirname "$here")
 . "$root/.mvn/find-jdk.sh"
 weft_find_jdk || exit 1
 if [ -z "${WEFT_BENCH_NO_BUILD:-}" ]; then
-  (cd "$here" && ../mvnw -B -q -DskipTests package -pl weft-bench -am)
+  "$root/mvnw" -B -q -f "$root/pom.xml" -Pbench -DskipTests package -pl weft-bench -am
 fi
 exec "$JAVA_HOME/bin/java" "-Xmx${WEFT_SCALE_HEAP:-2g}" -cp "$here/target/benchmarks.jar" dev.weft.bench.ScaleRun "$@"

@@ -1,9 +1,7 @@
 package dev.weft;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
-import java.util.List;
+import dev.weft.internal.Time;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -29,86 +27,28 @@ import java.util.Optional;
  * <li>Absorbing: the outermost cancelled scope that a {@link CancelledException} passes through
  *     absorbs it: {@link #run} then returns null and {@link #cancelledCaught()} is true. An inner
  *     cancelled scope lets it pass when an outer one is cancelled too.
- * <li>A cancellation never delivered (the body finished first) does not leak out of the scope.
+ * <li>A cancellation never delivered (the body returned first) does not leak out of the scope.
  * <li>No interrupt leaks: once a scope has exited, the thread's interrupt flag is what it would be
  *     without weft; an interrupt from outside weft is preserved.
  * <li>Shield: inside {@link #shield}, cancellation of enclosing scopes is held back (no exception,
  *     no interrupt); it is delivered when the shield exits, which throws
  *     {@link CancelledException} if an enclosing scope was cancelled meanwhile. Deadlines set
  *     inside the shield still work.
- * <li>{@link #cancel()} after the scope has exited does nothing; so does {@link #setDeadline}.
+ * <li>{@link #cancel()} after the scope has ended does nothing; so does {@link #setDeadline}.
+ * <li>{@link #onCancel} runs an action when cancellation reaches code running directly in the
+ *     scope, for code that waits on something weft does not know.
  * </ul>
  *
+ *
  * <h2>Implementation overview</h2>
- * A scope is a node of one tree that spans threads: {@link #parent} is the scope that enclosed it
- * when it was entered (for a task's root scope, its group's scope, owned by another thread).
- * Cancelling writes {@link #reason} (first reason wins) and then walks down the tree
- * ({@link #propagate}): the owner thread's chain from this scope to its innermost scope, stopping
- * at a shield, and into every task of every task group met on the way, asking each thread to
- * {@linkplain ThreadState#deliver re-check and interrupt itself}. A task spawned concurrently is
- * not missed: spawn adds the task to its group's concurrent set before the task checks its chain,
- * and cancel writes {@link #reason} (volatile) before reading that set, so one of the two sees the
- * other. Fields: {@link #reason}, {@link #deadline} and
- * {@link #closed} are written by any thread and read by any; {@link #caught} by the owner only.
+ * A scope is a node of one tree that spans threads; its state and where a cancellation starts
+ * are in {@link ScopeNode}, how a cancellation travels in {@link CancelStatus}, and how a thread
+ * enters and leaves scopes in {@link ThreadRecord}. This class is the public API over them.
+ * The kernel is mapped in {@code docs/design.md}.
  */
-public final class CancelScope {
-    static final long NO_DEADLINE = Long.MIN_VALUE;
-
-    static final int NOT_CANCELLED = 0;
-    static final int EXPLICIT = 1;
-    static final int DEADLINE = 2;
-    /** A task of this scope's group failed. */
-    static final int FAILURE = 3;
-    /** The group's body was stopped by an enclosing cancellation or a foreign interrupt. */
-    static final int ABORT = 4;
-
-    private static final VarHandle REASON;
-
-    static {
-        try {
-            REASON = MethodHandles.lookup().findVarHandle(CancelScope.class, "reason", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    final CancelScope parent;
-    final ThreadState owner;
-    final boolean shield;
-    /** The group whose scope this is, or null. */
-    final TaskGroup group;
-    /** What this scope is, for messages: a constant word, and a detail (a name, a budget) or null. */
-    private final String kind;
-    private final Object detail;
-
-    volatile int reason;
-    volatile long deadline;
-    volatile boolean closed;
-    private boolean caught;
-    /** What this scope absorbed: a CancelledException or an interrupt-caused exception. Owner only. */
-    Throwable stoppedBy;
-    private String failedTask;
-
-    CancelScope(CancelScope parent, ThreadState owner, boolean shield, TaskGroup group, String kind, Object detail) {
-        this.parent = parent;
-        this.owner = owner;
-        this.shield = shield;
-        this.group = group;
-        this.kind = kind;
-        this.detail = detail;
-        this.deadline = NO_DEADLINE;
-    }
-
-    static CancelScope root(ThreadState owner) {
-        return new CancelScope(null, owner, false, null, "thread", Thread.currentThread().getName());
-    }
-
-    /** The scope's description, built only for messages (BENCH: no string per scope on the hot path). */
-    String label() {
-        if (detail == null) {
-            return kind;
-        }
-        return detail instanceof java.time.Duration d ? kind + " of " + d : kind + " '" + detail + "'";
+public final class CancelScope extends ScopeNode {
+    CancelScope(CancelScope parent, ThreadRecord owner, ScopeKind kind, TaskGroup group, Object detail) {
+        super(parent, owner, kind, group, detail);
     }
 
     /**
@@ -141,13 +81,13 @@ public final class CancelScope {
      */
     public static <R, X extends Throwable> R run(Body<R, X> body) throws X {
         Args.nonNull(body, "body", "pass the code to run, e.g. scope -> work()");
-        return enter(false, NO_DEADLINE, "CancelScope", null).runBody(body);
+        return enter(ScopeKind.CANCEL_SCOPE, NO_DEADLINE, null).runBody(body);
     }
 
     /**
      * Runs {@code body} shielded from the cancellation of enclosing scopes: nothing inside is
      * cancelled or interrupted by them. If an enclosing scope was cancelled meanwhile, the
-     * cancellation is delivered as the shield exits.
+     * cancellation is delivered as the shield ends.
      *
      * <pre>{@code
      * Connection c = pool.acquire();
@@ -167,7 +107,7 @@ public final class CancelScope {
      */
     public static <R, X extends Throwable> R shield(CallableOp<R, X> body) throws X {
         Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
-        CancelScope s = enter(true, NO_DEADLINE, "shield", null);
+        CancelScope s = enter(ScopeKind.SHIELD, NO_DEADLINE, null);
         R r = s.runBody(scope -> body.call());
         s.owner.checkpoint(); // deliver what the shield held back
         return r;
@@ -180,30 +120,31 @@ public final class CancelScope {
      * @return the current scope
      */
     public static CancelScope current() {
-        return ThreadState.current().innermost;
+        return ThreadRecord.current().innermost;
     }
 
-    static CancelScope enter(boolean shield, long deadline, String kind, Object detail) {
-        ThreadState ts = ThreadState.current();
-        CancelScope s = new CancelScope(ts.innermost, ts, shield, null, kind, detail);
+    /** Enters a new scope of {@code kind} on the current thread. */
+    static CancelScope enter(ScopeKind kind, long deadline, Object detail) {
+        ThreadRecord r = ThreadRecord.current();
+        CancelScope s = new CancelScope(r.innermost, r, kind, null, detail);
         s.deadline = deadline;
-        ts.push(s);
+        r.push(s);
         if (deadline != NO_DEADLINE) {
-            ts.arm(deadline);
+            r.arm(deadline);
         }
         return s;
     }
 
-    /** Runs the body of a scope entered with {@link #enter}, then exits it. Owner thread only. */
+    /** Runs the body of a scope entered with {@link #enter}, then ends it. Owner thread only. */
     <R, X extends Throwable> R runBody(Body<R, X> body) throws X {
         R result;
         try {
             result = body.run(this);
         } catch (Throwable t) {
-            boolean absorb = owner.isCancellation(t) && absorbs();
+            boolean absorb = Outcomes.isCancellation(owner, t) && absorbs();
             owner.pop(this);
             if (absorb) {
-                Throwable failure = owner.suppressedFailure(t);
+                Throwable failure = Outcomes.suppressedFailure(owner, t);
                 if (failure != null) {
                     throw CancelScope.<RuntimeException>sneaky(failure); // a failure outranks the cancellation
                 }
@@ -222,133 +163,31 @@ public final class CancelScope {
         throw (X) t;
     }
 
-    /** Whether a CancelledException reaching this scope's exit stops here. */
-    boolean absorbs() {
-        int r = reasonNow();
-        if (r == NOT_CANCELLED || r == ABORT) {
-            return false;
-        }
-        return shield || cancelledFrom(parent) == null;
-    }
-
-    /** The reason, noting a deadline that has passed but not yet fired. */
-    private int reasonNow() {
-        int r = reason;
-        if (r == NOT_CANCELLED && expired()) {
-            REASON.compareAndSet(this, NOT_CANCELLED, DEADLINE);
-            r = reason;
-        }
-        return r;
-    }
-
-    private boolean expired() {
-        long d = deadline;
-        return d != NO_DEADLINE && d - System.nanoTime() <= 0;
-    }
-
-    /** The first cancelled or expired scope from {@code s} up to the nearest shield, or null. */
-    static CancelScope cancelledFrom(CancelScope s) {
-        long now = 0;
-        boolean haveNow = false;
-        for (; s != null; s = s.parent) {
-            if (s.reason != NOT_CANCELLED) {
-                return s;
-            }
-            long d = s.deadline;
-            if (d != NO_DEADLINE) {
-                if (!haveNow) {
-                    now = System.nanoTime();
-                    haveNow = true;
-                }
-                if (d - now <= 0) {
-                    return s;
-                }
-            }
-            if (s.shield) {
-                return null;
-            }
-        }
-        return null;
-    }
-
     /**
      * Cancels this scope and everything inside it that is not shielded. Idempotent; safe from any
-     * thread; does nothing once the scope has exited.
+     * thread; does nothing once the scope has ended.
      */
     public void cancel() {
-        cancel(EXPLICIT);
-    }
-
-    void cancel(int why) {
-        if (!closed && REASON.compareAndSet(this, NOT_CANCELLED, why)) {
-            propagate(this);
-        }
-    }
-
-    void cancelForFailure(String taskName) {
-        if (!closed && REASON.compareAndSet(this, NOT_CANCELLED, FAILURE)) {
-            failedTask = taskName;
-            propagate(this);
-        }
-    }
-
-    /** Called by the deadline timer: cancels with reason DEADLINE if the deadline really passed. */
-    void expire() {
-        if (!closed && expired() && REASON.compareAndSet(this, NOT_CANCELLED, DEADLINE)) {
-            propagate(this);
-        }
-    }
-
-    /** Asks every thread inside {@code s}, up to shields, to re-check and take its interrupt. */
-    static void propagate(CancelScope s) {
-        ThreadState ts = s.owner;
-        List<CancelScope> path = new ArrayList<>(4);
-        for (CancelScope x = ts.innermost; x != null; x = x.parent) {
-            path.add(x);
-            if (x == s) {
-                break;
-            }
-        }
-        if (path.getLast() == s) {
-            for (int i = path.size() - 1; i >= 0; i--) {
-                CancelScope x = path.get(i);
-                if (x != s && x.shield) {
-                    break;
-                }
-                if (x.group != null) {
-                    for (Task<?> t : x.group.liveTasks()) {
-                        propagate(t.root);
-                    }
-                }
-            }
-        }
-        ts.deliver();
-        CancelScope step = ts.delegate;
-        if (step != null) {
-            propagate(step);
-        }
+        cancel(ScopeOutcome.EXPLICIT);
     }
 
     /**
-     * Returns whether this scope is cancelled: {@link #cancel()} was called or its deadline passed.
+     * Returns whether this scope is cancelled: {@link #cancel()} was called, its deadline passed,
+     * or (for a task group's scope) a task failed.
      *
      * @return true once cancelled; never goes back to false
      */
     public boolean isCancelled() {
-        return reasonNow() != NOT_CANCELLED;
+        return outcomeNow() != null;
     }
 
     /**
-     * Returns whether this scope absorbed a {@link CancelledException} at its exit.
+     * Returns whether this scope absorbed a {@link CancelledException} at its end.
      *
      * @return true if the body was stopped by this scope's own cancellation
      */
     public boolean cancelledCaught() {
         return caught;
-    }
-
-    void markCaught() {
-        caught = true;
     }
 
     /**
@@ -365,14 +204,14 @@ public final class CancelScope {
     /**
      * Moves this scope's deadline, earlier or later, while the scope runs (asyncio's
      * {@code reschedule}). A deadline already passed cancels the scope at once. Moving it later
-     * does not undo a cancellation that already happened. No effect after the scope has exited.
+     * does not undo a cancellation that already happened. No effect after the scope has ended.
      *
      * @param newDeadline the new deadline
      * @throws NullPointerException if null; use {@link #clearDeadline()} to remove it
      */
     public void setDeadline(Deadline newDeadline) {
         Args.nonNull(newDeadline, "newDeadline", "use clearDeadline() to remove the deadline");
-        if (closed) {
+        if (ended) {
             return;
         }
         long d = newDeadline.nanoTime();
@@ -380,7 +219,7 @@ public final class CancelScope {
             d++;
         }
         deadline = d;
-        if (d - System.nanoTime() <= 0) {
+        if (d - Time.now() <= 0) {
             expire();
         } else {
             owner.arm(d);
@@ -392,20 +231,61 @@ public final class CancelScope {
         deadline = NO_DEADLINE;
     }
 
-    CancelledException newCancelledException() {
-        int r = reasonNow();
-        String why = switch (r) {
-            case DEADLINE -> "deadline of " + label() + " passed";
-            case FAILURE -> label() + " was cancelled because " + failedTask + " failed";
-            case ABORT -> label() + " was cancelled from outside";
-            default -> label() + " was cancelled";
-        };
-        return new CancelledException(why);
+    /**
+     * Runs {@code action} once when cancellation reaches code running directly in this scope:
+     * this scope is cancelled (explicitly, by its deadline, or, for a task group, by a failure),
+     * or an enclosing scope's cancellation reaches it (no shield in between). Use it to wake
+     * something weft does not know about: close a socket, complete a future, signal a condition.
+     *
+     * <pre>{@code
+     * try (CancelScope.Registration r = CancelScope.current().onCancel(call::abort)) {
+     *     return call.await();            // a foreign blocking call that ignores interrupts
+     * }
+     * }</pre>
+     *
+     * <ul>
+     * <li>If cancellation already reaches this scope, {@code action} runs at once, on the calling
+     *     thread, before this method returns. Otherwise it runs on the thread that cancels (the
+     *     caller of {@link #cancel()}, the deadline timer's thread, the thread of a failing task).
+     * <li>It runs at most once, and never after {@link Registration#close()} has returned:
+     *     {@code close()} racing a cancellation waits for an action already running on another
+     *     thread to return (so do not close it while holding a lock the action takes). Closing
+     *     is idempotent. Close it when the wait it guards is over, or the action stays registered
+     *     until the scope ends.
+     * <li>Once the scope has ended, the action never runs.
+     * <li>An exception thrown by {@code action} is reported to the running thread's uncaught
+     *     exception handler; it does not stop the cancellation nor other actions.
+     * <li>Actions run while cancellation is being propagated: keep them short and non-blocking,
+     *     and do not wait in them for the cancelled code.
+     * </ul>
+     *
+     * @param action what to run
+     * @return the registration; close it to unregister
+     * @throws NullPointerException if {@code action} is null
+     */
+    public Registration onCancel(Runnable action) {
+        Objects.requireNonNull(action, "action is null: pass what to run when the scope is cancelled");
+        CancelCallbacks.Entry e = callbacks().add(action);
+        if (ended) {
+            e.close(); // nothing can reach code in an ended scope
+        } else if (CancelStatus.cancelledFrom(this) != null) {
+            e.fire();
+        }
+        return e;
+    }
+
+    /**
+     * A registered {@link CancelScope#onCancel} action; {@link #close()} unregisters it.
+     */
+    public interface Registration extends AutoCloseable {
+        /** Unregisters the action: after this returns it never runs. Idempotent; any thread. */
+        @Override
+        void close();
     }
 
     @Override
     public String toString() {
-        return "CancelScope[" + label() + (reason != NOT_CANCELLED ? ", cancelled" : "")
-                + (shield ? ", shield" : "") + (closed ? ", exited" : "") + "]";
+        return "CancelScope[" + label() + (outcome != null ? ", cancelled" : "")
+                + (shield ? ", shield" : "") + (ended ? ", ended" : "") + "]";
     }
 }

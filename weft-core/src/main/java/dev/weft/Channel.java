@@ -6,7 +6,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -64,13 +63,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * FIFO {@link #receivers} queue of blocked receivers, and {@link #closed}. An operation takes the
  * lock, completes at once if it can, and otherwise links a waiter node and waits on it outside the
  * lock. A partner that completes a waiting operation does so by unlinking the node, writing the
- * element into it (for a receiver) or moving the node's element (for a sender), and setting the
- * node's state to DONE, all under the lock; then, after unlocking, it unparks the waiter. The
- * waiter wakes when its node's volatile state leaves WAITING ({@link ThreadState#await}).
+ * element into it (for a receiver) or moving the node's element (for a sender), and deciding the
+ * node DONE, all under the lock; then, after unlocking, it unparks the waiter. The waiter wakes
+ * when its node is decided ({@link Parking#awaitDecision}, the loop {@link Suspension} uses too).
  *
  * <p>Cancellation safety comes from the node's state machine ({@link ChannelWaiter}): a waiter
- * that is cancelled (its await throws) takes the lock and, if its node is still WAITING, marks it
- * CANCELLED and unlinks it: the operation did not happen, and no partner can see the node any more.
+ * that is cancelled aborts its node ({@link ChannelWaiter#abort}): it takes the lock and, if its
+ * node is still WAITING, decides it CANCELLED and unlinks it: the operation did not happen, and no partner can see the node any more.
  * If a partner or {@code close()} moved it first, the outcome they decided stands: a DONE sender
  * returns normally and a DONE receiver returns its element, swallowing the cancellation (it is
  * level-triggered, so it resurfaces at the next weft call). Both sides decide under the same lock,
@@ -95,30 +94,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * FIFO: the buffer is a queue; a receiver that frees a slot moves the oldest blocked sender's
  * element to the buffer's tail, so elements leave in the order their sends took effect.
  *
+ * <p>This file is longer than most in weft because the algorithm, its invariants and the
+ * cancellation race are explained here, beside the code they govern. The kernel is mapped in
+ * {@code docs/design.md}.
+ *
  * <p>Fields: {@link #capacity} is final; {@link #buffer}, {@link #senders} and
  * {@link #receivers} are read and written only under {@link #lock}; {@link #closed} is written
  * under the lock and volatile, so {@link #isClosed()} reads it without the lock.
  *
  * @implNote A waiter on a rendezvous channel yields a few times before it parks; see
- * {@link #RENDEZVOUS_YIELDS}.
+ * {@link Parking#RENDEZVOUS_YIELDS}. The kernel is mapped in {@code docs/design.md}.
  *
  * @param <T> the element type
  */
 public final class Channel<T> implements Iterable<T>, AutoCloseable {
     /** What the internal receive returns for "closed and drained"; never an element (no nulls). */
     private static final Object CLOSED_MARK = new Object();
-
-    /**
-     * How many times a waiter yields, re-checking its node, before it parks: only on a rendezvous
-     * channel, where the partner of a blocked operation is usually about to arrive, so a yield of
-     * the carrier often lets it complete the hand-off without a park/unpark round trip. On a
-     * buffered channel a blocked operation waits for the buffer to drain or fill, and yielding
-     * only delays the park. QueueBaselineBenchmark, 1 producer + 1 consumer, ns per item
-     * (bounded(16) / rendezvous): 8 yields 234 / 278, 2 yields 155 / 300, none 112 / 486.
-     * {@link Thread#onSpinWait()} was 5–50× slower on virtual threads, as it holds the carrier
-     * the partner needs.
-     */
-    static final int RENDEZVOUS_YIELDS = 8;
 
     private final int capacity;
     /** Package-private so that ChannelTest can stage a cancellation racing a hand-off. */
@@ -183,8 +174,8 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      */
     public void send(T element) {
         Args.nonNull(element, "element", "a channel cannot carry null; send an Optional or a marker value instead");
-        ThreadState ts = ThreadState.current();
-        ts.checkpoint();
+        ThreadRecord r = ThreadRecord.current();
+        r.checkpoint();
         ChannelWaiter me;
         Thread wake = null;
         lock.lock();
@@ -199,7 +190,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
                 buffer.addLast(element);
                 me = null;
             } else {
-                me = new ChannelWaiter(Thread.currentThread(), element);
+                me = new ChannelWaiter(Thread.currentThread(), element, this, senders);
                 senders.addLast(me);
             }
             assert checkInvariants();
@@ -208,11 +199,11 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         }
         if (me == null) {
             if (wake != null) {
-                LockSupport.unpark(wake);
+                Parking.unpark(wake);
             }
             return;
         }
-        if (await(ts, me, senders) == ChannelWaiter.CLOSED) {
+        if (await(r, me) == ChannelWaiter.CLOSED) {
             throw closedForSend();
         }
     }
@@ -247,7 +238,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             lock.unlock();
         }
         if (wake != null) {
-            LockSupport.unpark(wake);
+            Parking.unpark(wake);
         }
         return true;
     }
@@ -295,7 +286,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             lock.unlock();
         }
         if (sender != null) {
-            LockSupport.unpark(sender.thread);
+            Parking.unpark(sender.thread);
         }
         @SuppressWarnings("unchecked")
         T t = (T) x;
@@ -320,7 +311,8 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             for (ChannelWaiter.Queue q : List.of(senders, receivers)) {
                 for (ChannelWaiter w; (w = q.pollFirst()) != null; ) {
                     w.item = null;
-                    w.state = ChannelWaiter.CLOSED;
+                    boolean decided = w.decide(ChannelWaiter.CLOSED);
+                    assert decided : "a linked node is WAITING";
                     woken.add(w.thread);
                 }
             }
@@ -328,7 +320,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         } finally {
             lock.unlock();
         }
-        woken.forEach(LockSupport::unpark);
+        woken.forEach(Parking::unpark);
     }
 
     /**
@@ -409,7 +401,8 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         // slot just freed (bounded), or is handed over directly (rendezvous: x is null).
         Object item = sender.item;
         sender.item = null;
-        sender.state = ChannelWaiter.DONE;
+        boolean decided = sender.decide(ChannelWaiter.DONE);
+        assert decided : "a linked node is WAITING";
         if (x == null) {
             return item;
         }
@@ -422,14 +415,15 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     /** Completes the waiting receiver {@code r} with {@code element}. Lock held. */
     private static Thread complete(ChannelWaiter r, Object element) {
         r.item = element;
-        r.state = ChannelWaiter.DONE;
+        boolean decided = r.decide(ChannelWaiter.DONE);
+        assert decided : "a linked node is WAITING";
         return r.thread;
     }
 
     /** Receives, returning {@link #CLOSED_MARK} for "closed and drained". */
     private Object receiveOrMark() {
-        ThreadState ts = ThreadState.current();
-        ts.checkpoint();
+        ThreadRecord r = ThreadRecord.current();
+        r.checkpoint();
         ChannelWaiter me;
         Object x;
         ChannelWaiter sender;
@@ -443,7 +437,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
                 me = null;
                 x = CLOSED_MARK;
             } else {
-                me = new ChannelWaiter(Thread.currentThread(), null);
+                me = new ChannelWaiter(Thread.currentThread(), null, this, receivers);
                 receivers.addLast(me);
             }
             assert checkInvariants();
@@ -452,11 +446,11 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         }
         if (me == null) {
             if (sender != null) {
-                LockSupport.unpark(sender.thread);
+                Parking.unpark(sender.thread);
             }
             return x;
         }
-        if (await(ts, me, receivers) == ChannelWaiter.CLOSED) {
+        if (await(r, me) == ChannelWaiter.CLOSED) {
             return CLOSED_MARK;
         }
         x = me.item;
@@ -465,43 +459,28 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     }
 
     /**
-     * Waits until {@code me}, linked in {@code queue}, is decided. If the wait throws (the caller
-     * was cancelled), withdraws the node; if a partner decided it first, the operation happened
-     * and the exception is swallowed.
+     * Waits until {@code me} is decided. If the caller is cancelled meanwhile, the node is
+     * withdrawn ({@link #withdraw}) and the cancellation thrown; if a partner decided it first,
+     * the operation happened and the wait returns normally (the cancellation is level-triggered
+     * and surfaces at the caller's next weft call).
      *
      * @return DONE or CLOSED
      */
-    private int await(ThreadState ts, ChannelWaiter me, ChannelWaiter.Queue queue) {
-        int yields = capacity == 0 ? RENDEZVOUS_YIELDS : 0;
-        for (int i = 0; i < yields && !me.decided(); i++) {
-            Thread.yield();
-        }
-        try {
-            ts.await(me::decided, CancelScope.NO_DEADLINE, this);
-        } catch (Throwable t) {
-            if (withdraw(me, queue) || !(t instanceof CancelledException) || me.state == ChannelWaiter.CLOSED) {
-                // The operation did not happen. (A throwable that is not a cancellation can only be
-                // a VirtualMachineError; it propagates even if the operation happened.)
-                throw t;
-            }
-            // DONE: the partner won; the operation happened. The cancellation is level-triggered
-            // and surfaces at the caller's next weft call.
-        }
-        int s = me.state;
-        assert s == ChannelWaiter.DONE || s == ChannelWaiter.CLOSED : s;
-        return s;
+    private int await(ThreadRecord r, ChannelWaiter me) {
+        return Parking.awaitDecision(r, me, capacity == 0 ? Parking.RENDEZVOUS_YIELDS : 0, this);
     }
 
-    /** Marks {@code me} CANCELLED and unlinks it, if it is still WAITING. */
-    private boolean withdraw(ChannelWaiter me, ChannelWaiter.Queue queue) {
+    /** Decides {@code me} CANCELLED and unlinks it, if it is still WAITING; its abort. */
+    boolean withdraw(ChannelWaiter me, ChannelWaiter.Queue queue) {
         lock.lock();
         try {
-            if (me.state != ChannelWaiter.WAITING) {
+            if (me.decision != ChannelWaiter.WAITING) {
                 return false;
             }
             queue.unlink(me);
             me.item = null;
-            me.state = ChannelWaiter.CANCELLED;
+            boolean decided = me.decide(ChannelWaiter.CANCELLED);
+            assert decided : "decided under the lock";
             assert checkInvariants();
             return true;
         } finally {

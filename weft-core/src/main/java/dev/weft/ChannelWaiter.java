@@ -2,42 +2,45 @@ package dev.weft;
 
 /**
  * A thread blocked in {@link Channel#send} or {@link Channel#receive}, queued in its channel until
- * a partner, {@link Channel#close()} or its own cancellation decides its outcome.
+ * a partner, {@link Channel#close()} or its own cancellation decides its outcome. A
+ * {@link WaitCell}, waited on by {@link Parking#awaitDecision}; see {@code docs/design.md},
+ * section "Parking".
  *
  * <pre>
  *   WAITING ──partner (under the channel lock)──▶ DONE        the operation happened
  *      │    ──close()  (under the channel lock)──▶ CLOSED      it did not: the channel closed
  *      └────the waiter itself, cancelled (lock)──▶ CANCELLED   it did not: the caller was cancelled
  * </pre>
- * Invariant: {@link #state} leaves WAITING exactly once, always under the channel's lock, and the
- * node is unlinked from its queue in the same critical section; so a node linked in a queue is
- * WAITING, and whoever moves it first decides the outcome for both sides.
+ * Invariant: the decision leaves WAITING exactly once, always under the channel's lock (the
+ * waiter's {@link #abort} takes it too), and the node is unlinked from its queue in the same
+ * critical section; so a node linked in a queue is WAITING, and whoever moves it first decides
+ * the outcome for both sides. Because every decider holds the lock, {@link #item} is written
+ * before the decision ({@link WaitCell#decide}).
  *
  * <p>Fields: {@link #thread} is final. {@link #item} (a sender's element, or the element handed to
- * a receiver) is written under the lock before {@link #state} leaves WAITING, and read by the
- * waiter after it has seen the volatile {@link #state} change (so it needs no lock). The links
+ * a receiver) is written under the lock before the decision leaves WAITING, and read by the
+ * waiter after it has seen the volatile decision change (so it needs no lock). The links
  * {@link #prev} and {@link #next} are guarded by the channel's lock.
  */
-final class ChannelWaiter {
-    static final int WAITING = 0;
-    static final int DONE = 1;
-    static final int CLOSED = 2;
-    static final int CANCELLED = 3;
+final class ChannelWaiter extends WaitCell {
+    static final int DONE = RESUMED;
+    static final int CLOSED = FAILED;
 
-    final Thread thread;
-    Object item;
-    volatile int state;
+    private final Channel<?> channel;
+    private final Queue queue;
     ChannelWaiter prev;
     ChannelWaiter next;
 
-    ChannelWaiter(Thread thread, Object item) {
-        this.thread = thread;
-        this.item = item;
+    ChannelWaiter(Thread thread, Object item, Channel<?> channel, Queue queue) {
+        super(thread, item);
+        this.channel = channel;
+        this.queue = queue;
     }
 
-    /** Whether the outcome is decided; the waiter's wake-up condition. Any thread, no lock. */
-    boolean decided() {
-        return state != WAITING;
+    /** The waiter was cancelled: withdraw from the queue under the channel's lock, if still WAITING. */
+    @Override
+    boolean abort() {
+        return channel.withdraw(this, queue);
     }
 
     /**
@@ -61,7 +64,7 @@ final class ChannelWaiter {
         }
 
         void addLast(ChannelWaiter w) {
-            assert w.prev == null && w.next == null && w.state == WAITING;
+            assert w.prev == null && w.next == null && w.decision == WAITING;
             w.prev = tail;
             if (tail == null) {
                 head = w;
@@ -82,7 +85,7 @@ final class ChannelWaiter {
 
         /** Unlinks {@code w}, which must be linked here: only WAITING nodes are. */
         void unlink(ChannelWaiter w) {
-            assert w.state == WAITING : "only a waiting node is linked";
+            assert w.decision == WAITING : "only a waiting node is linked";
             if (w.prev == null) {
                 head = w.next;
             } else {

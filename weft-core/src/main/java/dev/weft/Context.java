@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
  *
  * <h2>Copies</h2>
  * Copying is O(1): the values live in a persistent hash trie, and a copy shares it until either
- * side sets a variable. Values themselves are not copied (the shallow-copy trap of seed 003),
+ * side sets a variable. Values themselves are not copied (Python's shallow-copy trap),
  * except for variables built with {@link ContextVar.Builder#onFork}, whose copier runs on every
  * copy: {@link #copy()}, {@link #copyCurrent()}, spawn and wrap.
  *
@@ -81,6 +81,11 @@ public final class Context {
     @SuppressWarnings("unused")
     private volatile Thread owner;
 
+    /** Bridged libraries' state carried by this context (see Bridging); null without bridges. */
+    Bridging.Captured bridged;
+    /** What entering installed, for exit (see Bridging). Written by the owner thread only. */
+    Bridging.Installed bridgeUndo;
+
     private Context(Hamt<ContextVar<?>, Object> map) {
         this.map = map;
     }
@@ -101,7 +106,7 @@ public final class Context {
      */
     public static Context copyCurrent() {
         Context c = CURRENT.get();
-        return c == null ? empty() : c.copy();
+        return Bridging.captured(c == null ? empty() : c.copy());
     }
 
     /**
@@ -111,7 +116,7 @@ public final class Context {
      * @return the copy
      */
     public Context copy() {
-        return new Context(forked(map));
+        return Bridging.copied(this, new Context(forked(map)));
     }
 
     static Hamt<ContextVar<?>, Object> forked(Hamt<ContextVar<?>, Object> m) {
@@ -203,11 +208,11 @@ public final class Context {
      */
     public void run(Runnable body) {
         Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
-        Context previous = enter();
+        Context previous = ThreadRecord.enterContext(this);
         try {
             body.run();
         } finally {
-            exit(previous);
+            ThreadRecord.exitContext(this, previous);
         }
     }
 
@@ -224,15 +229,18 @@ public final class Context {
      */
     public <R, X extends Throwable> R call(CallableOp<R, X> body) throws X {
         Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
-        Context previous = enter();
+        Context previous = ThreadRecord.enterContext(this);
         try {
             return body.call();
         } finally {
-            exit(previous);
+            ThreadRecord.exitContext(this, previous);
         }
     }
 
-    /** Makes this context current; returns the previous one for {@link #exit}. */
+    /**
+     * Makes this context current; returns the previous one for {@link #exit}. Called only through
+     * {@link ThreadRecord#enterContext}, the one choke point for entering a context.
+     */
     Context enter() {
         Thread me = Thread.currentThread();
         if (!OWNER.compareAndSet(this, (Thread) null, me)) {
@@ -245,11 +253,13 @@ public final class Context {
         }
         Context previous = CURRENT.get();
         CURRENT.set(this);
+        Bridging.enter(this);
         return previous;
     }
 
     /** Restores {@code previous} and releases this context. */
     void exit(Context previous) {
+        Bridging.exit(this);
         if (previous == null) {
             CURRENT.remove();
         } else {
@@ -319,7 +329,8 @@ public final class Context {
     public static Runnable wrap(Runnable body) {
         Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         Hamt<ContextVar<?>, Object> snapshot = captured();
-        return () -> new Context(forked(snapshot)).run(body);
+        Object bridged = Bridging.capture();
+        return () -> Bridging.carry(new Context(forked(snapshot)), bridged).run(body);
     }
 
     /**
@@ -333,7 +344,8 @@ public final class Context {
     public static <R> Callable<R> wrap(Callable<R> body) {
         Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         Hamt<ContextVar<?>, Object> snapshot = captured();
-        return () -> new Context(forked(snapshot)).call(body::call);
+        Object bridged = Bridging.capture();
+        return () -> Bridging.carry(new Context(forked(snapshot)), bridged).call(body::call);
     }
 
     private static Hamt<ContextVar<?>, Object> captured() {

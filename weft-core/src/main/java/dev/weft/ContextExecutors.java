@@ -2,6 +2,7 @@ package dev.weft;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -9,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -26,6 +28,28 @@ import java.util.concurrent.TimeoutException;
  * when the task ends, so no worker keeps a stale context. A periodic task of a wrapped
  * {@link ScheduledExecutorService} gets a fresh copy of that snapshot for every run, so one run
  * does not see what an earlier run set.
+ *
+ * <h2>Deadlines</h2>
+ * A job submitted inside a deadline scope ({@link Timeout#failAfter}, a task group under one)
+ * runs under that deadline: {@link Timeout#remaining()} in the job is the submitter's remaining
+ * budget, and when the deadline passes the job is cancelled as weft code is (weft calls throw,
+ * JDK blocking calls are interrupted) and ends with {@link DeadlineExceededException}. The job is
+ * part of the request that submitted it, as gRPC's {@code Context.wrap} carries a deadline; see
+ * {@code docs/adr/0010-deadlines-follow-executor-jobs.md}. A job submitted with no deadline in
+ * force runs without one.
+ *
+ * <h2>CompletableFuture, parallel streams, thread-per-task APIs</h2>
+ * <ul>
+ * <li>A wrapped executor passed to {@code thenApplyAsync(fn, executor)} captures the context of
+ *     the thread that <em>triggers</em> the stage: the registering thread if the stage before was
+ *     complete, else the completing thread. For the registering context every time, use
+ *     {@link ContextFuture}.
+ * <li>Parallel streams run elements on common-pool workers, which see their own (empty)
+ *     context: wrap the stream's lambdas with {@link ContextFunctions}.
+ * <li>{@link #threadFactory(ThreadFactory)} makes any thread-per-task API
+ *     ({@code Executors.newThreadPerTaskExecutor}, preview {@code StructuredTaskScope}'s
+ *     {@code withThreadFactory}) run each thread in its creator's context.
+ * </ul>
  */
 public final class ContextExecutors {
     private ContextExecutors() {
@@ -40,6 +64,60 @@ public final class ContextExecutors {
     public static Executor wrap(Executor executor) {
         Args.nonNull(executor, "executor", "pass the executor to wrap, e.g. Executors.newFixedThreadPool(4)");
         return command -> executor.execute(command(command));
+    }
+
+    /**
+     * Returns a thread factory whose threads run in a copy of the context current when the
+     * thread is created (for thread-per-task executors: the submitter's), under the deadline in
+     * force then, as {@link #wrap(ExecutorService)} jobs do.
+     *
+     * <pre>{@code
+     * try (var perTask = Executors.newThreadPerTaskExecutor(ContextExecutors.threadFactory())) {
+     *     perTask.submit(() -> REQUEST_ID.get());   // the submitter's value
+     * }
+     * }</pre>
+     *
+     * @param factory makes the threads (for example {@code Thread.ofVirtual().factory()})
+     * @return the context-carrying factory
+     */
+    public static ThreadFactory threadFactory(ThreadFactory factory) {
+        Args.nonNull(factory, "factory", "pass the factory that makes the threads, e.g. Thread.ofVirtual().factory()");
+        return r -> factory.newThread(bind(Args.nonNull(r, "runnable", "pass the code the thread runs")));
+    }
+
+    /**
+     * Returns a factory of virtual threads that run in their creator's context, as
+     * {@link #threadFactory(ThreadFactory)}.
+     *
+     * @return the context-carrying factory of virtual threads
+     */
+    public static ThreadFactory threadFactory() {
+        return threadFactory(Thread.ofVirtual().factory());
+    }
+
+    /** A copy of the current context, and the deadline in force, carried into {@code r}. */
+    static Runnable bind(Runnable r) {
+        Runnable inContext = Context.wrap(r);
+        Optional<Deadline> deadline = Timeout.current();
+        if (deadline.isEmpty()) {
+            return inContext;
+        }
+        Deadline d = deadline.get();
+        return () -> Timeout.failAt(d, () -> {
+            inContext.run();
+            return null;
+        });
+    }
+
+    /** A copy of the current context, and the deadline in force, carried into {@code c}. */
+    static <T> Callable<T> bind(Callable<T> c) {
+        Callable<T> inContext = Context.wrap(c);
+        Optional<Deadline> deadline = Timeout.current();
+        if (deadline.isEmpty()) {
+            return inContext;
+        }
+        Deadline d = deadline.get();
+        return () -> Timeout.failAt(d, inContext::call);
     }
 
     /**
@@ -74,18 +152,18 @@ public final class ContextExecutors {
     }
 
     private static Runnable command(Runnable command) {
-        return Context.wrap(Args.nonNull(command, "command", "pass the code to run"));
+        return bind(Args.nonNull(command, "command", "pass the code to run"));
     }
 
     private static <T> Callable<T> task(Callable<T> task) {
-        return Context.wrap(Args.nonNull(task, "task", "pass the code to run"));
+        return bind(Args.nonNull(task, "task", "pass the code to run"));
     }
 
     private static TimeUnit unit(TimeUnit unit) {
         return Args.nonNull(unit, "unit", "pass the unit of the delay, e.g. TimeUnit.MILLISECONDS");
     }
 
-    /** Delegates every call, wrapping each task in a copy of the submitter's context. */
+    /** Delegates every call, binding each task to the submitter's context and deadline. */
     private static class Wrapped<E extends ExecutorService> implements ExecutorService {
         final E delegate;
 

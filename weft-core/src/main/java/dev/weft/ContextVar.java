@@ -27,7 +27,7 @@ import java.util.function.UnaryOperator;
  * <li>Variables are compared by identity; declare them once, as {@code static final} fields.
  * <li>A variable built with {@link Builder#onFork} gets a copy of its value in every child context
  *     (a spawned task, a {@link Context#copy()}, a {@link Context#wrap}ped callback), so a mutable
- *     value is not shared by accident: Python's shallow-copy trap (seed 003) made impossible.
+ *     value is not shared by accident: Python's shallow-copy trap made impossible.
  * </ul>
  *
  * @implNote {@link #get} costs one {@link ThreadLocal} read plus a cache check: each variable keeps

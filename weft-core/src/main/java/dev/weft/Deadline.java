@@ -1,15 +1,19 @@
 package dev.weft;
 
+import dev.weft.internal.Time;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A point on the monotonic clock ({@link System#nanoTime()}), after which a cancel scope
- * cancels itself. Deadlines compare by time; they are immutable and safe to share.
+ * A point on weft's monotonic clock ({@link dev.weft.spi.Clock}, {@link System#nanoTime()} in
+ * production), after which a cancel scope cancels itself. Deadlines compare by time; they are immutable and safe to share.
  *
  * <p>Durations saturate: {@code Deadline.after(Duration.ofDays(365 * 1000))} is a deadline
  * that never comes in practice, and a zero or negative duration gives a deadline that has
  * already passed (a scope entered with it is cancelled at its first blocking call).
+ *
+ * <p>Deadlines are readings of the clock installed when they are taken; see
+ * {@code docs/design.md}, section "Time".
  *
  * <pre>{@code
  * Deadline d = Deadline.after(Duration.ofSeconds(9));
@@ -32,14 +36,14 @@ public final class Deadline implements Comparable<Deadline> {
      */
     public static Deadline after(Duration duration) {
         Objects.requireNonNull(duration, "duration is null: pass Duration.ZERO for 'now'");
-        return new Deadline(plusSaturated(System.nanoTime(), duration));
+        return new Deadline(plusSaturated(Time.now(), duration));
     }
 
     static Deadline ofNanoTime(long nanoTime) {
         return new Deadline(nanoTime);
     }
 
-    /** The deadline as a {@link System#nanoTime()} value. */
+    /** The deadline as a reading of the installed clock. */
     long nanoTime() {
         return nanos;
     }
@@ -50,16 +54,16 @@ public final class Deadline implements Comparable<Deadline> {
      * @return the remaining time
      */
     public Duration remaining() {
-        return Duration.ofNanos(nanos - System.nanoTime());
+        return Duration.ofNanos(nanos - Time.now());
     }
 
     /**
      * Returns whether this deadline has passed.
      *
-     * @return true once {@code System.nanoTime()} has reached it
+     * @return true once the clock has reached it
      */
     public boolean isExpired() {
-        return nanos - System.nanoTime() <= 0;
+        return nanos - Time.now() <= 0;
     }
 
     /**
@@ -92,7 +96,7 @@ public final class Deadline implements Comparable<Deadline> {
 
     @Override
     public String toString() {
-        long left = nanos - System.nanoTime();
+        long left = nanos - Time.now();
         return left <= 0 ? "Deadline[expired " + Duration.ofNanos(-left) + " ago]"
                          : "Deadline[in " + Duration.ofNanos(left) + "]";
     }

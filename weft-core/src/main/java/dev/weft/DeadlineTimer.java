@@ -1,26 +1,29 @@
 package dev.weft;
 
+import dev.weft.internal.Time;
+import dev.weft.spi.Clock;
 import java.util.PriorityQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Fires the deadlines of cancel scopes, so that a thread blocked in a JDK call past its
- * deadline is interrupted.
+ * deadline is interrupted, and wakes weft calls that sleep until a time. Time comes from the
+ * installed {@link Clock}. See {@code docs/design.md}, section "Time".
  *
  * <h2>Implementation overview</h2>
- * Entering a scope with a deadline must cost tens of nanoseconds (DESIGN: at most 50 ns), and
+ * Entering a scope with a deadline must cost tens of nanoseconds (the target is at most 50 ns; TimeoutBenchmark), and
  * most such scopes exit long before their deadline. So the timer keeps at most one live entry
- * per <em>thread</em>, not per scope: {@link ThreadState#arm} registers a thread's deadline only
+ * per <em>thread</em>, not per scope: {@link ThreadDeadlines#arm} registers a thread's deadline only
  * when it is earlier than the one already armed for that thread, and exiting a scope costs
- * nothing here. When an armed deadline comes, {@link ThreadState#fire} expires the thread's
+ * nothing here. When an armed deadline comes, {@link ThreadDeadlines#fire} expires the thread's
  * scopes that are past their deadline and re-arms for the earliest deadline left on its chain.
  * A loop of {@code failAfter(10 s)} on one thread therefore registers once per ten seconds.
  *
  * <p>Registering is one allocation and one CAS onto a lock-free stack of {@link Entry pending}
  * entries. One daemon platform thread drains the stack into a binary heap ordered by deadline,
  * dropping stale entries (superseded by an earlier arm, or of a thread that ended), fires what is
- * due, and parks until the earliest deadline left.
+ * due, and waits on the clock ({@link Clock#waitUntil}) until the earliest deadline left.
  *
  * <p>Wake-ups: a registering thread unparks the timer only if its deadline is earlier than the
  * timer's planned wake-up ({@link #plannedWake}), or when the pending stack has grown by
@@ -29,26 +32,28 @@ import java.util.concurrent.locks.LockSupport;
  * early deadline is never slept through. The heap is purged of stale entries whenever it has
  * doubled since the last purge, and at least every second while it is large.
  *
- * <p>Weft's own blocking calls do not depend on this thread: they park until the effective
- * deadline themselves. The timer interrupts JDK calls, and catches up on scopes nobody checks.
+ * <p>The timer interrupts JDK calls, wakes weft calls parked until a time
+ * ({@link ThreadDeadlines#wakeAt}), and catches up on scopes nobody checks. A clock that is
+ * installed wakes the timer, which then waits on the new clock; every deadline registered is
+ * announced to the clock ({@link Clock#deadlineArmed}) first.
  */
 final class DeadlineTimer {
     /** One registration; the stack link is written before the CAS that publishes it. */
     private static final class Entry {
-        final ThreadState.Arm arm;
+        final ThreadDeadlines.Arm arm;
         final long deadline;
         Entry next;
         int depth;
 
-        Entry(ThreadState.Arm arm, long deadline) {
+        Entry(ThreadDeadlines.Arm arm, long deadline) {
             this.arm = arm;
             this.deadline = deadline;
         }
 
         /** Superseded by an earlier deadline, fired, or its thread ended. */
         boolean stale() {
-            ThreadState ts = arm.state;
-            return ts == null || !ts.armedAt(deadline);
+            ThreadDeadlines r = arm.record;
+            return r == null || !r.armedAt(deadline);
         }
     }
 
@@ -74,7 +79,7 @@ final class DeadlineTimer {
     private static final long PURGE_EVERY_NANOS = 1_000_000_000L;
 
     private static final AtomicReference<Entry> PENDING = new AtomicReference<>();
-    private static volatile long plannedWake = CancelScope.NO_DEADLINE;
+    private static volatile long plannedWake = ScopeNode.NO_DEADLINE;
     private static volatile Thread timer;
     /** The heap's size after the timer's last round; for tests. */
     private static volatile int heapSize;
@@ -82,7 +87,11 @@ final class DeadlineTimer {
     private DeadlineTimer() {
     }
 
-    static void register(ThreadState.Arm arm, long deadline) {
+    static void register(ThreadDeadlines.Arm arm, long deadline) {
+        Clock hooks = Time.hooks();
+        if (hooks != null) {
+            hooks.deadlineArmed(deadline);
+        }
         Entry e = new Entry(arm, deadline);
         Entry head;
         do {
@@ -91,7 +100,7 @@ final class DeadlineTimer {
             e.depth = head == null ? 1 : head.depth + 1;
         } while (!PENDING.compareAndSet(head, e));
         long planned = plannedWake;
-        if (planned == CancelScope.NO_DEADLINE || deadline - planned < 0 || e.depth % DRAIN_EVERY == 0) {
+        if (planned == ScopeNode.NO_DEADLINE || deadline - planned < 0 || e.depth % DRAIN_EVERY == 0) {
             wake();
         }
     }
@@ -109,13 +118,14 @@ final class DeadlineTimer {
                 }
             }
         }
-        LockSupport.unpark(t);
+        Parking.unpark(t);
     }
 
     private static void loop() {
+        Time.timerStarted(Thread.currentThread());
         PriorityQueue<Entry> heap = new PriorityQueue<>((a, b) -> Long.signum(a.deadline - b.deadline));
         int purgeAt = DRAIN_EVERY;
-        long lastPurge = System.nanoTime();
+        long lastPurge = Time.now();
         for (;;) {
             boolean drained = false;
             for (Entry e = PENDING.getAndSet(null); e != null; e = e.next) {
@@ -124,7 +134,7 @@ final class DeadlineTimer {
                     heap.add(e);
                 }
             }
-            long now = System.nanoTime();
+            long now = Time.now();
             if (heap.size() >= purgeAt || (heap.size() > DRAIN_EVERY && now - lastPurge >= PURGE_EVERY_NANOS)) {
                 heap.removeIf(Entry::stale);
                 purgeAt = Math.max(DRAIN_EVERY, heap.size() * 2);
@@ -133,25 +143,25 @@ final class DeadlineTimer {
             while (!heap.isEmpty() && heap.peek().deadline - now <= 0) {
                 Entry e = heap.poll();
                 try {
-                    ThreadState ts = e.arm.state;
-                    if (ts != null) {
-                        ts.fire(e.deadline);
+                    ThreadDeadlines r = e.arm.record;
+                    if (r != null) {
+                        r.fire(e.deadline);
                     }
                 } catch (Throwable t) {
                     Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), t);
                 }
             }
-            long next = heap.isEmpty() ? CancelScope.NO_DEADLINE : heap.peek().deadline;
+            long next = heap.isEmpty() ? ScopeNode.NO_DEADLINE : heap.peek().deadline;
             if (heap.size() > DRAIN_EVERY) {
                 // Come back to purge exited scopes even if no deadline is due for hours.
                 long purge = lastPurge + PURGE_EVERY_NANOS;
-                if (next == CancelScope.NO_DEADLINE || purge - next < 0) {
+                if (next == ScopeNode.NO_DEADLINE || purge - next < 0) {
                     next = purge;
                 }
             }
             if (drained) {
-                long tick = System.nanoTime() + BUSY_TICK_NANOS;
-                if (next == CancelScope.NO_DEADLINE || tick - next < 0) {
+                long tick = Time.now() + BUSY_TICK_NANOS;
+                if (next == ScopeNode.NO_DEADLINE || tick - next < 0) {
                     next = tick;
                 }
             }
@@ -160,10 +170,10 @@ final class DeadlineTimer {
             if (PENDING.get() != null) {
                 continue;
             }
-            if (next == CancelScope.NO_DEADLINE) {
+            if (next == ScopeNode.NO_DEADLINE) {
                 LockSupport.park(DeadlineTimer.class);
             } else {
-                LockSupport.parkNanos(DeadlineTimer.class, next - System.nanoTime());
+                Time.waitUntil(next);
             }
         }
     }

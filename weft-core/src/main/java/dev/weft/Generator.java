@@ -6,7 +6,7 @@ import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -43,7 +43,8 @@ import java.util.stream.StreamSupport;
  *     the end, or before the start does nothing (an unstarted body never runs).
  * <li>A generator that is never closed is closed when the task or task group that created it
  *     ends, in that scope's thread and context, with a warning naming where it was created. It
- *     never runs its cleanup later in some other thread or context (seed 000's trap). A generator
+ *     never runs its cleanup later in some other thread or context (the trap of Python's async
+ *     generators finalized by another task). A generator
  *     created outside any task or group (plain thread code) must be closed by its user.
  * <li>An exception thrown by the body reaches the consumer from {@code hasNext()}/{@code next()}
  *     after the body's {@code finally} blocks have run; checked exceptions arrive wrapped in
@@ -60,13 +61,14 @@ import java.util.stream.StreamSupport;
  * and the body runs at a time. {@link #phase} is the hand-off: the consumer moves it
  * {@code SUSPENDED → RUNNING} (a CAS that also refuses concurrent consumers) and waits; the body's
  * thread moves it to {@code SUSPENDED} at a yield or {@code DONE} at the end, and waits in turn.
- * Each side spins briefly, then parks; the other unparks it after writing {@link #phase}
- * (volatile), which orders every plain field ({@link #item}, {@link #error}, the consumer's
- * context) between the two threads. Before each step the consumer hands over its context object
- * and a fresh step scope whose parent is the consumer's innermost scope, and registers that scope
- * as its {@link ThreadState#delegate}, so that cancelling the consumer reaches the body; the
- * consumer waits for the step without being interruptible (the body gets the cancellation), so
- * no step outlives the call that started it.
+ * Each side waits by the {@link Parking} policy (yield briefly, then park); the other unparks it
+ * after writing {@link #phase} (volatile), which orders every plain field ({@link #item},
+ * {@link #error}, the consumer's context) between the two threads. Before each step the consumer
+ * hands over its context object and a fresh step scope whose parent is the consumer's innermost
+ * scope, and registers that scope as its {@link ThreadRecord#delegate}, so that cancelling the
+ * consumer reaches the body; the consumer waits for the step without being interruptible
+ * ({@link Parking#awaitUninterruptibly}: the body gets the cancellation), so no step outlives
+ * the call that started it. The kernel is mapped in {@code docs/design.md}.
  *
  * @param <T> the type of the values
  */
@@ -78,32 +80,6 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     private static final int SUSPENDED = 1;
     private static final int RUNNING = 2;
     private static final int DONE = 3;
-
-    /**
-     * How long a side of a hand-off waits actively before it parks. A virtual thread yields its
-     * carrier ({@link Thread#yield()}), so the other side can run on it; spinning with
-     * {@link Thread#onSpinWait()} would hold the carrier the other side needs (5 to 50 times
-     * slower, measured for Channel). A platform thread spins a few microseconds.
-     * (QueueBaselineBenchmark.generatorWeft)
-     */
-    private static final int VIRTUAL_YIELDS = 8;
-    private static final int PLATFORM_SPINS = 128;
-
-    /** Waits actively once; returns false once the budget is spent and the caller should park. */
-    private static boolean pause(int round, boolean virtual) {
-        if (virtual) {
-            if (round >= VIRTUAL_YIELDS) {
-                return false;
-            }
-            Thread.yield();
-        } else {
-            if (round >= PLATFORM_SPINS) {
-                return false;
-            }
-            Thread.onSpinWait();
-        }
-        return true;
-    }
 
     /**
      * The body of a generator.
@@ -153,10 +129,16 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     private final String createdAt;
     private volatile int phase = NEW;
     private Thread thread;
-    private ThreadState state;
+    private ThreadRecord record;
+    /** The consumer's wake-up condition, made once. */
+    private final BooleanSupplier stepEnded = () -> phase != RUNNING;
+    /** The body's wake-up condition at a yield, made once. */
+    private final BooleanSupplier stepStarted = () -> phase == RUNNING;
     /** The consumer waiting for the current step. */
     private volatile Thread consumer;
     private Context stepContext;
+    /** Bridged state captured by the consumer for the next step / installed by the body's thread. */
+    private Object bridgeStep, bridgeUndo;
     private CancelScope stepRoot;
     private boolean closing;
     private boolean hasItem;
@@ -181,10 +163,10 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
      */
     public static <T> Generator<T> of(Body<T> body) {
         Generator<T> g = new Generator<>(Args.nonNull(body, "body", "pass the code that yields the values, e.g. out -> { out.yield(1); }"));
-        ThreadState ts = ThreadState.current();
-        CancelScope scope = ts.closingScope();
+        ThreadRecord r = ThreadRecord.current();
+        CancelScope scope = ScopeGenerators.closingScope(r);
         if (scope != null) {
-            ts.bind(g, scope);
+            ScopeGenerators.bind(r, g, scope);
         }
         return g;
     }
@@ -281,9 +263,9 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
 
     /** Runs one step of the body in the caller's place; rethrows the body's failure. */
     private void step(boolean close) {
-        ThreadState ts = ThreadState.current();
+        ThreadRecord r = ThreadRecord.current();
         if (!close) {
-            ts.checkpoint();
+            r.checkpoint();
         }
         boolean first;
         synchronized (this) {
@@ -299,34 +281,26 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             consumer = Thread.currentThread();
             closing = close;
             stepContext = Context.currentOrImplicit();
+            bridgeStep = Bridging.capture();
             if (first) {
-                thread = Thread.ofVirtual().name(name).unstarted(this::runBody);
-                state = ThreadState.forGenerator(thread);
+                thread = Thread.ofVirtual().name(name).inheritInheritableThreadLocals(false).unstarted(this::runBody);
+                record = ThreadRecord.forGenerator(thread);
             }
-            stepRoot = new CancelScope(ts.innermost, state, false, null, "generator", name);
+            stepRoot = new CancelScope(r.innermost, record, ScopeKind.GENERATOR_STEP, null, name);
             phase = RUNNING;
         }
-        ts.delegate = stepRoot;
+        r.delegate = stepRoot;
         boolean foreignInterrupt = false;
         try {
             if (first) {
+                Parking.threadStarted(thread);
                 thread.start();
             } else {
-                LockSupport.unpark(thread);
+                Parking.unpark(thread);
             }
-            boolean virtual = Thread.currentThread().isVirtual();
-            for (int round = 0; phase == RUNNING; round++) {
-                if (pause(round, virtual)) {
-                    continue;
-                }
-                LockSupport.park(this);
-                if (Thread.interrupted() && !ts.consumeInterrupt()) {
-                    foreignInterrupt = true;
-                    stepRoot.cancel(CancelScope.ABORT);
-                }
-            }
+            foreignInterrupt = Parking.awaitUninterruptibly(r, stepEnded, stepRoot, true, this);
         } finally {
-            ts.delegate = null;
+            r.delegate = null;
             if (foreignInterrupt) {
                 Thread.currentThread().interrupt();
             }
@@ -334,7 +308,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         Throwable e = error;
         if (e != null) {
             error = null;
-            if (e instanceof RuntimeException r) throw r;
+            if (e instanceof RuntimeException re) throw re;
             if (e instanceof Error err) throw err;
             throw new UndeclaredThrowableException(e, name + " threw " + e);
         }
@@ -342,7 +316,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
 
     /** The generator's thread. */
     private void runBody() {
-        state.install();
+        record.startGenerator();
         beginStep();
         Throwable failure = null;
         try {
@@ -352,16 +326,19 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         } catch (Throwable t) {
             failure = t;
         }
-        state.endStep();
+        record.endStep();
+        Bridging.stepEnd(bridgeUndo);
         error = failure;
         Thread waiting = consumer;
+        record.endThread();
         phase = DONE;
-        LockSupport.unpark(waiting);
+        Parking.unpark(waiting);
     }
 
     private void beginStep() {
-        Context.setCurrentForStep(stepContext);
-        state.beginStep(stepRoot);
+        ThreadRecord.switchContextForStep(stepContext);
+        bridgeUndo = Bridging.stepBegin(bridgeStep);
+        record.beginStep(stepRoot);
     }
 
     private void yieldValue(T value) {
@@ -373,23 +350,20 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             throw new IllegalStateException(name + " yielded a value while closing: a closing generator"
                     + " must not yield again (let the closing signal propagate)");
         }
-        if (state.innermost != stepRoot) {
-            throw new IllegalStateException(name + " yielded inside " + state.innermost
+        if (record.innermost != stepRoot) {
+            throw new IllegalStateException(name + " yielded inside " + record.innermost
                     + ", opened in its body: a scope opened in a generator must end before it yields,"
                     + " or it would cancel the consumer's code (PEP 789)");
         }
         item = value;
         hasItem = true;
-        state.endStep();
-        Context.setCurrentForStep(null);
+        record.endStep();
+        Bridging.stepEnd(bridgeUndo);
+        ThreadRecord.switchContextForStep(null);
         Thread waiting = consumer;
         phase = SUSPENDED;
-        LockSupport.unpark(waiting);
-        for (int round = 0; phase != RUNNING; round++) {
-            if (!pause(round, true)) {
-                LockSupport.park(this);
-            }
-        }
+        Parking.unpark(waiting);
+        Parking.awaitHandBack(stepStarted, this);
         beginStep();
         if (closing) {
             throw new Closing();

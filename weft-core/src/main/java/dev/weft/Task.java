@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A unit of concurrent work in a {@link TaskGroup}: one virtual thread that runs a body in a
@@ -13,7 +12,7 @@ import java.util.concurrent.locks.LockSupport;
  * <table class="striped">
  * <caption>States</caption>
  * <tr><th>{@link State}</th><th>meaning</th><th>{@link #join()}</th></tr>
- * <tr><td>RUNNING</td><td>started, not finished</td><td>waits</td></tr>
+ * <tr><td>RUNNING</td><td>started, not completed</td><td>waits</td></tr>
  * <tr><td>SUCCESS</td><td>the body returned</td><td>returns the value</td></tr>
  * <tr><td>FAILED</td><td>the body threw (not a cancellation)</td><td>throws {@link TaskFailedException}</td></tr>
  * <tr><td>CANCELLED</td><td>the body ended with {@link CancelledException}</td><td>throws {@link CancelledException}</td></tr>
@@ -22,16 +21,18 @@ import java.util.concurrent.locks.LockSupport;
  * <p>A task's thread is named after the task, so thread dumps
  * ({@code jcmd <pid> Thread.dump_to_file -format=json <file>}) show it.
  *
- * @implNote The state moves once from RUNNING to a final state, written by the task's thread
- * before it wakes its joiners; {@link #value} and {@link #failure} are written before the state
- * and read after it (volatile publication). Joiners wait in a lock-free stack of parked threads.
+ * @implNote The state moves once from RUNNING to a final state (the task <em>completes</em>),
+ * written by the task's thread before it wakes its joiners; {@link #value} and {@link #failure}
+ * are written before the state and read after it (volatile publication). Joiners wait in a
+ * lock-free stack of parked threads ({@link Parking#awaitCancellable}). How the body's end is
+ * classified is {@link Outcomes}; the kernel is mapped in {@code docs/design.md}.
  *
  * @param <T> the result type
  */
 public final class Task<T> {
     /** The states of a task; see the table in {@link Task}. */
     public enum State {
-        /** Started, not finished. */
+        /** Started, not completed. */
         RUNNING,
         /** The body returned a value. */
         SUCCESS,
@@ -60,7 +61,7 @@ public final class Task<T> {
     private final Context context;
     private final Callable<T> body;
     final TaskGroup group;
-    final ThreadState state;
+    final ThreadRecord record;
     final CancelScope root;
     private final Thread thread;
 
@@ -77,75 +78,77 @@ public final class Task<T> {
         this.body = body;
         this.context = context;
         this.thread = Thread.ofVirtual().name(name).unstarted(this::run);
-        this.state = ThreadState.forTask(this, thread);
-        this.root = new CancelScope(group.scope, state, false, null, "task", name);
-        this.state.innermost = root;
+        this.record = ThreadRecord.forTask(this, thread);
+        this.root = new CancelScope(group.scope, record, ScopeKind.TASK, null, name);
+        this.record.innermost = root;
     }
 
     void start() {
+        Parking.threadStarted(thread); // before it can run: a virtual clock never misses it
         thread.start();
     }
 
+    /**
+     * The task's thread: runs the body, then completes. Timeline:
+     * <ol>
+     * <li>Install the thread record, apply an interrupt decided before the thread ran.
+     * <li>Enter the task's context and run the body.
+     * <li>Close the generators the task left open (their cleanup failure merges into the outcome).
+     * <li>Leave the context before waking joiners: a joiner may enter it next.
+     * <li>End the root scope, disarm the timer's link, drop any interrupt (the thread ends here).
+     * <li>Classify (a failure outranks the cancellation carrying it) and complete: a failure is
+     *     listed in the group before anyone can see the task FAILED (the group's list follows
+     *     the order of occurrence), and joiners see FAILED before the group's cancellation
+     *     reaches them (so {@code join} throws {@link TaskFailedException}, not a cancellation).
+     * <li>Leave the group's live count (the last task wakes the group's owner).
+     * </ol>
+     */
     private void run() {
-        state.start();
+        record.startTask();
         Context previous = null;
         boolean entered = false;
         T v = null;
         Throwable outcome = null;
         try {
-            previous = context.enter();
+            previous = ThreadRecord.enterContext(context);
             entered = true;
+            Bridging.taskStarted(this);
             v = body.call();
         } catch (Throwable t) {
             outcome = t;
         }
-        Throwable cleanup = state.closeGenerators(root, "task '" + name + "'");
-        if (cleanup != null) {
-            if (outcome == null) {
-                outcome = cleanup;
-            } else {
-                outcome.addSuppressed(cleanup);
-            }
-        }
-        // Leave the context before waking joiners: a joiner may enter it next (TCI-04).
+        outcome = Outcomes.merge(outcome, ScopeGenerators.closeAll(record, root));
         if (entered) {
-            context.exit(previous);
+            Bridging.taskEnded(this, outcome, outcome != null && Outcomes.isCancellation(record, outcome));
+            ThreadRecord.exitContext(context, previous);
         }
-        root.closed = true;
-        state.disarm();
+        root.end();
+        record.disarm();
         Thread.interrupted(); // the thread ends here: nothing to leak, nothing to keep
-        if (outcome != null && state.isCancellation(outcome)) {
-            Throwable failed = state.suppressedFailure(outcome);
-            if (failed != null) {
-                outcome = failed; // TG-24: a failure carried by the cancellation is reported
-            }
-        }
+        outcome = Outcomes.outranking(record, outcome);
         try {
             if (outcome == null) {
                 value = v;
-                finish(State.SUCCESS);
-            } else if (state.isCancellation(outcome)) {
-                finish(State.CANCELLED);
+                complete(State.SUCCESS);
+            } else if (Outcomes.isCancellation(record, outcome)) {
+                complete(State.CANCELLED);
             } else {
                 failure = outcome;
-                // In this order: the failure is listed before anyone can see the task failed (the
-                // group's list follows the order of occurrence, EXG-02), and joiners see FAILED
-                // before the group's cancellation reaches them (TaskFailedException, not a
-                // CancelledException, from join).
                 group.addFailure(outcome);
-                finish(State.FAILED);
-                group.cancelForFailure(this);
+                complete(State.FAILED);
+                group.cancelForFailure(this, outcome);
             }
         } finally {
-            group.taskDone(this);
+            group.taskCompleted(this);
+            record.endThread();
         }
     }
 
-    private void finish(State s) {
+    private void complete(State s) {
         status = s;
         Waiter w = (Waiter) WAITERS.getAndSet(this, DONE);
         for (; w != null && w != DONE; w = w.next) {
-            LockSupport.unpark(w.thread);
+            Parking.unpark(w.thread);
         }
     }
 
@@ -162,8 +165,8 @@ public final class Task<T> {
      * @return the current task, or empty
      */
     public static Optional<Task<?>> current() {
-        ThreadState ts = ThreadState.currentOrNull();
-        return ts == null ? Optional.empty() : Optional.ofNullable(ts.task);
+        ThreadRecord r = ThreadRecord.currentOrNull();
+        return r == null ? Optional.empty() : Optional.ofNullable(r.task);
     }
 
     /**
@@ -185,7 +188,7 @@ public final class Task<T> {
     }
 
     /**
-     * Waits for the task to finish and returns its value. This is a weft blocking call: it
+     * Waits for the task to complete and returns its value. This is a weft blocking call: it
      * throws {@link CancelledException} if the caller is cancelled while waiting.
      *
      * @return the value the body returned
@@ -209,7 +212,7 @@ public final class Task<T> {
                     break;
                 }
             }
-            ThreadState.current().await(() -> status != State.RUNNING, CancelScope.NO_DEADLINE, this);
+            Parking.awaitCancellable(ThreadRecord.current(), () -> status != State.RUNNING, ScopeNode.NO_DEADLINE, this);
         }
         return switch (status) {
             case SUCCESS -> value;
@@ -221,14 +224,14 @@ public final class Task<T> {
 
     /**
      * Cancels the task: its root scope and everything inside. The task ends CANCELLED if the
-     * cancellation stops its body, or normally if the body finishes first. Idempotent.
+     * cancellation stops its body, or normally if the body returns first. Idempotent.
      */
     public void cancel() {
         root.cancel();
     }
 
     /**
-     * Returns whether the task has finished, in any way.
+     * Returns whether the task has completed, in any way.
      *
      * @return true once the state is not RUNNING
      */

@@ -7,11 +7,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Structured concurrency: a body that spawns tasks, and does not return until every one of them
- * has finished, as asyncio's {@code TaskGroup} and Trio's nursery.
+ * has completed, as asyncio's {@code TaskGroup} and Trio's nursery.
  *
  * <pre>{@code
  * List<String> pages = TaskGroup.run(g -> {
@@ -33,7 +32,7 @@ import java.util.concurrent.locks.LockSupport;
  *     group then throws one {@link ExceptionGroup} holding every failure in the order they happened
  *     (the body's included), never a task's {@link CancelledException}.
  * <li>{@link #cancel()} stops the body and every task; {@link #run} then returns normally (the
- *     body's value if it finished, else null).
+ *     body's value if it returned, else null).
  * <li>When an enclosing scope is cancelled, the group is cancelled and {@link #run} throws
  *     {@link CancelledException} (unless tasks failed: then the {@link ExceptionGroup}), even if
  *     the body had returned: the group's exit is a weft blocking call.
@@ -44,19 +43,21 @@ import java.util.concurrent.locks.LockSupport;
  *     part of the group: a server's acceptor can hand work to a group it does not own. The task's
  *     context is a copy of the spawning thread's context; its cancellation comes from the group.
  *     A task spawned into a cancelled group starts, and its first weft blocking call throws.
- *     Spawning after {@link #run} has finished throws {@link IllegalStateException}.
+ *     Spawning after the group has ended throws {@link IllegalStateException}.
  * </ul>
  *
  * <h2>Implementation overview</h2>
  * No lock: a server's acceptor spawns while thousands of tasks end, and a contended lock here put
  * the spawning thread to sleep (the demo server's tail latency; TaskGroupBenchmark).
- * {@link #state} holds the number of live tasks and a CLOSED bit; spawn increments it with a CAS
- * that fails once CLOSED is set, a task's end decrements it, and the owner sets CLOSED with a CAS
- * from exactly zero, after the body, so no task can join a finished group. The live tasks are
- * also in {@link #tasks} (a concurrent set), for cancellation. The owner waits in
- * {@link #awaitTasks} by parking: it publishes {@link #waiter} and then re-reads the count, the
- * last task decrements the count and then reads {@link #waiter} (all volatile), so the wake-up is
- * never lost. Failures go to a concurrent FIFO queue, in the order they were recorded.
+ * {@link #live} holds the number of live tasks and a CLOSED bit; spawn increments it with a CAS
+ * that fails once CLOSED is set, a task's completion decrements it, and the owner sets CLOSED
+ * with a CAS from exactly zero, after the body, so no task can join an ended group. The live
+ * tasks are also in {@link #tasks} (a concurrent set), for cancellation. The owner waits in
+ * {@link #awaitTasks} ({@link Parking#awaitUninterruptibly}): it publishes {@link #waiter} and
+ * then re-reads the count, the last task decrements the count and then reads {@link #waiter}
+ * (all volatile), so the wake-up is never lost. Failures go to a concurrent FIFO queue, in the
+ * order they were recorded. The exit is written as a numbered timeline in {@link #run(String, Body)};
+ * the kernel is mapped in {@code docs/design.md}.
  */
 public final class TaskGroup {
     private static final AtomicInteger GROUPS = new AtomicInteger();
@@ -96,7 +97,7 @@ public final class TaskGroup {
     private static final long CLOSED = 1L << 62;
 
     /** Live tasks (low bits) and the CLOSED bit. */
-    private final AtomicLong state = new AtomicLong();
+    private final AtomicLong live = new AtomicLong();
     /** The live tasks, for cancellation; a task is added before it starts and removed as it ends. */
     private final Set<Task<?>> tasks = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
@@ -104,9 +105,9 @@ public final class TaskGroup {
     /** The owner while it waits in {@link #awaitTasks}, else null. */
     private volatile Thread waiter;
 
-    private TaskGroup(String name, ThreadState owner) {
+    private TaskGroup(String name, ThreadRecord owner) {
         this.name = name;
-        this.scope = new CancelScope(owner.innermost, owner, false, this, "TaskGroup", name);
+        this.scope = new CancelScope(owner.innermost, owner, ScopeKind.TASK_GROUP, this, name);
     }
 
     /**
@@ -136,9 +137,10 @@ public final class TaskGroup {
     public static <R> R run(String name, Body<R> body) {
         Args.nonNull(name, "name", "name the group, or call TaskGroup.run(body) for a generated name");
         Args.nonNull(body, "body", "pass the code that spawns the tasks, e.g. g -> { g.spawn(...); return null; }");
-        ThreadState ts = ThreadState.current();
-        TaskGroup g = new TaskGroup(name, ts);
-        ts.push(g.scope);
+        ThreadRecord r = ThreadRecord.current();
+        TaskGroup g = new TaskGroup(name, r);
+        // 1. Enter the group's scope and run the body.
+        r.push(g.scope);
         R result = null;
         Throwable bodyError = null;
         try {
@@ -146,36 +148,32 @@ public final class TaskGroup {
         } catch (Throwable t) {
             bodyError = t;
         }
-        Throwable cleanup = ts.closeGenerators(g.scope, "TaskGroup '" + name + "'");
-        if (cleanup != null) {
-            if (bodyError == null) {
-                bodyError = cleanup;
-            } else {
-                bodyError.addSuppressed(cleanup);
-            }
-        }
-        if (bodyError != null && ts.isCancellation(bodyError)) {
-            Throwable failed = ts.suppressedFailure(bodyError);
-            if (failed != null) {
-                bodyError = failed; // TG-24: a failure carried by the cancellation is reported
-            }
-        }
-        boolean bodyCancelled = bodyError != null && ts.isCancellation(bodyError);
-        // The body stopped by an interrupt weft did not send (shutdownNow on this thread): the
-        // group is cancelled, and the interrupt, which the JDK call consumed, is restored below.
-        boolean foreignInterrupt = bodyError != null && !bodyCancelled && ThreadState.causedByInterrupt(bodyError);
+        // 2. Close the generators the body left open; their failure merges into the body's end,
+        //    and a failure carried by a cancellation outranks it.
+        bodyError = Outcomes.outranking(r, Outcomes.merge(bodyError, ScopeGenerators.closeAll(r, g.scope)));
+        // 3. Classify the body's end. A cancellation, or an interrupt weft did not send
+        //    (shutdownNow on this thread, which the JDK call consumed), cancels the group (ABORT);
+        //    a failure is recorded and cancels the group (FAILURE).
+        boolean bodyCancelled = bodyError != null && Outcomes.isCancellation(r, bodyError);
+        boolean foreignInterrupt = bodyError != null && !bodyCancelled && Outcomes.causedByInterrupt(bodyError);
         bodyCancelled |= foreignInterrupt;
         if (bodyCancelled) {
-            g.scope.cancel(CancelScope.ABORT);
+            g.scope.cancel(ScopeOutcome.ABORT);
         } else if (bodyError != null) {
-            g.recordFailure(null, bodyError);
+            g.addFailure(bodyError);
+            g.cancelForFailure(null, bodyError);
         }
-        boolean interrupted = g.awaitTasks(ts) | foreignInterrupt;
+        // 4. Wait, uninterruptibly, until no task is live, then close the group to spawns.
+        boolean interrupted = g.awaitTasks(r) | foreignInterrupt;
+        // 5. Decide whether the group absorbs its own cancellation, then end its scope (which
+        //    takes back weft's interrupt) and restore a foreign interrupt.
         boolean absorbs = g.scope.absorbs();
-        ts.pop(g.scope);
+        r.pop(g.scope);
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        // 6. Failures first: one ExceptionGroup, in the order they happened (a VirtualMachineError
+        //    alone, with the others suppressed).
         List<Throwable> failed = List.copyOf(g.failures);
         if (!failed.isEmpty()) {
             for (Throwable t : failed) {
@@ -186,9 +184,11 @@ public final class TaskGroup {
             }
             throw new ExceptionGroup("unhandled failures in TaskGroup '" + name + "'", failed);
         }
+        // 7. A cancelled body: absorbed (null) if the group's own cancellation stopped it, else
+        //    the cancellation goes on outwards.
         if (bodyCancelled) {
             if (absorbs) {
-                g.scope.markCaught();
+                g.scope.caught = true;
                 return null;
             }
             if (bodyError instanceof CancelledException ce) {
@@ -198,10 +198,10 @@ public final class TaskGroup {
             ce.initCause(bodyError);
             throw ce;
         }
-        // The group's exit is a weft blocking call: if an enclosing scope was cancelled (or the
-        // thread interrupted from outside) while the body ran or the tasks were awaited, it
-        // throws here (TG-09), after every task has finished.
-        ts.checkpoint();
+        // 8. The group's exit is a weft blocking call: if an enclosing scope was cancelled (or the
+        //    thread interrupted from outside) while the body ran or the tasks were awaited, it
+        //    throws here, after every task has completed.
+        r.checkpoint();
         return result;
     }
 
@@ -210,23 +210,12 @@ public final class TaskGroup {
      *
      * @return true if a foreign interrupt arrived meanwhile (the caller restores it)
      */
-    private boolean awaitTasks(ThreadState ts) {
-        boolean foreignInterrupt = false;
-        Thread me = Thread.currentThread();
-        for (;;) {
-            if (state.compareAndSet(0, CLOSED)) {
-                waiter = null;
-                return foreignInterrupt;
-            }
-            waiter = me;
-            if (state.get() != 0) {
-                LockSupport.park(this);
-            }
+    private boolean awaitTasks(ThreadRecord r) {
+        waiter = Thread.currentThread();
+        try {
+            return Parking.awaitUninterruptibly(r, () -> live.compareAndSet(0, CLOSED), scope, false, this);
+        } finally {
             waiter = null;
-            if (Thread.interrupted() && !ts.consumeInterrupt()) {
-                foreignInterrupt = true;
-                scope.cancel(CancelScope.ABORT);
-            }
         }
     }
 
@@ -237,7 +226,7 @@ public final class TaskGroup {
      * @param body the task's body
      * @param <T> the result type
      * @return the task
-     * @throws IllegalStateException if the group has finished
+     * @throws IllegalStateException if the group has ended
      */
     public <T> Task<T> spawn(Callable<T> body) {
         return spawn(null, body, null);
@@ -250,7 +239,7 @@ public final class TaskGroup {
      * @param body the task's body
      * @param <T> the result type
      * @return the task
-     * @throws IllegalStateException if the group has finished
+     * @throws IllegalStateException if the group has ended
      */
     public <T> Task<T> spawn(String name, Callable<T> body) {
         return spawn(Args.nonNull(name, "name", "name the task, or call spawn(body) for a generated name"), body, null);
@@ -266,7 +255,7 @@ public final class TaskGroup {
      * @param context the context to run in
      * @param <T> the result type
      * @return the task
-     * @throws IllegalStateException if the group has finished
+     * @throws IllegalStateException if the group has ended
      */
     public <T> Task<T> spawn(Callable<T> body, Context context) {
         return spawn(null, body, Args.nonNull(context, "context", "pass the Context to run in, or call spawn(body) to run in a copy of the current one"));
@@ -277,7 +266,7 @@ public final class TaskGroup {
      *
      * @param body the task's body
      * @return the task
-     * @throws IllegalStateException if the group has finished
+     * @throws IllegalStateException if the group has ended
      */
     public Task<Void> spawn(Action body) {
         Args.nonNull(body, "body", "pass the task's code, e.g. () -> work()");
@@ -294,7 +283,7 @@ public final class TaskGroup {
      * @param body the task's body
      * @param context the context to run in
      * @return the task
-     * @throws IllegalStateException if the group has finished
+     * @throws IllegalStateException if the group has ended
      */
     public Task<Void> spawn(Action body, Context context) {
         Args.nonNull(body, "body", "pass the task's code, e.g. () -> work()");
@@ -313,18 +302,18 @@ public final class TaskGroup {
      * @param context the context to run in, or null
      * @param <T> the result type
      * @return the task
-     * @throws IllegalStateException if the group has finished
+     * @throws IllegalStateException if the group has ended
      */
     public <T> Task<T> spawn(String name, Callable<T> body, Context context) {
         Args.nonNull(body, "body", "pass the task's code, e.g. () -> work()");
         Context ctx = context != null ? context : Context.copyCurrent();
         for (;;) {
-            long st = state.get();
+            long st = live.get();
             if ((st & CLOSED) != 0) {
-                throw new IllegalStateException("TaskGroup '" + this.name + "' has finished: spawn tasks"
+                throw new IllegalStateException("TaskGroup '" + this.name + "' has ended: spawn tasks"
                         + " while its body or one of its tasks still runs");
             }
-            if (state.compareAndSet(st, st + 1)) {
+            if (live.compareAndSet(st, st + 1)) {
                 break;
             }
         }
@@ -355,7 +344,7 @@ public final class TaskGroup {
      * @return true once cancelled
      */
     public boolean isCancelled() {
-        return CancelScope.cancelledFrom(scope) != null;
+        return CancelStatus.cancelledFrom(scope) != null;
     }
 
     /**
@@ -367,31 +356,29 @@ public final class TaskGroup {
         return name;
     }
 
-    void recordFailure(Task<?> task, Throwable t) {
-        addFailure(t);
-        cancelForFailure(task);
-    }
-
     /** Appends a failure to the group's list, in the order failures happen. */
     void addFailure(Throwable t) {
         failures.add(t);
     }
 
     /** Cancels the body and the other tasks because {@code task} (null: the body) failed. */
-    void cancelForFailure(Task<?> task) {
-        scope.cancelForFailure(task == null ? "its body" : "task '" + task.name() + "'");
+    void cancelForFailure(Task<?> task, Throwable failure) {
+        if (scope.outcome == null && !scope.ended) {
+            scope.cancel(ScopeOutcome.failure(task == null ? "its body" : "task '" + task.name() + "'", failure));
+        }
     }
 
-    void taskDone(Task<?> t) {
+    /** A task completed: it leaves the live set and count. */
+    void taskCompleted(Task<?> t) {
         tasks.remove(t);
         taskGone();
     }
 
     private void taskGone() {
-        if (state.decrementAndGet() == 0) {
+        if (live.decrementAndGet() == 0) {
             Thread w = waiter;
             if (w != null) {
-                LockSupport.unpark(w);
+                Parking.unpark(w);
             }
         }
     }

@@ -1,12 +1,13 @@
 package dev.weft;
 
+import dev.weft.internal.Time;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Deadlines for blocks of code, that compose: one budget shared by several calls, without
- * computing the time left by hand (seed 004).
+ * computing the time left by hand.
  *
  * <pre>{@code
  * Timeout.failAfter(Duration.ofSeconds(9), () -> {
@@ -31,6 +32,9 @@ import java.util.Optional;
  * <li>An exception other than the cancellation passes through unchanged, even if the deadline
  *     has passed.
  * </ul>
+ *
+ * <p>A timeout is a scope of kind TIMEOUT; its deadline is armed with the kernel's timer and read
+ * on the installed {@link dev.weft.spi.Clock}. See {@code docs/design.md}, section "Time".
  */
 public final class Timeout {
     private Timeout() {
@@ -71,7 +75,7 @@ public final class Timeout {
     private static <R, X extends Throwable> R fail(Deadline deadline, Duration budget, CallableOp<R, X> body)
             throws X {
         Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
-        CancelScope s = CancelScope.enter(false, nanos(deadline), "timeout", budget);
+        CancelScope s = CancelScope.enter(ScopeKind.TIMEOUT, nanos(deadline), budget);
         R r = s.runBody(scope -> body.call());
         if (s.cancelledCaught()) {
             throw new DeadlineExceededException(deadline, budget, s.stoppedBy);
@@ -110,7 +114,7 @@ public final class Timeout {
             throws X {
         Args.nonNull(deadline, "deadline", "pass a Deadline, e.g. Deadline.after(Duration.ofSeconds(5))");
         Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
-        CancelScope s = CancelScope.enter(false, nanos(deadline), "timeout", null);
+        CancelScope s = CancelScope.enter(ScopeKind.TIMEOUT, nanos(deadline), null);
         R r = s.runBody(scope -> body.call());
         return s.cancelledCaught() ? Optional.empty() : Optional.ofNullable(r);
     }
@@ -123,9 +127,9 @@ public final class Timeout {
      * @return the time left (negative once passed), or empty when no deadline applies
      */
     public static Optional<Duration> remaining() {
-        ThreadState ts = ThreadState.currentOrNull();
-        long d = ts == null ? CancelScope.NO_DEADLINE : ts.effectiveDeadline();
-        return d == CancelScope.NO_DEADLINE ? Optional.empty() : Optional.of(Duration.ofNanos(d - System.nanoTime()));
+        ThreadRecord r = ThreadRecord.currentOrNull();
+        long d = r == null ? ScopeNode.NO_DEADLINE : r.effectiveDeadline();
+        return d == ScopeNode.NO_DEADLINE ? Optional.empty() : Optional.of(Duration.ofNanos(d - Time.now()));
     }
 
     /**
@@ -134,13 +138,13 @@ public final class Timeout {
      * @return the earliest enclosing deadline, or empty
      */
     public static Optional<Deadline> current() {
-        ThreadState ts = ThreadState.currentOrNull();
-        long d = ts == null ? CancelScope.NO_DEADLINE : ts.effectiveDeadline();
-        return d == CancelScope.NO_DEADLINE ? Optional.empty() : Optional.of(Deadline.ofNanoTime(d));
+        ThreadRecord r = ThreadRecord.currentOrNull();
+        long d = r == null ? ScopeNode.NO_DEADLINE : r.effectiveDeadline();
+        return d == ScopeNode.NO_DEADLINE ? Optional.empty() : Optional.of(Deadline.ofNanoTime(d));
     }
 
     private static long nanos(Deadline d) {
         long n = d.nanoTime();
-        return n == CancelScope.NO_DEADLINE ? n + 1 : n;
+        return n == ScopeNode.NO_DEADLINE ? n + 1 : n;
     }
 }

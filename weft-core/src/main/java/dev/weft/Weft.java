@@ -1,13 +1,19 @@
 package dev.weft;
 
+import dev.weft.internal.Time;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
  * weft's basic blocking calls. Like every weft blocking call they are cancellation points:
  * they throw {@link CancelledException} whenever the calling code is inside a cancelled scope.
+ * Sleeps wait in the kernel's parking module and are woken by its timer, on the installed
+ * {@link dev.weft.spi.Clock} (see {@code docs/design.md}, sections "Parking" and "Time").
  */
 public final class Weft {
+    /** A sleep's condition: it only ends by its time or by cancellation. */
+    private static final java.util.function.BooleanSupplier NEVER = () -> false;
+
     private Weft() {
     }
 
@@ -19,13 +25,13 @@ public final class Weft {
      */
     public static void sleep(Duration duration) {
         Objects.requireNonNull(duration, "duration is null: pass Duration.ZERO to only check for cancellation");
-        ThreadState ts = ThreadState.current();
-        ts.checkpoint();
+        ThreadRecord r = ThreadRecord.current();
+        r.checkpoint();
         if (duration.isZero() || duration.isNegative()) {
             return;
         }
-        long until = Deadline.plusSaturated(System.nanoTime(), duration);
-        ts.await(() -> false, until, Weft.class);
+        long until = Deadline.plusSaturated(Time.now(), duration);
+        Parking.awaitCancellable(r, NEVER, until, Weft.class);
     }
 
     /**
@@ -36,10 +42,10 @@ public final class Weft {
      */
     public static void sleepUntil(Deadline deadline) {
         Args.nonNull(deadline, "deadline", "pass a Deadline, e.g. Deadline.after(Duration.ofSeconds(5))");
-        ThreadState ts = ThreadState.current();
-        ts.checkpoint();
+        ThreadRecord r = ThreadRecord.current();
+        r.checkpoint();
         if (!deadline.isExpired()) {
-            ts.await(() -> false, deadline.nanoTime(), Weft.class);
+            Parking.awaitCancellable(r, NEVER, deadline.nanoTime(), Weft.class);
         }
     }
 
@@ -51,6 +57,6 @@ public final class Weft {
      * @throws CancelledException if the caller is cancelled
      */
     public static void checkpoint() {
-        ThreadState.current().checkpoint();
+        ThreadRecord.current().checkpoint();
     }
 }

@@ -1,6 +1,6 @@
 package dev.weft;
 
-import static dev.weft.ThreadKind.runOn;
+import static dev.weft.TestSupport.runOn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.weft.TestSupport.ThreadKind;
 import java.io.IOException;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
@@ -30,7 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Conformance of {@link CancelScope} with Trio's cancel scopes (CAN-18..CAN-27 of
- * {@code semantics.md}, from Trio's {@code test_run.py}), in weft's Java form: scopes are
+ * {@code docs/semantics.md}, from Trio's {@code test_run.py}), in weft's Java form: scopes are
  * higher-order calls, so "unentered scope", re-entry and misnesting cases have no Java meaning.
  */
 @org.junit.jupiter.api.Timeout(60)
@@ -38,18 +39,7 @@ class CancelScopeTest {
     /** Long enough that reaching it means cancellation failed; every wait below is bounded by it. */
     private static final Duration LONG = Duration.ofSeconds(20);
     /** What "promptly" means on two busy cores. */
-    private static final long PROMPT_NANOS = TimeUnit.SECONDS.toNanos(5);
-
-    /** Waits until {@code t} is in {@code state}, failing after 5 s. */
-    static void awaitState(Thread t, Thread.State state) throws InterruptedException {
-        long until = System.nanoTime() + PROMPT_NANOS;
-        while (t.getState() != state) {
-            if (System.nanoTime() - until > 0) {
-                fail("thread " + t + " never reached " + state + "; it is " + t.getState());
-            }
-            Thread.sleep(1);
-        }
-    }
+    private static final long PROMPT_NANOS = TestSupport.scaled(Duration.ofSeconds(5)).toNanos();
 
     @AfterEach
     void testThreadIsNotLeftInterrupted() {
@@ -365,7 +355,7 @@ class CancelScopeTest {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread worker;
         synchronized (monitor) {
-            worker = kind.start(() -> {
+            worker = kind.startThread(() -> {
                 try {
                     CancelScope.run(s -> {
                         scope.set(s);
@@ -387,15 +377,15 @@ class CancelScopeTest {
                     failure.set(t);
                 }
             });
-            assertTrue(ready.await(5, TimeUnit.SECONDS));
-            awaitState(worker, Thread.State.BLOCKED);
+            TestSupport.await(ready, "ready");
+            TestSupport.awaitCondition(() -> worker.getState() == Thread.State.BLOCKED, "the worker blocks on the monitor");
             scope.get().cancel();
             // A negative check: give a wrong implementation time to wake it.
             Thread.sleep(50);
             assertEquals(Thread.State.BLOCKED, worker.getState(), "cancel() must not wake a monitor wait");
             assertEquals(List.of(), record);
         }
-        assertTrue(worker.join(Duration.ofSeconds(10)));
+        assertTrue(worker.join(TestSupport.PROMPT));
         assertNull(failure.get());
         assertEquals(List.of("woke", "cancelled"), record);
         assertTrue(scope.get().cancelledCaught());
@@ -513,7 +503,7 @@ class CancelScopeTest {
                     started.countDown();
                     return new ArrayBlockingQueue<Integer>(1).take();
                 }));
-                assertTrue(started.await(5, TimeUnit.SECONDS));
+                TestSupport.await(started, "started");
                 s.cancel();
                 Weft.sleep(LONG);
                 return "group finished";

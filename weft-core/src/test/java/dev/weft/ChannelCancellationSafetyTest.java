@@ -19,6 +19,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,6 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * received, plus those left buffered, are exactly the elements whose send returned normally,
  * each once, in each sender's order.
  */
+@Tag("stress")
 class ChannelCancellationSafetyTest {
     private static final int SENDERS = 3;
     private static final int PER_SENDER = 40;

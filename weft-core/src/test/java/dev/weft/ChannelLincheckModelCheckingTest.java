@@ -1,6 +1,7 @@
 package dev.weft;
 
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Test;
  * {@link ChannelLincheckTest}. Apart from {@code ChannelLincheckTest} because Lincheck's
  * instrumentation alone costs about 15 s on this machine.
  */
+@Tag("stress")
 public class ChannelLincheckModelCheckingTest {
 
     /** trySend, tryReceive and close on bounded(2) are linearizable (model checking). */

@@ -5,6 +5,7 @@ import org.jetbrains.kotlinx.lincheck.paramgen.IntGen;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.StressOptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * blocking send and receive, and the rendezvous channel, are checked by
  * {@code ChannelLinearizabilityTest} instead.
  */
+@Tag("stress")
 public class ChannelLincheckTest {
 
     /** trySend, tryReceive and close on bounded(2) are linearizable (stress mode). */

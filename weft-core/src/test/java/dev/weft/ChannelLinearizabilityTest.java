@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,6 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (it models blocking only for Kotlin suspending functions); {@code ChannelLincheckTest} runs
  * Lincheck on the non-blocking operations.
  */
+@Tag("stress")
 class ChannelLinearizabilityTest {
     private static final int THREADS = 3;
     private static final Duration BUDGET = Duration.ofSeconds(6);

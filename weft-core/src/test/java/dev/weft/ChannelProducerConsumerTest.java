@@ -12,7 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Seed 004 (the TaskGroup part): a producer sends a request every few milliseconds; a receiver
+ * Story 004 of {@code docs/stories.md} (the TaskGroup part): a producer sends a request every few milliseconds; a receiver
  * spawns a handler per request into a task group; a handler fails on one chosen request. The
  * failure must stop the receiver, the producer and every other handler, and the group must throw
  * an {@link ExceptionGroup} holding exactly that failure, with no task left running. In asyncio
@@ -29,7 +29,7 @@ class ChannelProducerConsumerTest {
 
     private static Supplier<Channel<Integer>> kind(String kind) {
         return switch (kind) {
-            case "unbounded" -> Channel::unbounded; // asyncio.Queue() in the seed
+            case "unbounded" -> Channel::unbounded; // asyncio.Queue() in the story
             case "bounded(4)" -> () -> Channel.bounded(4);
             case "rendezvous" -> Channel::rendezvous;
             default -> throw new IllegalArgumentException(kind);
@@ -65,7 +65,7 @@ class ChannelProducerConsumerTest {
     }
 
     /**
-     * As in the seed, the receiver owns its own task group for the handlers: the failure ends that
+     * As in story 004, the receiver owns its own task group for the handlers: the failure ends that
      * group, which fails the receiver, which stops the producer; the outer group's
      * {@link ExceptionGroup} holds the receiver's, which holds exactly the failure.
      */

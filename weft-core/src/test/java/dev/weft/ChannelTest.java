@@ -1,10 +1,10 @@
 package dev.weft;
 
-import static dev.weft.ChannelTestSupport.awaitCondition;
+import static dev.weft.TestSupport.awaitCondition;
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.weft.ChannelTestSupport.Background;
-import dev.weft.ChannelTestSupport.Threads;
+import dev.weft.TestSupport.ScopedCall;
+import dev.weft.TestSupport.ThreadKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -102,11 +102,11 @@ class ChannelTest {
 
     /** A send to a full bounded channel waits until a receive frees a slot, then completes. */
     @ParameterizedTest
-    @EnumSource(Threads.class)
-    void sendWaitsWhileFullAndCompletesWhenSlotFrees(Threads threads) {
+    @EnumSource(ThreadKind.class)
+    void sendWaitsWhileFullAndCompletesWhenSlotFrees(ThreadKind threads) throws InterruptedException {
         Channel<String> ch = Channel.bounded(1);
         ch.send("a");
-        Background<String> sender = Background.start(threads, () -> {
+        ScopedCall<String> sender = ScopedCall.start(threads, () -> {
             ch.send("b");
             return "sent";
         });
@@ -119,13 +119,13 @@ class ChannelTest {
 
     /** Blocked senders complete in the order they blocked, and their elements keep that order. */
     @Test
-    void blockedSendersKeepFifoOrder() {
+    void blockedSendersKeepFifoOrder() throws InterruptedException {
         Channel<Integer> ch = Channel.bounded(1);
         ch.send(0);
-        List<Background<Object>> senders = new ArrayList<>();
+        List<ScopedCall<Object>> senders = new ArrayList<>();
         for (int i = 1; i <= 5; i++) {
             int v = i;
-            senders.add(Background.start(Threads.VIRTUAL, () -> {
+            senders.add(ScopedCall.start(ThreadKind.VIRTUAL, () -> {
                 ch.send(v);
                 return null;
             }));
@@ -134,17 +134,17 @@ class ChannelTest {
         for (int i = 0; i <= 5; i++) {
             assertEquals(i, ch.receive());
         }
-        senders.forEach(Background::value);
+        senders.forEach(ScopedCall::value);
     }
 
     /** Blocked receivers are served in the order they blocked. */
     @ParameterizedTest
-    @EnumSource(Threads.class)
-    void blockedReceiversAreServedInArrivalOrder(Threads threads) {
+    @EnumSource(ThreadKind.class)
+    void blockedReceiversAreServedInArrivalOrder(ThreadKind threads) throws InterruptedException {
         Channel<String> ch = Channel.bounded(4);
-        Background<String> first = Background.start(threads, ch::receive);
+        ScopedCall<String> first = ScopedCall.start(threads, ch::receive);
         awaitCondition(() -> ch.waitingReceivers() == 1, "the first receiver waits");
-        Background<String> second = Background.start(threads, ch::receive);
+        ScopedCall<String> second = ScopedCall.start(threads, ch::receive);
         awaitCondition(() -> ch.waitingReceivers() == 2, "the second receiver waits");
         ch.send("x");
         ch.send("y");
@@ -181,10 +181,10 @@ class ChannelTest {
 
     /** A rendezvous send returns only once a receiver has taken the element. */
     @ParameterizedTest
-    @EnumSource(Threads.class)
-    void rendezvousSendWaitsForAReceiver(Threads threads) {
+    @EnumSource(ThreadKind.class)
+    void rendezvousSendWaitsForAReceiver(ThreadKind threads) throws InterruptedException {
         Channel<String> ch = Channel.rendezvous();
-        Background<String> sender = Background.start(threads, () -> {
+        ScopedCall<String> sender = ScopedCall.start(threads, () -> {
             ch.send("a");
             return "sent";
         });
@@ -196,10 +196,10 @@ class ChannelTest {
 
     /** A rendezvous receive waits for a sender; trySend hands over to a waiting receiver. */
     @ParameterizedTest
-    @EnumSource(Threads.class)
-    void rendezvousTrySendHandsToAWaitingReceiver(Threads threads) {
+    @EnumSource(ThreadKind.class)
+    void rendezvousTrySendHandsToAWaitingReceiver(ThreadKind threads) throws InterruptedException {
         Channel<String> ch = Channel.rendezvous();
-        Background<String> receiver = Background.start(threads, ch::receive);
+        ScopedCall<String> receiver = ScopedCall.start(threads, ch::receive);
         awaitCondition(() -> ch.waitingReceivers() == 1, "the receiver waits");
         assertTrue(ch.trySend("a"));
         assertEquals("a", receiver.value());
@@ -208,10 +208,10 @@ class ChannelTest {
 
     /** tryReceive on a rendezvous channel takes the element of a waiting sender, which completes. */
     @ParameterizedTest
-    @EnumSource(Threads.class)
-    void rendezvousTryReceiveTakesFromAWaitingSender(Threads threads) {
+    @EnumSource(ThreadKind.class)
+    void rendezvousTryReceiveTakesFromAWaitingSender(ThreadKind threads) throws InterruptedException {
         Channel<String> ch = Channel.rendezvous();
-        Background<String> sender = Background.start(threads, () -> {
+        ScopedCall<String> sender = ScopedCall.start(threads, () -> {
             ch.send("a");
             return "sent";
         });
@@ -263,21 +263,21 @@ class ChannelTest {
 
     /** Closing wakes blocked senders, which throw and whose elements are not delivered. */
     @ParameterizedTest
-    @EnumSource(Threads.class)
-    void closeWakesBlockedSendersWithoutDeliveringTheirElements(Threads threads) {
+    @EnumSource(ThreadKind.class)
+    void closeWakesBlockedSendersWithoutDeliveringTheirElements(ThreadKind threads) throws InterruptedException {
         Channel<String> ch = Channel.bounded(1);
         ch.send("kept");
-        List<Background<Object>> senders = new ArrayList<>();
+        List<ScopedCall<Object>> senders = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String v = "lost-" + i;
-            senders.add(Background.start(threads, () -> {
+            senders.add(ScopedCall.start(threads, () -> {
                 ch.send(v);
                 return null;
             }));
         }
         awaitCondition(() -> ch.waitingSenders() == 3, "three senders wait");
         ch.close();
-        for (Background<Object> s : senders) {
+        for (ScopedCall<Object> s : senders) {
             assertInstanceOf(ChannelClosedException.class, s.error());
         }
         assertEquals("kept", ch.receive());
@@ -286,10 +286,10 @@ class ChannelTest {
 
     /** Closing a rendezvous channel wakes its blocked senders, which throw. */
     @ParameterizedTest
-    @EnumSource(Threads.class)
-    void closeWakesBlockedRendezvousSender(Threads threads) {
+    @EnumSource(ThreadKind.class)
+    void closeWakesBlockedRendezvousSender(ThreadKind threads) throws InterruptedException {
         Channel<String> ch = Channel.rendezvous();
-        Background<Object> sender = Background.start(threads, () -> {
+        ScopedCall<Object> sender = ScopedCall.start(threads, () -> {
             ch.send("x");
             return null;
         });
@@ -301,11 +301,11 @@ class ChannelTest {
 
     /** Closing wakes blocked receivers, which throw ChannelClosedException. */
     @ParameterizedTest
-    @EnumSource(Threads.class)
-    void closeWakesBlockedReceivers(Threads threads) {
+    @EnumSource(ThreadKind.class)
+    void closeWakesBlockedReceivers(ThreadKind threads) throws InterruptedException {
         Channel<String> ch = Channel.bounded(2);
-        Background<String> a = Background.start(threads, ch::receive);
-        Background<String> b = Background.start(threads, ch::receive);
+        ScopedCall<String> a = ScopedCall.start(threads, ch::receive);
+        ScopedCall<String> b = ScopedCall.start(threads, ch::receive);
         awaitCondition(() -> ch.waitingReceivers() == 2, "two receivers wait");
         ch.close();
         assertInstanceOf(ChannelClosedException.class, a.error());
@@ -400,7 +400,7 @@ class ChannelTest {
     @Test
     void shieldedChannelCallsCompleteInCancelledScope() {
         Channel<String> ch = Channel.rendezvous();
-        Background<String> receiver = Background.start(Threads.VIRTUAL, ch::receive);
+        ScopedCall<String> receiver = ScopedCall.start(ThreadKind.VIRTUAL, ch::receive);
         boolean[] shieldDone = {false};
         Object r = CancelScope.run(s -> {
             s.cancel();
@@ -420,10 +420,10 @@ class ChannelTest {
 
     /** A blocked receive wakes on cancellation, takes nothing, and a later element goes elsewhere. */
     @ParameterizedTest
-    @EnumSource(Threads.class)
-    void cancelledReceiveTakesNothing(Threads threads) {
+    @EnumSource(ThreadKind.class)
+    void cancelledReceiveTakesNothing(ThreadKind threads) throws InterruptedException {
         Channel<String> ch = Channel.bounded(1);
-        Background<String> receiver = Background.start(threads, ch::receive);
+        ScopedCall<String> receiver = ScopedCall.start(threads, ch::receive);
         awaitCondition(() -> ch.waitingReceivers() == 1, "the receiver waits");
         receiver.cancel();
         assertInstanceOf(CancelledException.class, receiver.error());
@@ -434,11 +434,11 @@ class ChannelTest {
 
     /** A blocked send wakes on cancellation and its element is never delivered (bounded and rendezvous). */
     @ParameterizedTest
-    @EnumSource(Threads.class)
-    void cancelledSendDeliversNothing(Threads threads) {
+    @EnumSource(ThreadKind.class)
+    void cancelledSendDeliversNothing(ThreadKind threads) throws InterruptedException {
         for (Channel<String> ch : List.of(Channel.<String>bounded(1), Channel.<String>rendezvous())) {
             ch.trySend("first"); // fills the bounded channel; fails on the rendezvous one
-            Background<Object> sender = Background.start(threads, () -> {
+            ScopedCall<Object> sender = ScopedCall.start(threads, () -> {
                 ch.send("cancelled");
                 return null;
             });
@@ -458,11 +458,11 @@ class ChannelTest {
      * (the operation happened), and the cancellation surfaces at its next weft call.
      */
     @ParameterizedTest
-    @EnumSource(Threads.class)
-    void receiveThatCompletedDespiteCancellationReturnsTheElement(Threads threads) {
+    @EnumSource(ThreadKind.class)
+    void receiveThatCompletedDespiteCancellationReturnsTheElement(ThreadKind threads) throws InterruptedException {
         Channel<String> ch = Channel.rendezvous();
         ConcurrentLinkedQueue<Object> events = new ConcurrentLinkedQueue<>();
-        Background<String> receiver = Background.start(threads, () -> {
+        ScopedCall<String> receiver = ScopedCall.start(threads, () -> {
             String x = ch.receive();
             events.add("received " + x);
             try {
@@ -478,7 +478,7 @@ class ChannelTest {
         ch.lock.lock();
         try {
             receiver.cancel();
-            awaitCondition(() -> ch.lock.hasQueuedThread(receiver.thread()), "the cancelled receiver tries to withdraw");
+            awaitCondition(() -> TestSupport.isWaitingForChannelLock(ch, receiver.thread()), "the cancelled receiver tries to withdraw");
             assertTrue(ch.trySend("handed"), "the receiver is still waiting, so trySend hands over");
         } finally {
             ch.lock.unlock();
@@ -492,12 +492,12 @@ class ChannelTest {
      * delivered), and the cancellation surfaces at its next weft call.
      */
     @ParameterizedTest
-    @EnumSource(Threads.class)
-    void sendThatCompletedDespiteCancellationReturnsNormally(Threads threads) {
+    @EnumSource(ThreadKind.class)
+    void sendThatCompletedDespiteCancellationReturnsNormally(ThreadKind threads) throws InterruptedException {
         for (Channel<String> ch : List.of(Channel.<String>bounded(1), Channel.<String>rendezvous())) {
             boolean bounded = ch.trySend("first");
             ConcurrentLinkedQueue<Object> events = new ConcurrentLinkedQueue<>();
-            Background<Object> sender = Background.start(threads, () -> {
+            ScopedCall<Object> sender = ScopedCall.start(threads, () -> {
                 ch.send("second");
                 events.add("sent");
                 try {
@@ -512,7 +512,7 @@ class ChannelTest {
             ch.lock.lock();
             try {
                 sender.cancel();
-                awaitCondition(() -> ch.lock.hasQueuedThread(sender.thread()), "the cancelled sender tries to withdraw");
+                awaitCondition(() -> TestSupport.isWaitingForChannelLock(ch, sender.thread()), "the cancelled sender tries to withdraw");
                 got.add(ch.tryReceive().orElseThrow());
             } finally {
                 ch.lock.unlock();
@@ -574,7 +574,7 @@ class ChannelTest {
         });
         awaitCondition(() -> ch.waitingReceivers() == 1, "the receiver waits");
         t.interrupt();
-        assertTrue(t.join(ChannelTestSupport.PATIENCE), "the interrupted receiver woke up");
+        assertTrue(t.join(TestSupport.PROMPT), "the interrupted receiver woke up");
         assertInstanceOf(CancelledException.class, error[0]);
         assertTrue(flag[0], "the foreign interrupt stays visible");
         assertEquals(0, ch.waitingReceivers());

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Timeout;
  * thread that does not finish fails the test. The whole class is bounded to well under 20 s.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Tag("stress")
 class ContextConcurrencyTest {
     private final ContextVar<Long> value = ContextVar.of("value");
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.TestSupport.ThreadKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,24 +51,6 @@ class ContextPropagationTest {
         assertFalse(Thread.interrupted(), "a test left the interrupt flag set");
     }
 
-    /** Runs {@code body} on a new thread from {@code builder} and returns what it returned, or rethrows. */
-    private static <T> T onThread(Thread.Builder builder, Callable<T> body) throws Exception {
-        AtomicReference<T> result = new AtomicReference<>();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = builder.start(() -> {
-            try {
-                result.set(body.call());
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        assertTrue(t.join(Duration.ofSeconds(10)), "thread did not finish");
-        if (failure.get() != null) {
-            throw new AssertionError("thread failed", failure.get());
-        }
-        return result.get();
-    }
-
     private static void shutdown(ExecutorService pool) throws InterruptedException {
         pool.shutdown();
         assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS), "pool did not terminate");
@@ -94,7 +77,7 @@ class ContextPropagationTest {
             r.run();
             try {
                 seen.add(c.call());
-                seen.add(onThread(Thread.ofVirtual(), c));
+                seen.add(ThreadKind.VIRTUAL.call(c));
             } catch (Exception e) {
                 throw new AssertionError(e);
             }
@@ -162,7 +145,7 @@ class ContextPropagationTest {
             user.set("set before failing");
             throw new IllegalStateException("boom");
         });
-        String after = onThread(Thread.ofPlatform(), () -> {
+        String after = ThreadKind.PLATFORM.call(() -> {
             user.set("runner");
             counter.set(7);
             wrapped.run();
@@ -182,7 +165,7 @@ class ContextPropagationTest {
                 counter.set(1);
             });
         });
-        String after = onThread(Thread.ofVirtual(), () -> {
+        String after = ThreadKind.VIRTUAL.call(() -> {
             wrapped.run();
             return describeCurrent();
         });
@@ -244,7 +227,7 @@ class ContextPropagationTest {
                         seen.add("execute:" + user.get());
                         executed.countDown();
                     });
-                    assertTrue(executed.await(10, TimeUnit.SECONDS));
+                    TestSupport.await(executed, "executed");
                     pool.submit(() -> {
                         seen.add("submit-runnable:" + user.get());
                     }).get(10, TimeUnit.SECONDS);
@@ -315,7 +298,7 @@ class ContextPropagationTest {
                 });
                 user.set("later");
             });
-            assertTrue(done.await(10, TimeUnit.SECONDS));
+            TestSupport.await(done, "done");
             assertEquals("1:at-execute:-1", seen.get());
         } finally {
             shutdown(service);
@@ -331,8 +314,8 @@ class ContextPropagationTest {
             user.set("parent");
             counter.set(1);
             try {
-                for (Thread.Builder b : List.of(Thread.ofPlatform(), Thread.ofVirtual())) {
-                    assertEquals("0:nobody:-1", onThread(b, this::describeCurrent), b.toString());
+                for (ThreadKind kind : ThreadKind.values()) {
+                    assertEquals("0:nobody:-1", kind.call(this::describeCurrent), kind.toString());
                 }
                 AtomicReference<String> seen = new AtomicReference<>();
                 Thread legacy = new Thread(() -> seen.set(describeCurrent()));
@@ -352,8 +335,8 @@ class ContextPropagationTest {
             user.set("explicit");
             return Context.copyCurrent();
         });
-        assertEquals("1:explicit:-1", onThread(Thread.ofVirtual(), () -> ctx.call(this::describeCurrent)));
-        assertEquals("ok", onThread(Thread.ofPlatform(), () -> Context.empty().call(() -> {
+        assertEquals("1:explicit:-1", ThreadKind.VIRTUAL.call(() -> ctx.call(this::describeCurrent)));
+        assertEquals("ok", ThreadKind.PLATFORM.call(() -> Context.empty().call(() -> {
             assertThrows(NoSuchElementException.class, counter::get);
             return "ok";
         })));
@@ -396,7 +379,7 @@ class ContextPropagationTest {
             CountDownLatch parentChanged = new CountDownLatch(1);
             List<String> seen = TaskGroup.run(g -> {
                 Task<String> early = g.spawn(() -> {
-                    assertTrue(parentChanged.await(10, TimeUnit.SECONDS));
+                    TestSupport.await(parentChanged, "parentChanged");
                     String v = user.get();
                     user.set("set by early");
                     return v;
@@ -485,7 +468,7 @@ class ContextPropagationTest {
     void taskSpawnedFromAnotherThreadCopiesThatThreadsContext() {
         Context.empty().run(() -> {
             user.set("body");
-            String seen = TaskGroup.run(g -> onThread(Thread.ofPlatform(), () -> {
+            String seen = TaskGroup.run(g -> ThreadKind.PLATFORM.call(() -> {
                 user.set("acceptor");
                 return g.spawn(() -> user.get());
             }).join());

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -232,7 +231,7 @@ class ContextTest {
                     a.set("owner");
                     entered.countDown();
                     try {
-                        assertTrue(release.await(10, TimeUnit.SECONDS));
+                        TestSupport.await(release, "release");
                     } catch (InterruptedException e) {
                         throw new AssertionError(e);
                     }
@@ -243,7 +242,7 @@ class ContextTest {
             }
         });
         try {
-            assertTrue(entered.await(10, TimeUnit.SECONDS));
+            TestSupport.await(entered, "entered");
             Context before = Context.copyCurrent();
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> ctx.run(() -> fail("ran")));
             assertTrue(e.getMessage().contains("ctx-owner") && e.getMessage().contains("copy()"), e.getMessage());

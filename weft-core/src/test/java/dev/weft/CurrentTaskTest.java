@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weft.GroupTestSupport.Owner;
+import dev.weft.TestSupport.ThreadKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,13 +28,13 @@ class CurrentTaskTest {
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
     void noTaskOutsideTasks(ThreadKind kind) throws Exception {
-        ThreadKind.runOn(kind, () -> assertEquals(Optional.empty(), Task.current()));
+        TestSupport.runOn(kind, () -> assertEquals(Optional.empty(), Task.current()));
     }
 
     /** Inside a task, current() is that task, with its name, also inside nested scopes. */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void insideATaskItIsThatTask(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void insideATaskItIsThatTask(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             AtomicReference<Task<?>> seen = new AtomicReference<>();
             AtomicReference<Task<?>> nested = new AtomicReference<>();

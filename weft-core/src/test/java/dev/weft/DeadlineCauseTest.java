@@ -1,7 +1,7 @@
 package dev.weft;
 
-import static dev.weft.GroupTestSupport.WAKE_BOUND;
-import static dev.weft.GroupTestSupport.millisSince;
+import static dev.weft.TestSupport.WAKE_BOUND;
+import static dev.weft.TestSupport.millisSince;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -144,7 +144,7 @@ class DeadlineCauseTest {
         public void close() throws Exception {
             release.countDown();
             if (holder != null) {
-                holder.join(GroupTestSupport.WAIT);
+                holder.join(TestSupport.PROMPT);
             }
         }
     }

@@ -47,22 +47,6 @@ class DeadlineTest {
 
     // ---- Deadline values ----
 
-    /** Deadlines order by time, compare equal by time, and min picks the earlier. */
-    @Test
-    void deadlinesOrderByTime() {
-        Deadline a = Deadline.after(Duration.ofSeconds(1));
-        Deadline b = Deadline.after(Duration.ofSeconds(2));
-        assertTrue(a.compareTo(b) < 0);
-        assertTrue(b.compareTo(a) > 0);
-        assertEquals(0, a.compareTo(a));
-        assertSame(a, a.min(b));
-        assertSame(a, b.min(a));
-        assertNotEquals(a, b);
-        assertFalse(a.isExpired());
-        Duration left = a.remaining();
-        assertTrue(left.compareTo(Duration.ofSeconds(1)) <= 0 && left.compareTo(Duration.ZERO) > 0, left.toString());
-    }
-
     /** A zero or negative duration gives a deadline that has already passed; remaining() goes negative. */
     @Test
     void zeroAndNegativeDeadlinesHavePassed() {
@@ -257,30 +241,6 @@ class DeadlineTest {
         });
     }
 
-    /** TMO-21: a far deadline lets checkpoints pass; moving it near stops a sleep then; every later checkpoint raises. */
-    @Test
-    void movingDeadlineEarlierWhileRunning() {
-        List<String> record = new ArrayList<>();
-        long t0 = System.nanoTime();
-        CancelScope.run(s -> {
-            s.setDeadline(Deadline.after(Duration.ofSeconds(10)));
-            Weft.checkpoint();
-            Weft.sleep(Duration.ofMillis(5));
-            record.add("far deadline");
-            s.setDeadline(Deadline.after(Duration.ofMillis(30)));
-            try {
-                Weft.sleep(LONG);
-            } catch (CancelledException e) {
-                record.add("cancelled");
-            }
-            assertThrows(CancelledException.class, Weft::checkpoint);
-            assertThrows(CancelledException.class, Weft::checkpoint);
-            return null;
-        });
-        assertTrue(System.nanoTime() - t0 < PROMPT_NANOS);
-        assertEquals(List.of("far deadline", "cancelled"), record);
-    }
-
     /** Moving the deadline later before it passes extends the budget, for weft sleeps and interrupted JDK calls alike. */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
@@ -366,27 +326,6 @@ class DeadlineTest {
             return null;
         });
         assertTrue(scope.get().cancelledCaught());
-    }
-
-    /** clearDeadline removes a deadline before it passes: nothing is cancelled or interrupted later. */
-    @ParameterizedTest
-    @EnumSource(ThreadKind.class)
-    void clearedDeadlineNeverFires(ThreadKind kind) throws Exception {
-        runOn(kind, () -> {
-            AtomicReference<CancelScope> scope = new AtomicReference<>();
-            String r = CancelScope.run(s -> {
-                scope.set(s);
-                s.setDeadline(Deadline.after(Duration.ofMillis(200)));
-                s.clearDeadline();
-                assertEquals(Optional.empty(), s.deadline());
-                Thread.sleep(250);
-                Weft.sleep(Duration.ofMillis(10));
-                return "kept going";
-            });
-            assertEquals("kept going", r);
-            assertFalse(scope.get().isCancelled());
-            assertFalse(Thread.currentThread().isInterrupted());
-        });
     }
 
     /** A plain cancel scope whose deadline passes absorbs its cancellation: null and cancelledCaught, no exception. */

@@ -1,8 +1,8 @@
 package dev.weft;
 
-import static dev.weft.GroupTestSupport.FOREVER;
-import static dev.weft.GroupTestSupport.awaitBlocked;
-import static dev.weft.GroupTestSupport.leaves;
+import static dev.weft.TestSupport.FOREVER;
+import static dev.weft.TestSupport.awaitBlocked;
+import static dev.weft.TestSupport.leaves;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weft.GroupTestSupport.Owner;
+import dev.weft.TestSupport.ThreadKind;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -37,9 +37,9 @@ class FailureReportedOnceTest {
      * came to join after.
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
+    @EnumSource(ThreadKind.class)
     @Disabled("needs kernel fix: a TaskFailedException carrying a failure the group holds is not recorded again (TaskGroup/Task)")
-    void quickStartWithAFailingLookupReportsItOnce(Owner owner) throws Throwable {
+    void quickStartWithAFailingLookupReportsItOnce(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             for (int i = 0; i < ROUNDS; i++) {
                 IllegalStateException boom = new IllegalStateException("lookup failed " + i);
@@ -66,9 +66,9 @@ class FailureReportedOnceTest {
      * join when A fails, reports A's failure once; so does every other interleaving.
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
+    @EnumSource(ThreadKind.class)
     @Disabled("needs kernel fix: a TaskFailedException carrying a failure the group holds is not recorded again (TaskGroup/Task)")
-    void chainOfJoinsReportsTheFailureOnce(Owner owner) throws Throwable {
+    void chainOfJoinsReportsTheFailureOnce(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             for (int i = 0; i < ROUNDS; i++) {
                 IOException root = new IOException("a failed " + i);
@@ -95,9 +95,9 @@ class FailureReportedOnceTest {
 
     /** A failure rethrown by hand (the cause of the TaskFailedException, unwrapped) is the same failure, reported once. */
     @ParameterizedTest
-    @EnumSource(Owner.class)
+    @EnumSource(ThreadKind.class)
     @Disabled("needs kernel fix: a failure the group already holds, rethrown by the body or a task, is not recorded again (TaskGroup/Task)")
-    void failureRethrownByHandIsReportedOnce(Owner owner) throws Throwable {
+    void failureRethrownByHandIsReportedOnce(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             IllegalArgumentException boom = new IllegalArgumentException("bad input");
             ExceptionGroup byBody = assertThrows(ExceptionGroup.class, () -> TaskGroup.run(g -> {
@@ -133,9 +133,9 @@ class FailureReportedOnceTest {
      * joining that task adds nothing; the failing leaf appears once in the whole tree.
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
+    @EnumSource(ThreadKind.class)
     @Disabled("needs kernel fix: a TaskFailedException carrying a failure the group holds is not recorded again (TaskGroup/Task)")
-    void nestedGroupJoinedByTheOuterBodyReportsOnce(Owner owner) throws Throwable {
+    void nestedGroupJoinedByTheOuterBodyReportsOnce(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             IllegalStateException boom = new IllegalStateException("deep");
             ExceptionGroup eg = assertThrows(ExceptionGroup.class, () -> TaskGroup.run("outer", outer -> {
@@ -157,9 +157,9 @@ class FailureReportedOnceTest {
 
     /** An inner group run by the body, whose body joins its failing task, reports the leaf once. */
     @ParameterizedTest
-    @EnumSource(Owner.class)
+    @EnumSource(ThreadKind.class)
     @Disabled("needs kernel fix: a TaskFailedException carrying a failure the group holds is not recorded again (TaskGroup/Task)")
-    void innerGroupInTheBodyReportsOnce(Owner owner) throws Throwable {
+    void innerGroupInTheBodyReportsOnce(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             IllegalStateException boom = new IllegalStateException("inner leaf");
             ExceptionGroup eg = assertThrows(ExceptionGroup.class, () -> TaskGroup.run(outer -> {
@@ -177,8 +177,8 @@ class FailureReportedOnceTest {
 
     /** Two tasks that fail with two different exceptions are both reported, in order of occurrence. */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void distinctFailuresAreAllReported(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void distinctFailuresAreAllReported(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             IllegalStateException first = new IllegalStateException("first");
             IOException second = new IOException("second");
@@ -203,8 +203,8 @@ class FailureReportedOnceTest {
      * reported beside the original, which is still reported once.
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void newExceptionWrappingAFailureIsAFailureOfItsOwn(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void newExceptionWrappingAFailureIsAFailureOfItsOwn(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             IllegalStateException boom = new IllegalStateException("boom");
             AtomicReference<RuntimeException> wrapper = new AtomicReference<>();

@@ -1,8 +1,9 @@
 package dev.weft;
 
-import static dev.weft.GroupTestSupport.FOREVER;
-import static dev.weft.GroupTestSupport.await;
-import static dev.weft.GroupTestSupport.awaitCondition;
+import static dev.weft.TestSupport.threadOf;
+import static dev.weft.TestSupport.FOREVER;
+import static dev.weft.TestSupport.await;
+import static dev.weft.TestSupport.awaitCondition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -10,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weft.GroupTestSupport.Background;
-import dev.weft.GroupTestSupport.Owner;
+import dev.weft.TestSupport.Background;
+import dev.weft.TestSupport.ThreadKind;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,17 +47,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ForeignSpawnTest {
     private static final ContextVar<String> V = ContextVar.of("foreign-v");
 
-    /** The kind of outside thread that spawns. */
-    enum Spawner {
-        PLATFORM, VIRTUAL;
-
-        Background start(GroupTestSupport.ThrowingRunnable body) {
-            return Background.start(this == VIRTUAL, "foreign-spawner", body);
-        }
-    }
-
     static Stream<Arguments> spawnersAndOwners() {
-        return Stream.of(Spawner.values()).flatMap(s -> Stream.of(Owner.values()).map(o -> Arguments.of(s, o)));
+        return Stream.of(ThreadKind.values()).flatMap(s -> Stream.of(ThreadKind.values()).map(o -> Arguments.of(s, o)));
     }
 
     /**
@@ -65,14 +57,14 @@ class ForeignSpawnTest {
      */
     @ParameterizedTest(name = "{0} spawner, {1} owner")
     @MethodSource("spawnersAndOwners")
-    void outsideThreadSpawnsInACopyOfItsContextAndTaskIsCancelledWithGroup(Spawner spawner, Owner owner)
+    void outsideThreadSpawnsInACopyOfItsContextAndTaskIsCancelledWithGroup(ThreadKind spawner, ThreadKind owner)
             throws Throwable {
         owner.run(() -> {
             AtomicReference<Task<String>> task = new AtomicReference<>();
             AtomicReference<String> seen = new AtomicReference<>();
             String r = TaskGroup.run("open", g -> {
                 CountDownLatch taskStarted = new CountDownLatch(1);
-                spawner.start(() -> {
+                spawner.start("foreign-spawner", () -> {
                     V.set("spawner's value");
                     task.set(g.spawn(() -> {
                         seen.set(V.get("<unset>"));
@@ -99,13 +91,13 @@ class ForeignSpawnTest {
 
     /** A task spawned from outside is cancelled when a task of the group fails (TG-05). */
     @ParameterizedTest
-    @EnumSource(Spawner.class)
-    void outsideSpawnedTaskIsCancelledByASiblingFailure(Spawner spawner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void outsideSpawnedTaskIsCancelledByASiblingFailure(ThreadKind spawner) throws Throwable {
         RuntimeException boom = new RuntimeException("boom");
         AtomicReference<Task<?>> foreign = new AtomicReference<>();
         ExceptionGroup eg = assertThrows(ExceptionGroup.class, () -> TaskGroup.run(g -> {
             CountDownLatch started = new CountDownLatch(1);
-            spawner.start(() -> foreign.set(g.spawn(() -> {
+            spawner.start("foreign-spawner", () -> foreign.set(g.spawn(() -> {
                 started.countDown();
                 Thread.sleep(FOREVER);
                 return null;
@@ -125,8 +117,8 @@ class ForeignSpawnTest {
      * spawn, and the group waits for that task too (TG-32).
      */
     @ParameterizedTest
-    @EnumSource(Spawner.class)
-    void outsideSpawnAfterBodyReturnedIsAwaited(Spawner spawner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void outsideSpawnAfterBodyReturnedIsAwaited(ThreadKind spawner) throws Throwable {
         AtomicReference<Task<String>> late = new AtomicReference<>();
         AtomicReference<Background> bg = new AtomicReference<>();
         String r = TaskGroup.run(g -> {
@@ -135,7 +127,7 @@ class ForeignSpawnTest {
             g.spawn(() -> {
                 lateSpawned.await(); // holds the group open
             });
-            bg.set(spawner.start(() -> {
+            bg.set(spawner.start("foreign-spawner", () -> {
                 awaitCondition(bodyReturned::get, "body returned");
                 late.set(g.spawn(() -> {
                     Weft.sleep(Duration.ofMillis(5));
@@ -150,7 +142,7 @@ class ForeignSpawnTest {
         assertEquals("body", r);
         assertTrue(late.get().isDone(), "the group returned before the late task finished");
         assertEquals("late", late.get().join());
-        GroupTestSupport.assertAllFinished(List.of(late.get()), "late spawn");
+        TestSupport.assertAllFinished(List.of(late.get()), "late spawn");
     }
 
     /**
@@ -159,8 +151,8 @@ class ForeignSpawnTest {
      * accepted and left running after run returned.
      */
     @ParameterizedTest
-    @EnumSource(Spawner.class)
-    void outsideSpawnRacingWithGroupExitIsAwaitedOrRefused(Spawner spawner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void outsideSpawnRacingWithGroupExitIsAwaitedOrRefused(ThreadKind spawner) throws Throwable {
         int refusals = 0;
         for (int i = 0; i < 300; i++) {
             AtomicInteger accepted = new AtomicInteger();
@@ -174,7 +166,7 @@ class ForeignSpawnTest {
                 g.spawn(() -> {
                     release.await(); // holds the group open until the spawner lets go
                 });
-                bg.set(spawner.start(() -> {
+                bg.set(spawner.start("foreign-spawner", () -> {
                     try {
                         // A bounded number of spawns: a spawner that never stops keeps the group open forever.
                         for (int n = 0; n < 30; n++) {
@@ -206,15 +198,15 @@ class ForeignSpawnTest {
 
     /** An outside thread spawning into a finished group gets {@link IllegalStateException}; nothing runs. */
     @ParameterizedTest
-    @EnumSource(Spawner.class)
-    void outsideSpawnAfterFinishIsRejected(Spawner spawner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void outsideSpawnAfterFinishIsRejected(ThreadKind spawner) throws Throwable {
         AtomicReference<TaskGroup> group = new AtomicReference<>();
         TaskGroup.run("done", g -> {
             group.set(g);
             return null;
         });
         AtomicBoolean ran = new AtomicBoolean();
-        spawner.start(() -> {
+        spawner.start("foreign-spawner", () -> {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> group.get().spawn(() -> ran.set(true)));
             assertTrue(e.getMessage().contains("done"), e.getMessage());
@@ -228,11 +220,11 @@ class ForeignSpawnTest {
      * inside a cancelled scope of an outside thread gives a task that runs normally.
      */
     @ParameterizedTest
-    @EnumSource(Spawner.class)
-    void spawnersCancelledScopeDoesNotCancelTheTask(Spawner spawner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void spawnersCancelledScopeDoesNotCancelTheTask(ThreadKind spawner) throws Throwable {
         AtomicReference<Task<String>> task = new AtomicReference<>();
         TaskGroup.run(g -> {
-            spawner.start(() -> CancelScope.run(s -> {
+            spawner.start("foreign-spawner", () -> CancelScope.run(s -> {
                 s.cancel();
                 task.set(g.spawn(() -> {
                     Weft.sleep(Duration.ofMillis(1));
@@ -251,14 +243,14 @@ class ForeignSpawnTest {
      * the spawner's group does not touch it, cancelling this group does.
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void taskOfAnotherGroupSpawnsATaskThatBelongsToTheTargetGroup(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void taskOfAnotherGroupSpawnsATaskThatBelongsToTheTargetGroup(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             AtomicReference<Task<String>> adopted = new AtomicReference<>();
             TaskGroup.run(target -> {
                 CountDownLatch adoptedStarted = new CountDownLatch(1);
                 CountDownLatch spawnerGroupDone = new CountDownLatch(1);
-                Background other = Background.start(true, "other-owner", () -> TaskGroup.run(source -> {
+                Background other = Background.start(ThreadKind.VIRTUAL, "other-owner", () -> TaskGroup.run(source -> {
                     source.spawn(() -> {
                         adopted.set(target.spawn(() -> {
                             adoptedStarted.countDown();
@@ -275,8 +267,8 @@ class ForeignSpawnTest {
                 }));
                 other.join();
                 spawnerGroupDone.countDown();
-                awaitCondition(() -> adopted.get().state.thread().getState() == Thread.State.WAITING
-                        || adopted.get().state.thread().getState() == Thread.State.TIMED_WAITING
+                awaitCondition(() -> threadOf(adopted.get()).getState() == Thread.State.WAITING
+                        || threadOf(adopted.get()).getState() == Thread.State.TIMED_WAITING
                         || adopted.get().isDone(), "adopted task in its long sleep");
                 assertFalse(adopted.get().isDone(), "the source group's cancel reached the adopted task");
                 target.cancel();
@@ -288,8 +280,8 @@ class ForeignSpawnTest {
 
     /** {@link TaskGroup#cancel()} from a thread outside the group stops it; run returns null (TG-27). */
     @ParameterizedTest
-    @EnumSource(Spawner.class)
-    void cancelFromAnOutsideThreadStopsTheGroup(Spawner canceller) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void cancelFromAnOutsideThreadStopsTheGroup(ThreadKind canceller) throws Throwable {
         AtomicReference<Task<?>> sleeper = new AtomicReference<>();
         AtomicReference<Background> bg = new AtomicReference<>();
         Object r = TaskGroup.run(g -> {
@@ -298,7 +290,7 @@ class ForeignSpawnTest {
                 started.countDown();
                 Weft.sleep(FOREVER);
             }));
-            bg.set(canceller.start(() -> {
+            bg.set(canceller.start("foreign-canceller", () -> {
                 started.await();
                 g.cancel();
             }));
@@ -390,7 +382,7 @@ class ForeignSpawnTest {
         Outcome o = f.get();
         assertInstanceOf(CancelledException.class, o.thrown());
         assertTrue(o.interruptedAfter(), "the outside interrupt was swallowed");
-        GroupTestSupport.assertAllFinished(children, "after shutdownNow");
+        TestSupport.assertAllFinished(children, "after shutdownNow");
         children.forEach(t -> assertEquals(Task.State.CANCELLED, t.state(), t::toString));
     }
 
@@ -407,7 +399,7 @@ class ForeignSpawnTest {
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicBoolean interruptedAfter = new AtomicBoolean();
         CountDownLatch childBlocked = new CountDownLatch(1);
-        Background owner = Background.start(true, "owner", () -> {
+        Background owner = Background.start(ThreadKind.VIRTUAL, "owner", () -> {
             try {
                 TaskGroup.run(g -> {
                     children.add(g.spawn(() -> {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class GeneratorTest {
     static final ContextVar<String> CTX = ContextVar.of("context_var", "-");
 
-    /** Seed 000 as in the Python original: a context manager that sets and resets a var around yields. */
+    /** Story 000 of {@code docs/stories.md} as in the Python original: a context manager that sets and resets a var around yields. */
     static <T> T runnerWithContext(String name, List<String> log, CallableOp<T, Exception> body) throws Exception {
         try (Token<String> t = CTX.set(name)) {
             log.add("before yield: " + name + " in " + Thread.currentThread().getName());
@@ -30,9 +30,9 @@ class GeneratorTest {
         }
     }
 
-    /** Seed 000: breaking out of a generator closes it in the consumer's context, so the token resets (GEN-02, GEN-03). */
+    /** Story 000: breaking out of a generator closes it in the consumer's context, so the token resets (GEN-02, GEN-03). */
     @Test
-    void seed000BreakClosesInConsumerSoResetSucceeds() throws Exception {
+    void breakClosesGeneratorInItsConsumerSoTheResetSucceeds() throws Exception {
         List<String> log = new ArrayList<>();
         List<String> items = new ArrayList<>();
         TaskGroup.run(g -> {
@@ -58,7 +58,7 @@ class GeneratorTest {
         assertTrue(log.contains("after yield: demo_context ctx=demo_context"), log.toString());
     }
 
-    /** Seed 000 without try-with-resources: the generator is closed when the creating group ends, in its context. */
+    /** Story 000 without try-with-resources: the generator is closed when the creating group ends, in its context. */
     @Test
     void abandonedGeneratorIsClosedWhenItsGroupEnds() throws Exception {
         AtomicReference<String> cleanupCtx = new AtomicReference<>();
@@ -411,7 +411,7 @@ class GeneratorTest {
                     assertEquals(1, gen.next());
                 }
             }
-            var bound = ThreadState.current().generators.get(CancelScope.current());
+            var bound = TestSupport.generatorsBoundTo(CancelScope.current());
             assertTrue(bound.size() <= 1024, "bound list stays small: " + bound.size());
             return null;
         });

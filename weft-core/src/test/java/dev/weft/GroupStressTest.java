@@ -1,13 +1,14 @@
 package dev.weft;
 
-import static dev.weft.GroupTestSupport.WAIT;
-import static dev.weft.GroupTestSupport.identitySet;
-import static dev.weft.GroupTestSupport.leaves;
+import static dev.weft.TestSupport.PROMPT;
+import static dev.weft.TestSupport.identitySet;
+import static dev.weft.TestSupport.leaves;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.weft.TestSupport.ThreadKind;
 import java.io.PrintWriter;
 import java.io.Serial;
 import java.io.StringWriter;
@@ -29,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -48,6 +50,7 @@ import org.junit.jupiter.api.Timeout;
  * with {@code -Dweft.stress.seed=<n>}.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Tag("stress")
 class GroupStressTest {
     /** Time given to each owner kind; with the fixed costs the class stays near 30 s. */
     private static final Duration BUDGET = Duration.ofSeconds(Long.getLong("weft.stress.seconds", 12));
@@ -83,7 +86,7 @@ class GroupStressTest {
     @Test
     void randomTreesOwnedByAVirtualThreadReportEveryFailureOnceAndLeakNothing() throws Throwable {
         long seed = masterSeed();
-        GroupTestSupport.inVirtualThread(() -> stress(seed));
+        ThreadKind.VIRTUAL.run(() -> stress(seed));
     }
 
     private static long masterSeed() {
@@ -357,11 +360,11 @@ class GroupStressTest {
         }
         finished.set(true);
         String context = "seed " + seed + " (" + where + "), plan " + plan;
-        if (!canceller.join(WAIT)) {
+        if (!canceller.join(PROMPT)) {
             fail(context + ": the canceller did not finish");
         }
         check(r, out, context);
-        GroupTestSupport.assertAllFinished(r.tasks, context);
+        TestSupport.assertAllFinished(r.tasks, context);
         assertFalse(Thread.interrupted(), () -> context + ": the owner's interrupt flag leaked");
         assertSame(before, CancelScope.current(), () -> context + ": the owner's cancel scope leaked");
         return new Outcome(!r.thrown.isEmpty(), r.tasks.size());

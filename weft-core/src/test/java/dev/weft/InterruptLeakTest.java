@@ -1,6 +1,6 @@
 package dev.weft;
 
-import static dev.weft.ThreadKind.runOn;
+import static dev.weft.TestSupport.runOn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.weft.TestSupport.ThreadKind;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -451,7 +452,7 @@ class InterruptLeakTest {
                 Thread owner = Thread.currentThread();
                 assertNull(TaskGroup.run(g -> {
                     g.spawn(() -> {
-                        awaitBlocked(owner);
+                        TestSupport.awaitParked(owner);
                         g.cancel();
                     });
                     Thread.sleep(LONG);
@@ -468,7 +469,7 @@ class InterruptLeakTest {
                 try {
                     r = TaskGroup.run(g -> {
                         g.spawn(() -> {
-                            awaitBlocked(owner);
+                            TestSupport.awaitParked(owner);
                             g.cancel();
                             Weft.sleep(LONG);
                         });
@@ -504,17 +505,6 @@ class InterruptLeakTest {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
-        }
-    }
-
-    static void awaitBlocked(Thread t) {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        Thread.State s;
-        while ((s = t.getState()) != Thread.State.WAITING && s != Thread.State.TIMED_WAITING) {
-            if (System.nanoTime() - until > 0) {
-                throw new AssertionError("thread " + t + " never blocked: " + s);
-            }
-            Thread.onSpinWait();
         }
     }
 
@@ -560,7 +550,7 @@ class InterruptLeakTest {
             Thread owner = Thread.currentThread();
             List<Task<?>> tasks = new ArrayList<>();
             Thread interrupter = Thread.ofPlatform().start(() -> {
-                awaitBlocked(owner);
+                TestSupport.awaitParked(owner);
                 owner.interrupt();
             });
             assertThrows(CancelledException.class, () -> TaskGroup.run(g -> {

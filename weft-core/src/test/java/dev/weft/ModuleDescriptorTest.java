@@ -11,14 +11,14 @@ import org.junit.jupiter.api.Test;
 
 /** The module exports the public API package alone; internals stay hidden. */
 class ModuleDescriptorTest {
-    /** module-info exports dev.weft and nothing else, and requires nothing beyond java.base. */
+    /** module-info exports dev.weft and its SPI package and nothing else, and requires nothing beyond java.base. */
     @Test
     void moduleExportsOnlyThePublicPackage() {
         Path classes = Path.of(System.getProperty("user.dir"), "target", "classes");
         ModuleDescriptor d = ModuleFinder.of(classes).findAll().iterator().next().descriptor();
         assertEquals("dev.weft", d.name());
         Set<String> exports = d.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
-        assertEquals(Set.of("dev.weft"), exports);
+        assertEquals(Set.of("dev.weft", "dev.weft.spi"), exports);
         Set<String> requires = d.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet());
         assertEquals(Set.of("java.base"), requires);
         assertTrue(d.packages().contains("dev.weft.internal"));

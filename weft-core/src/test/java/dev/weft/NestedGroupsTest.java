@@ -1,8 +1,8 @@
 package dev.weft;
 
-import static dev.weft.GroupTestSupport.FOREVER;
-import static dev.weft.GroupTestSupport.await;
-import static dev.weft.GroupTestSupport.leaves;
+import static dev.weft.TestSupport.FOREVER;
+import static dev.weft.TestSupport.await;
+import static dev.weft.TestSupport.leaves;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weft.GroupTestSupport.Owner;
+import dev.weft.TestSupport.ThreadKind;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
@@ -41,8 +41,8 @@ class NestedGroupsTest {
      * reports a flat group with only the failure (TG-13).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void outerFailureCancelsInnerGroupWhichExitsCancelled(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void outerFailureCancelsInnerGroupWhichExitsCancelled(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             RuntimeException boom = new RuntimeException("outer task");
             List<Task<?>> innerTasks = new CopyOnWriteArrayList<>();
@@ -88,8 +88,8 @@ class NestedGroupsTest {
      * tasks are cancelled (TG-14, EXG-06).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void innerGroupFailureBecomesOneMemberOfTheOuterGroup(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void innerGroupFailureBecomesOneMemberOfTheOuterGroup(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             RuntimeException boom = new RuntimeException("inner task");
             AtomicReference<Task<?>> outerSibling = new AtomicReference<>();
@@ -122,8 +122,8 @@ class NestedGroupsTest {
      * the cause (TG-14, other direction).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void innerGroupInATaskFailsTheTaskWithItsGroup(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void innerGroupInATaskFailsTheTaskWithItsGroup(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             IllegalStateException boom = new IllegalStateException("deep");
             AtomicReference<Task<?>> runner = new AtomicReference<>();
@@ -152,8 +152,8 @@ class NestedGroupsTest {
      * only its own failure, and after it exits nothing is left cancelled (TG-22).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void handlingTheInnerFailureDoesNotUncancelTheOuterGroup(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void handlingTheInnerFailureDoesNotUncancelTheOuterGroup(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             RuntimeException outerError = new RuntimeException("outer task");
             RuntimeException innerError = new RuntimeException("inner cleanup");
@@ -246,8 +246,8 @@ class NestedGroupsTest {
      * (TG-30).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void cancellingTheOuterGroupReachesEveryDescendant(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void cancellingTheOuterGroupReachesEveryDescendant(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             Queue<Task<?>> all = new ConcurrentLinkedQueue<>();
             Queue<Throwable> innerRunsThrew = new ConcurrentLinkedQueue<>();
@@ -263,7 +263,7 @@ class NestedGroupsTest {
                 return level2(all, innerRunsThrew, leavesBlocked);
             });
             assertNull(r);
-            GroupTestSupport.assertAllFinished(all, "nested cancel");
+            TestSupport.assertAllFinished(all, "nested cancel");
             assertEquals(1 + 2 * (1 + 4), all.size());
             all.forEach(t -> assertEquals(Task.State.CANCELLED, t.state(), t::toString));
             assertEquals(Task.State.SUCCESS, canceller.get().state());
@@ -317,8 +317,8 @@ class NestedGroupsTest {
      * the outer group's tasks go on undisturbed.
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void cancellingTheInnerGroupLeavesTheOuterUntouched(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void cancellingTheInnerGroupLeavesTheOuterUntouched(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             AtomicReference<Task<String>> outerTask = new AtomicReference<>();
             AtomicReference<Task<?>> innerTask = new AtomicReference<>();
@@ -354,8 +354,8 @@ class NestedGroupsTest {
      * own cancellation it was, returns null.
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void innerTaskCancellingTheOuterGroupEndsBothQuietly(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void innerTaskCancellingTheOuterGroupEndsBothQuietly(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             AtomicReference<Throwable> innerThrew = new AtomicReference<>();
             AtomicBoolean after = new AtomicBoolean();
@@ -384,8 +384,8 @@ class NestedGroupsTest {
      * which the scope absorbs (TG-08, nested).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void enclosingScopeCancellationCrossesNestedGroups(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void enclosingScopeCancellationCrossesNestedGroups(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             Queue<Throwable> threw = new ConcurrentLinkedQueue<>();
             AtomicReference<CancelScope> scope = new AtomicReference<>();

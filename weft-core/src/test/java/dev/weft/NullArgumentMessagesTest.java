@@ -152,6 +152,11 @@ class NullArgumentMessagesTest {
                     // Suspension.create(), reached by name: the type is newer than parts of this test
                     instance = use -> use.accept(type.getMethod("create").invoke(null));
                 }
+                if (instance == null && type == ContextFuture.class) {
+                    // its instance methods are CompletableFuture's stage methods, which keep the
+                    // JDK's null behaviour; its static factories are checked above
+                    continue;
+                }
                 if (instance == null) {
                     problems.add(name(type) + " has public methods with reference parameters "
                             + instanceMethods.stream().map(Method::getName).toList()

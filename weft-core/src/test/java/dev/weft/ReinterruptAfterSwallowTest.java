@@ -1,7 +1,7 @@
 package dev.weft;
 
-import static dev.weft.GroupTestSupport.WAKE_BOUND;
-import static dev.weft.GroupTestSupport.millisSince;
+import static dev.weft.TestSupport.WAKE_BOUND;
+import static dev.weft.TestSupport.millisSince;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -172,7 +172,7 @@ class ReinterruptAfterSwallowTest {
     @Tag("stress")
     @Disabled("needs kernel fix: the timer re-interrupts a cancelled, unshielded thread whose interrupt was consumed")
     void swallowThenTakeEndsPromptlyAThousandTimesInARow() throws Exception {
-        GroupTestSupport.Background.start(true, "swallow-then-take", () -> {
+        TestSupport.Background.start(TestSupport.ThreadKind.VIRTUAL, "swallow-then-take", () -> {
             for (int i = 0; i < 1000; i++) {
                 try {
                     swallowThenTake();

@@ -1,6 +1,6 @@
 package dev.weft;
 
-import static dev.weft.ThreadKind.runOn;
+import static dev.weft.TestSupport.runOn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.weft.TestSupport.ThreadKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -196,7 +197,7 @@ class ShieldTest {
                     Weft.sleep(Duration.ofMillis(50));
                     return "weft sleep done";
                 }));
-                assertTrue(started.await(5, TimeUnit.SECONDS));
+                TestSupport.await(started, "started");
                 o.cancel();
                 return null;
             }));
@@ -228,7 +229,7 @@ class ShieldTest {
                     record.add("after shield");
                 }
             }));
-            assertTrue(inShield.await(5, TimeUnit.SECONDS));
+            TestSupport.await(inShield, "inShield");
             g.cancel();
             return null;
         });
@@ -341,7 +342,7 @@ class ShieldTest {
                         failure.compareAndSet(null, t);
                     }
                 });
-                assertTrue(aboutToShield.await(10, TimeUnit.SECONDS));
+                TestSupport.await(aboutToShield, "aboutToShield");
                 // Race the cancel against the shield's entry: from "at once" to "well inside the read".
                 long spin = ThreadLocalRandom.current().nextLong(0, 200_000);
                 long until = System.nanoTime() + spin;
@@ -351,7 +352,7 @@ class ShieldTest {
                 cancel.get().run();
                 peerOut.write(round & 0x7f);
                 peerOut.flush();
-                assertTrue(worker.join(Duration.ofSeconds(10)), "reader stuck in round " + round);
+                assertTrue(worker.join(TestSupport.PROMPT), "reader stuck in round " + round);
                 if (failure.get() != null) {
                     throw new AssertionError("round " + round + ": " + failure.get(), failure.get());
                 }

@@ -1,7 +1,7 @@
 package dev.weft;
 
-import static dev.weft.GroupTestSupport.WAKE_BOUND;
-import static dev.weft.GroupTestSupport.millisSince;
+import static dev.weft.TestSupport.WAKE_BOUND;
+import static dev.weft.TestSupport.millisSince;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,10 +1,10 @@
 package dev.weft;
 
-import static dev.weft.GroupTestSupport.FOREVER;
-import static dev.weft.GroupTestSupport.WAKE_BOUND;
-import static dev.weft.GroupTestSupport.await;
-import static dev.weft.GroupTestSupport.awaitBlocked;
-import static dev.weft.GroupTestSupport.millisSince;
+import static dev.weft.TestSupport.FOREVER;
+import static dev.weft.TestSupport.WAKE_BOUND;
+import static dev.weft.TestSupport.await;
+import static dev.weft.TestSupport.awaitBlocked;
+import static dev.weft.TestSupport.millisSince;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -13,8 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weft.GroupTestSupport.Background;
-import dev.weft.GroupTestSupport.Owner;
+import dev.weft.TestSupport.Background;
+import dev.weft.TestSupport.ThreadKind;
+import dev.weft.TestSupport.Trail;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -51,7 +52,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@link Task}: its states, {@link Task#join()}, {@link Task#cancel()}, its context, and how a
- * task blocked in a JDK call is woken by cancellation (seed 004: sleep, monitors, locks, queues,
+ * task blocked in a JDK call is woken by cancellation (story 004 of {@code docs/stories.md}: sleep, monitors, locks, queues,
  * futures, sockets, {@code HttpClient.send}).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -60,8 +61,8 @@ class TaskTest {
 
     /** A task is RUNNING until its body returns, then SUCCESS; join returns the value. */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void joinReturnsTheValueAndStatesFollowTheTable(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void joinReturnsTheValueAndStatesFollowTheTable(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             Task<String> t = TaskGroup.run(g -> {
                 CountDownLatch release = new CountDownLatch(1);
@@ -105,7 +106,7 @@ class TaskTest {
         assertSame(failure, e.getCause());
         assertEquals("jf-0", e.taskName());
         assertTrue(e.getMessage().contains("jf-0"), e.getMessage());
-        Background.start(true, "joiner", () -> {
+        Background.start(ThreadKind.VIRTUAL, "joiner", () -> {
             TaskFailedException again = assertThrows(TaskFailedException.class, t::join);
             assertSame(failure, again.getCause());
         }).join();
@@ -116,8 +117,8 @@ class TaskTest {
      * not cancelled: it goes on and succeeds.
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void joinOnCancelledTaskThrowsCancelledWithoutCancellingTheJoiner(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void joinOnCancelledTaskThrowsCancelledWithoutCancellingTheJoiner(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             AtomicReference<Task<String>> joiner = new AtomicReference<>();
             AtomicReference<Task<String>> victim = new AtomicReference<>();
@@ -173,8 +174,8 @@ class TaskTest {
      * running and completes (CAN-13).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void cancellingAJoinerLeavesTheJoinedTaskRunning(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void cancellingAJoinerLeavesTheJoinedTaskRunning(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             AtomicReference<Task<String>> target = new AtomicReference<>();
             AtomicReference<Task<String>> joiner = new AtomicReference<>();
@@ -212,7 +213,7 @@ class TaskTest {
             for (int i = 0; i < 10; i++) {
                 joiners.add(g.spawn(() -> target.join()));
             }
-            outsider.set(Background.start(false, "outside-joiner", () -> assertEquals("shared", target.join())));
+            outsider.set(Background.start(ThreadKind.PLATFORM, "outside-joiner", () -> assertEquals("shared", target.join())));
             for (Task<String> j : joiners) {
                 awaitBlocked(j);
             }
@@ -227,8 +228,8 @@ class TaskTest {
 
     /** A task that catches its cancellation and returns normally ends SUCCESS with that value (CAN-06). */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void taskCatchingCancellationAndReturningIsSuccess(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void taskCatchingCancellationAndReturningIsSuccess(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             List<Task<String>> tasks = new ArrayList<>();
             TaskGroup.run(g -> {
@@ -267,8 +268,8 @@ class TaskTest {
      * swallows the exception; the task ends CANCELLED at the one it lets through (CAN-19).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void cancellationIsLevelTriggeredInsideATask(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void cancellationIsLevelTriggeredInsideATask(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             AtomicInteger swallowed = new AtomicInteger();
             Task<?> t = TaskGroup.run(g -> {
@@ -320,6 +321,44 @@ class TaskTest {
         assertEquals(Task.State.CANCELLED, tasks.get(1).state());
     }
 
+    /**
+     * A task that cancels itself ends CANCELLED only if it meets a checkpoint afterwards; one that
+     * returns first ends SUCCESS with its value (CAN-08 differs, as CAN-21: an undelivered
+     * cancellation changes nothing).
+     */
+    @Test
+    void taskCancellingItselfEndsCancelledOnlyIfItMeetsACheckpoint() throws Exception {
+        Trail trail = new Trail();
+        AtomicReference<Task<String>> quietRef = new AtomicReference<>();
+        AtomicReference<Task<String>> checkingRef = new AtomicReference<>();
+        AtomicBoolean passedCheckpoint = new AtomicBoolean();
+        List<Task<String>> tasks = TaskGroup.run(g -> {
+            Task<String> quiet = g.spawn(() -> {
+                trail.awaitSteps(1);
+                quietRef.get().cancel();
+                trail.expect(2);
+                return "returned";
+            });
+            Task<String> checking = g.spawn(() -> {
+                trail.awaitSteps(2);
+                checkingRef.get().cancel();
+                trail.expect(3);
+                Weft.checkpoint();
+                passedCheckpoint.set(true);
+                return "not reached";
+            });
+            quietRef.set(quiet);
+            checkingRef.set(checking);
+            trail.expect(1);
+            return List.of(quiet, checking);
+        });
+        trail.expectSteps(3);
+        assertEquals(Task.State.SUCCESS, tasks.get(0).state());
+        assertEquals("returned", tasks.get(0).join());
+        assertEquals(Task.State.CANCELLED, tasks.get(1).state());
+        assertFalse(passedCheckpoint.get());
+    }
+
     /** A task cancelled right after spawn still starts and runs up to its first weft call (TG-31). */
     @Test
     void cancelledTaskRunsUntilItsFirstCheckpoint() {
@@ -352,8 +391,8 @@ class TaskTest {
      * spawn, not after; its own sets stay in its copy (TCI-01, TCI-09).
      */
     @ParameterizedTest
-    @EnumSource(Owner.class)
-    void taskRunsInACopyOfSpawnersContextTakenAtSpawn(Owner owner) throws Throwable {
+    @EnumSource(ThreadKind.class)
+    void taskRunsInACopyOfSpawnersContextTakenAtSpawn(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             List<Task<String>> tasks = new ArrayList<>();
             TaskGroup.run(g -> {
@@ -435,7 +474,7 @@ class TaskTest {
     }
 
     // ---------------------------------------------------------------------------------------
-    // JDK blocking calls (seed 004)
+    // JDK blocking calls (story 004)
 
     /** The JDK blocking calls a cancelled task must wake from. */
     enum JdkBlocker {
@@ -674,16 +713,16 @@ class TaskTest {
 
     static Stream<Arguments> blockersAndOwners() {
         return Stream.of(JdkBlocker.values())
-                .flatMap(b -> Stream.of(Owner.values()).map(o -> Arguments.of(b, o)));
+                .flatMap(b -> Stream.of(ThreadKind.values()).map(o -> Arguments.of(b, o)));
     }
 
     /**
-     * A task blocked in a JDK call wakes within {@link GroupTestSupport#WAKE_BOUND} of
-     * {@link TaskGroup#cancel()}, ends CANCELLED (not FAILED), and run returns normally (seed 004).
+     * A task blocked in a JDK call wakes within {@link TestSupport#WAKE_BOUND} of
+     * {@link TaskGroup#cancel()}, ends CANCELLED (not FAILED), and run returns normally (story 004 in {@code docs/stories.md}).
      */
     @ParameterizedTest(name = "{0} owned by {1}")
     @MethodSource("blockersAndOwners")
-    void blockedJdkCallWakesOnGroupCancel(JdkBlocker blocker, Owner owner) throws Throwable {
+    void blockedJdkCallWakesOnGroupCancel(JdkBlocker blocker, ThreadKind owner) throws Throwable {
         owner.run(() -> {
             try (Fixture f = new Fixture(blocker)) {
                 AtomicLong cancelledAt = new AtomicLong();

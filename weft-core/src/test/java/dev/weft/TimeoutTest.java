@@ -276,34 +276,6 @@ class TimeoutTest {
         assertEquals(outerDeadline, e.deadline());
     }
 
-    /** TMO-13: inner deadline shorter: only the inner block stops; the outer goes on, and still fires later. */
-    @Test
-    void innerShorterDeadlineStopsOnlyInner() {
-        List<String> record = new ArrayList<>();
-        Deadline outerDeadline = Deadline.after(Duration.ofSeconds(1));
-        DeadlineExceededException e = assertThrows(DeadlineExceededException.class,
-                () -> Timeout.failAt(outerDeadline, () -> {
-                    for (int i = 0; i < 2; i++) {
-                        try {
-                            Timeout.failAfter(Duration.ofMillis(20), () -> {
-                                Weft.sleep(LONG);
-                                return null;
-                            });
-                        } catch (DeadlineExceededException inner) {
-                            assertFalse(outerDeadline.isExpired());
-                            record.add("inner " + i + " expired");
-                        }
-                    }
-                    Weft.checkpoint(); // the outer scope is not cancelled by the inner expiries
-                    record.add("outer goes on");
-                    Weft.sleep(LONG);
-                    record.add("slept through the outer deadline");
-                    return null;
-                }));
-        assertEquals(List.of("inner 0 expired", "inner 1 expired", "outer goes on"), record);
-        assertEquals(outerDeadline, e.deadline());
-    }
-
     /**
      * TMO-14 in weft's form: a timeout in cleanup that runs during the outer expiry cannot wait
      * (the outer cancellation is level-triggered) unless shielded; shielded, it expires on its own

@@ -4,6 +4,7 @@ import com.alibaba.ttl.TransmittableThreadLocal;
 import dev.weft.Context;
 import dev.weft.ContextVar;
 import dev.weft.Token;
+import dev.weft.bench.kotlin.Coroutines;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -26,10 +27,10 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Context variables: weft's {@link ContextVar} and {@link Context} beside {@link ThreadLocal},
- * {@link InheritableThreadLocal}, {@link ScopedValue}, gRPC's {@code io.grpc.Context} and
- * Alibaba's {@link TransmittableThreadLocal}, in one run.
+ * {@link InheritableThreadLocal}, {@link ScopedValue}, gRPC's {@code io.grpc.Context},
+ * Alibaba's {@link TransmittableThreadLocal} and kotlinx-coroutines' context elements, in one run.
  *
- * <p>DESIGN "Performance targets" checked here (baseline in brackets):
+ * <p>Performance targets ({@code docs/benchmarks.md}, "Targets at a glance") checked here (baseline in brackets):
  * <ul>
  * <li>{@code ContextVar.get} with 1 and 100 vars set: at most 1.2x {@code ThreadLocal.get}
  *     [{@link #threadLocalGet}], independent of the var count ({@link #contextVarGet}).
@@ -64,6 +65,13 @@ import org.openjdk.jmh.infra.Blackhole;
  *     {@code where(k, v).run(noop)}, the closest analogue (it has no {@code set}).
  * <li>{@code run} peers: weft {@code ctx.run(noop)} on a prepared context, gRPC
  *     {@code ctx.run(noop)}, ScopedValue {@code carrier.run(noop)} on a prepared carrier.
+ * <li>kotlinx-coroutines ({@link Coroutines}): {@link #kotlinContextGet} reads an element of a
+ *     coroutine context that holds {@code vars} elements (the read one added first);
+ *     {@link #kotlinThreadContextElementGetLoop} reads, inside a coroutine, the thread-local that
+ *     a {@code ThreadContextElement} ({@code asContextElement}) installed; and
+ *     {@link #kotlinWithContextSetReset} is {@code withContext(tl.asContextElement(v)) { }}, the
+ *     coroutine way to set a value for a block. The last two loop {@value Coroutines#LOOP} times
+ *     inside one {@code runBlocking}, whose entry and exit are spread over the loop.
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -105,6 +113,8 @@ public class ContextBenchmark {
     static final io.grpc.Context.Key<Integer> GRPC_0 = GRPC.get(0);
     static final ScopedValue<Integer> SV = ScopedValue.newInstance();
     static final ScopedValue.Carrier SV_CARRIER = ScopedValue.where(SV, V_OLD);
+    /** The thread-local that the kotlinx {@code ThreadContextElement} benchmarks install. */
+    static final ThreadLocal<Object> KOTLIN_TL = new ThreadLocal<>();
 
     /**
      * Sets the first {@code vars} variables of every kind on the benchmark thread, and undoes it
@@ -122,6 +132,8 @@ public class ContextBenchmark {
         private io.grpc.Context grpcPrevious;
         /** A copy of the thread's weft context, not entered: for {@code run} and uncached reads. */
         Context weftContext;
+        /** A kotlinx coroutine context with {@code vars} elements, element 0 holding V_OLD. */
+        kotlin.coroutines.CoroutineContext kotlinContext;
 
         /** Sets the variables. */
         @Setup(Level.Trial)
@@ -138,7 +150,9 @@ public class ContextBenchmark {
             grpcContext = g;
             grpcPrevious = g.attach();
             weftContext = Context.copyCurrent();
-            if (WEFT_0.get() != V_OLD || GRPC_0.get() != V_OLD || weftContext.get(WEFT_0) != V_OLD) {
+            kotlinContext = Coroutines.contextWith(vars, V_OLD);
+            if (WEFT_0.get() != V_OLD || GRPC_0.get() != V_OLD || weftContext.get(WEFT_0) != V_OLD
+                    || Coroutines.contextGet(kotlinContext) != V_OLD) {
                 throw new IllegalStateException("setup did not take effect on the benchmark thread");
             }
         }
@@ -226,6 +240,19 @@ public class ContextBenchmark {
         }
     }
 
+    /** kotlinx: {@code context[key]?.value}, an element read from a context of {@code vars} elements. */
+    @Benchmark
+    public Object kotlinContextGet(Vars s) {
+        return Coroutines.contextGet(s.kotlinContext);
+    }
+
+    /** kotlinx: the thread-local a {@code ThreadContextElement} installed, read inside the coroutine. */
+    @Benchmark
+    @OperationsPerInvocation(Coroutines.LOOP)
+    public void kotlinThreadContextElementGetLoop(Blackhole bh) {
+        Coroutines.threadContextElementGetLoop(KOTLIN_TL, V_OLD, bh);
+    }
+
     /** {@code ThreadLocal.get} from two threads at once. */
     @Benchmark
     @Threads(2)
@@ -277,6 +304,13 @@ public class ContextBenchmark {
     @Benchmark
     public void scopedValueWhereRun() {
         ScopedValue.where(SV, V_NEW).run(NOOP);
+    }
+
+    /** kotlinx: {@code withContext(tl.asContextElement(new)) { tl.get() }} inside a coroutine. */
+    @Benchmark
+    @OperationsPerInvocation(Coroutines.LOOP)
+    public void kotlinWithContextSetReset(Blackhole bh) {
+        Coroutines.withContextSetResetLoop(KOTLIN_TL, V_OLD, V_NEW, bh);
     }
 
     // ---- snapshot --------------------------------------------------------------------------

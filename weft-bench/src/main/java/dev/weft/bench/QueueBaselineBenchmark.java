@@ -1,6 +1,7 @@
 package dev.weft.bench;
 
 import com.softwaremill.jox.Channel;
+import dev.weft.bench.kotlin.Coroutines;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -32,13 +33,15 @@ import org.openjdk.jmh.infra.Blackhole;
  * threads, through {@code ArrayBlockingQueue} (capacity 16 and 1024),
  * {@code LinkedTransferQueue}, {@code SynchronousQueue}, and Jox channels (buffered 16 and 1024,
  * rendezvous), with 1 producer/1 consumer and 4/4 ({@code pairs}). Score: time per item, so
- * lower is better and throughput is its inverse.
+ * lower is better and throughput is its inverse. {@link #kotlinHandOff} does the same with
+ * kotlinx-coroutines {@code Channel(capacity)} between coroutines on {@code Dispatchers.Default}
+ * (its threads, one per core, stand where the virtual threads' carriers stand).
  *
  * <p>Generator peers: a plain {@link Iterator} per item ({@link #generatorPeerIterator}, the
  * floor), and a {@code SynchronousQueue} hand-off between two virtual threads per item
  * ({@link #generatorPeerSynchronousQueue}, what a thread-backed generator does without weft).
  *
- * <p>DESIGN "Performance targets" these are baselines for: channel hand-off at least
+ * <p>Performance targets ({@code docs/benchmarks.md}, "Targets at a glance") these are baselines for: channel hand-off at least
  * {@code ArrayBlockingQueue} throughput between virtual threads; generator at most 1 us per item
  * (stretch 200 ns).
  *
@@ -235,6 +238,25 @@ public class QueueBaselineBenchmark {
             }));
         }
         joinAll(threads, failure);
+    }
+
+    /** The kotlinx channel under test and the number of producer/consumer pairs. */
+    @State(Scope.Thread)
+    public static class KotlinChannels {
+        /** {@code Channel(capacity)}: 16 is buffered, 0 is {@code Channel.RENDEZVOUS}. */
+        @Param({"16", "0"})
+        public int capacity;
+
+        /** Producers, and as many consumers. */
+        @Param({"1", "4"})
+        public int pairs;
+    }
+
+    /** kotlinx peers: time per item handed between coroutines through {@code Channel(capacity)}. */
+    @Benchmark
+    @OperationsPerInvocation(ITEMS)
+    public void kotlinHandOff(KotlinChannels s) {
+        Coroutines.channelHandOff(s.capacity, ITEMS, s.pairs);
     }
 
     /** Generator floor: a plain {@link Iterator} producing {@value #ITEMS} distinct items, per item. */

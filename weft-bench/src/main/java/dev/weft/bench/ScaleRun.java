@@ -14,7 +14,7 @@ import javax.management.ObjectName;
  * Scale check, not a JMH benchmark: {@code tasks} (default 1 000 000) tasks sleeping in
  * {@code Weft.sleep(1 h)} in one {@link TaskGroup}, then {@code g.cancel()}.
  *
- * <p>DESIGN "Performance targets" checked here: 1 000 000 sleeping tasks in one group fit a
+ * <p>Performance targets ({@code docs/benchmarks.md}, "Targets at a glance") checked here: 1 000 000 sleeping tasks in one group fit a
  * 2 GiB heap (run it with {@code -Xmx2g}: {@code weft-bench/scale.sh}), and cancelling all of
  * them takes at most 2 s, measured from {@code g.cancel()} to {@link TaskGroup#run} returning.
  *

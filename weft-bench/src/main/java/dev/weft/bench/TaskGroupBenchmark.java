@@ -2,6 +2,7 @@ package dev.weft.bench;
 
 import dev.weft.TaskGroup;
 import dev.weft.Weft;
+import dev.weft.bench.kotlin.Coroutines;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -31,10 +32,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code Thread.ofVirtual().start()} + {@code join()}, a per-operation
  * {@code Executors.newVirtualThreadPerTaskExecutor()} (submit, get, close),
  * {@code CompletableFuture.supplyAsync} on a virtual-thread executor + {@code join}, and the
- * preview {@code StructuredTaskScope.open()} fork + join; then the latency of cancelling
+ * preview {@code StructuredTaskScope.open()} fork + join, and kotlinx-coroutines
+ * {@code coroutineScope { launch }} on {@code Dispatchers.Default} and on a virtual-thread
+ * dispatcher (see {@link Coroutines#spawnJoin}); then the latency of cancelling
  * 100 000 sleeping tasks.
  *
- * <p>DESIGN "Performance targets" checked here: spawn + join of 1 000 tasks in a
+ * <p>Performance targets ({@code docs/benchmarks.md}, "Targets at a glance") checked here: spawn + join of 1 000 tasks in a
  * {@code TaskGroup} at most 1.2x raw {@code Thread.ofVirtual().start()} + {@code join()}
  * [{@code raw}, the baseline]; {@code StructuredTaskScope} is quoted at about 1.9x raw. The
  * cancel-latency part ({@link CancelLatency}) is a scaled-down look at the target "cancelling
@@ -68,6 +71,7 @@ public abstract class TaskGroupBenchmark {
     public int tasks;
 
     private ExecutorService virtualExecutor;
+    private kotlinx.coroutines.ExecutorCoroutineDispatcher kotlinVirtual;
 
     /** Whether the benchmark thread must be virtual. */
     abstract boolean virtualCaller();
@@ -80,12 +84,14 @@ public abstract class TaskGroupBenchmark {
                     + (virtualCaller() ? "virtual" : "platform") + " thread; check -Djmh.executor");
         }
         virtualExecutor = Executors.newVirtualThreadPerTaskExecutor();
+        kotlinVirtual = Coroutines.virtualThreadDispatcher();
     }
 
-    /** Closes the shared executor. */
+    /** Closes the shared executor and dispatcher. */
     @TearDown(Level.Trial)
     public void tearDown() {
         virtualExecutor.close();
+        kotlinVirtual.close();
     }
 
     /** weft: {@code TaskGroup.run} whose body spawns {@code tasks} tasks; run waits for them. */
@@ -155,6 +161,21 @@ public abstract class TaskGroupBenchmark {
             scope.join();
             return last.get();
         }
+    }
+
+    /**
+     * kotlinx: {@code coroutineScope { repeat(tasks) { launch { } } }} on {@code Dispatchers.Default}
+     * (stackless coroutines on a pool of platform threads, one per core).
+     */
+    @Benchmark
+    public int kotlinDefaultDispatcher() {
+        return Coroutines.spawnJoin(tasks, Coroutines.defaultDispatcher());
+    }
+
+    /** kotlinx: the same on a dispatcher that runs each dispatched block on a new virtual thread. */
+    @Benchmark
+    public int kotlinVirtualThreadDispatcher() {
+        return Coroutines.spawnJoin(tasks, kotlinVirtual);
     }
 
     /** The benchmarks called from JMH's platform worker thread. */

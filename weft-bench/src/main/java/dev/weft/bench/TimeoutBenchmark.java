@@ -3,6 +3,7 @@ package dev.weft.bench;
 import dev.weft.CallableOp;
 import dev.weft.TaskGroup;
 import dev.weft.Timeout;
+import dev.weft.bench.kotlin.Coroutines;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -15,6 +16,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -30,9 +32,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * task: weft {@code failAfter} around a {@code TaskGroup} with one task, beside preview
  * {@code StructuredTaskScope.open(joiner, cf -> cf.withTimeout(10 s))} with one fork.
  *
- * <p>DESIGN "Performance targets" checked here: deadline scope enter + exit, not expiring, at
+ * <p>Performance targets ({@code docs/benchmarks.md}, "Targets at a glance") checked here: deadline scope enter + exit, not expiring, at
  * most 50 ns, and under half of a {@code ScheduledThreadPoolExecutor} schedule + cancel
  * [{@link #stpeScheduleCancel}, the baseline] ({@link #weftFailAfter}).
+ *
+ * <p>Two more lines: kotlinx-coroutines {@code withTimeout(10 s) { x }} in a coroutine on
+ * {@code Dispatchers.Default} ({@link #kotlinWithTimeout}), and the floor, one
+ * {@code System.nanoTime()} ({@link #clockRead}): a deadline is "now plus the duration", so no
+ * deadline scope can be entered for less than one clock read.
  *
  * <p>All run from JMH's platform worker thread; the two forking benchmarks therefore include a
  * platform thread's wait for a virtual thread (see {@link TaskGroupBenchmark}) and are compared
@@ -93,6 +100,19 @@ public class TimeoutBenchmark {
         f.orTimeout(10, TimeUnit.SECONDS);
         f.complete(BODY.call());
         return f.join();
+    }
+
+    /** kotlinx: {@code withTimeout(10 s) { x }}, {@value Coroutines#LOOP} times in one coroutine. */
+    @Benchmark
+    @OperationsPerInvocation(Coroutines.LOOP)
+    public int kotlinWithTimeout() {
+        return Coroutines.withTimeoutLoop();
+    }
+
+    /** The floor: one {@code System.nanoTime()}, the clock read a deadline starts from. */
+    @Benchmark
+    public long clockRead() {
+        return System.nanoTime();
     }
 
     /** weft: {@code failAfter(10 s)} around a {@code TaskGroup} spawning and joining one task. */

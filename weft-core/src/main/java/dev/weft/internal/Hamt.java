@@ -11,6 +11,9 @@ import java.util.function.BiConsumer;
 /**
  * An immutable, persistent hash map: the storage behind weft's {@code Context}.
  *
+ * <p>One file of some 680 lines: the trie, its node encoding and its invariants belong together,
+ * and the design essay below is kept beside the code it explains (as CPython's {@code hamt.c}).
+ *
  * <h2>Algorithm</h2>
  * A hash array mapped trie (Bagwell) in the compressed "CHAMP" layout (Steindorfer and Vinju).
  * A key's {@code hashCode()} is spread ({@link #spread}) and then consumed five bits at a time,

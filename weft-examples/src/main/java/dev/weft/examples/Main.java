@@ -2,6 +2,7 @@ package dev.weft.examples;
 
 import dev.weft.examples.server.DemoServer;
 import dev.weft.examples.server.RequestLog;
+import dev.weft.examples.server.ServeCommand;
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,22 +14,29 @@ import java.util.Arrays;
 import java.util.Deque;
 
 /**
- * The launcher behind {@code ./run}: {@code tour} (the default) runs the seed stories,
- * {@code serve} starts the demo server until Ctrl-C or SIGTERM.
+ * The launcher behind {@code ./run}: {@code tour} (the default) runs the stories of {@code docs/stories.md},
+ * {@code serve} starts the demo server until Ctrl-C or SIGTERM ({@link ServeCommand}), {@code mesh} runs
+ * the multi-process demo.
  */
 public final class Main {
     static final String USAGE = """
-            usage: ./run [tour | serve [options] | --help]
+            usage: ./run [tour | serve [options] | mesh [--svg FILE] | --help]
 
-              tour                 run the seed stories and print what each shows (the default)
+              tour                 run the stories (docs/stories.md) and print what each shows (the default)
               serve                start the demo HTTP server until Ctrl-C / SIGTERM
                 --port N           port to listen on (default 8080; 0 picks a free one)
                 --host ADDR        address to bind (default 127.0.0.1)
                 --deadline-ms D    each request's deadline (default 2000); X-Deadline-Ms may shorten it
                 --grace-ms G       at shutdown, the time requests in flight get before they are
-                                   cancelled (default 2000)
+                                   cut with a 503 (default 2000); a second Ctrl-C ends it at once
+                --max-in-flight N  requests computed at once; the next get 503 + Retry-After (default 256)
+                --max-subtasks N   fan-out sub-tasks in flight over all requests; a fan-out that would
+                                   pass it gets 503 + Retry-After (default 10000)
                 --plain            run requests on plain virtual threads without weft (load comparison)
                 --quiet            no per-request log lines
+              mesh                 a gateway and two backends, each its own JVM, over gRPC and HTTP:
+                                   one order's deadline, cancellation and trace across them
+                --svg FILE         also draw the run as an SVG timeline
             """;
 
     private Main() {
@@ -66,6 +74,7 @@ public final class Main {
                     yield new Tour(out, colours()).run();
                 }
                 case "serve" -> serve(rest, out);
+                case "mesh" -> mesh(rest, out);
                 case "--help", "-h", "help" -> {
                     out.print(USAGE);
                     yield 0;
@@ -98,11 +107,12 @@ public final class Main {
             String opt = rest.pop();
             switch (opt) {
                 case "--port" -> c = c.withPort(intValue(opt, rest, 0, 65535));
-                case "--host" -> c = new DemoServer.Config(host(value(opt, rest)), c.port(), c.deadline(), c.grace(),
-                        c.plain(), c.log());
+                case "--host" -> c = c.withHost(host(value(opt, rest)));
                 case "--deadline-ms" -> c = c.withTimes(Duration.ofMillis(intValue(opt, rest, 0, 3_600_000)),
                         c.grace());
                 case "--grace-ms" -> c = c.withTimes(c.deadline(), Duration.ofMillis(intValue(opt, rest, 0, 3_600_000)));
+                case "--max-in-flight" -> c = c.withLimits(intValue(opt, rest, 1, 1_000_000), c.maxSubtasks());
+                case "--max-subtasks" -> c = c.withLimits(c.maxInFlight(), intValue(opt, rest, 1, 100_000_000));
                 case "--plain" -> c = c.withPlain(true);
                 case "--quiet" -> c = c.withLog(RequestLog.DISCARD);
                 default -> throw new IllegalArgumentException("unknown option '" + opt + "' for serve");
@@ -112,25 +122,24 @@ public final class Main {
     }
 
     private static int serve(Deque<String> rest, PrintStream out) throws IOException, InterruptedException {
-        DemoServer.Config config = serveConfig(rest, out);
-        DemoServer server = DemoServer.start(config);
-        out.printf("weft demo server (%s runtime): http://%s:%d/ lists the endpoints; Ctrl-C stops it.%n",
-                config.plain() ? "plain" : "weft", config.host().getHostAddress(), server.port());
-        out.flush();
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("weft-demo-shutdown").unstarted(() -> {
-            try {
-                DemoServer.Stats s = server.shutdown();
-                out.printf("weft demo server (" + (config.plain() ? "plain" : "weft") + " runtime) stopped: %d answered, %d task(s) cancelled after the grace, %s.%n",
-                        s.answered(), s.runningAfterGrace(), s.clean() ? "nothing left running" : "SOME TASKS DID NOT END");
-                out.flush();
-                // A signal would make the JVM exit with 128+signal; a clean stop is a success.
-                Runtime.getRuntime().halt(s.clean() ? 0 : 1);
-            } catch (InterruptedException e) {
-                Runtime.getRuntime().halt(1);
+        return ServeCommand.run(serveConfig(rest, out), out);
+    }
+
+    private static int mesh(Deque<String> rest, PrintStream out) {
+        java.nio.file.Path svg = null;
+        while (!rest.isEmpty()) {
+            String opt = rest.pop();
+            if (!opt.equals("--svg")) {
+                throw new IllegalArgumentException("unknown option '" + opt + "' for mesh");
             }
-        }));
-        server.awaitStopped();
-        return 0;
+            svg = java.nio.file.Path.of(value(opt, rest));
+        }
+        try {
+            return new dev.weft.examples.mesh.MeshDemo(out).run(svg);
+        } catch (Exception e) {
+            out.println("mesh: " + e);
+            return 1;
+        }
     }
 
     private static String value(String opt, Deque<String> rest) {

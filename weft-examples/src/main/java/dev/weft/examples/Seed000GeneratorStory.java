@@ -13,7 +13,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * Seed 000, second half: a generator that sets a context variable around its yields, abandoned
+ * Story 000 of {@code docs/stories.md}, second half: a generator that sets a context variable around its yields, abandoned
  * by {@code break}. In Python the generator is finalized later, in another task, so
  * {@code ctx.reset(token)} fails with "Token was created in a different Context" unless the
  * consumer wraps it in {@code contextlib.aclosing}. In weft closing always happens in the
@@ -47,7 +47,7 @@ public final class Seed000GeneratorStory implements Story {
                 + " warning naming where it was created. No aclosing to remember.";
     }
 
-    /** The seed's {@code runner_with_context}: set the var, run the block, reset in finally. */
+    /** The story's {@code runner_with_context}: set the var, run the block, reset in finally. */
     static <T> T runnerWithContext(String name, List<String> log, CallableOp<T, Exception> block) throws Exception {
         Token<String> token = CTX.set(name);
         try {
@@ -59,7 +59,7 @@ public final class Seed000GeneratorStory implements Story {
         }
     }
 
-    /** The seed's {@code iterator()}: three items, yielded inside runner_with_context("demo_context"). */
+    /** The story's {@code iterator()}: three items, yielded inside runner_with_context("demo_context"). */
     static Generator<String> iterator(List<String> log) {
         return Generator.of(out -> runnerWithContext("demo_context", log, () -> {
             for (int i = 0; i < 3; i++) {
@@ -76,7 +76,7 @@ public final class Seed000GeneratorStory implements Story {
         // 1. The consumer closes with try-with-resources: cleanup at the break, in main's context.
         List<String> log = Collections.synchronizedList(new ArrayList<>());
         String[] afterLoop = new String[1];
-        TaskGroup.run("seed000-main", g -> g.spawn(() -> runnerWithContext("main_context", log, () -> {
+        TaskGroup.run("story000-main", g -> g.spawn(() -> runnerWithContext("main_context", log, () -> {
             try (Generator<String> it = iterator(log)) {
                 for (String item : it) {
                     log.add("got: " + item);
@@ -114,7 +114,7 @@ public final class Seed000GeneratorStory implements Story {
         jul.setUseParentHandlers(false);
         jul.addHandler(capture);
         try {
-            TaskGroup.run("seed000-forgetful", g -> g.spawn(() -> runnerWithContext("main_context", log2, () -> {
+            TaskGroup.run("story000-forgetful", g -> g.spawn(() -> runnerWithContext("main_context", log2, () -> {
                 for (String item : iterator(log2)) {
                     log2.add("got: " + item);
                     break; // and no try-with-resources

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Seed 000, the server: a socket server keeps each connection's client address in a
+ * Story 000 of {@code docs/stories.md}, the server: a socket server keeps each connection's client address in a
  * {@link ContextVar}, and code deep in the handler reads it without being passed it.
  *
  * <p>Real parts: a {@link ServerSocket} on loopback (ephemeral port) whose acceptor spawns one
@@ -35,11 +35,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@value #CLIENTS} connections are in, so that fifty values live side by side before anyone
  * answers. Each client checks that the address in its reply is its own.
  *
- * <p>(Seed 000's second half, an async generator abandoned by {@code break}, becomes its own
+ * <p>(Story 000's second half, an async generator abandoned by {@code break}, becomes its own
  * story once weft has {@code Generator}.)
  */
 public final class Seed000ServerStory implements Story {
-    /** The connection's client address, as in the seed: {@code ContextVar("client", default="-")}. */
+    /** The connection's client address, as in the story: {@code ContextVar("client", default="-")}. */
     static final ContextVar<String> CLIENT = ContextVar.of("client", "-");
     static final int CLIENTS = 50;
 
@@ -67,7 +67,7 @@ public final class Seed000ServerStory implements Story {
                 + " are open at once.";
     }
 
-    /** Says who the client is, from the context only: the seed's {@code show_client_info()}. */
+    /** Says who the client is, from the context only: the story's {@code show_client_info()}. */
     static String showClientInfo() {
         return "Client address: " + CLIENT.get() + "\n";
     }
@@ -89,7 +89,7 @@ public final class Seed000ServerStory implements Story {
         int port;
         try (ServerSocket server = new ServerSocket(0, CLIENTS * 2, loopback)) {
             port = server.getLocalPort();
-            replies = TaskGroup.run("seed000", g -> {
+            replies = TaskGroup.run("story000", g -> {
                 g.spawn("acceptor", () -> TaskGroup.run("connections", connections -> {
                     for (;;) {
                         Socket s = server.accept();
@@ -137,7 +137,7 @@ public final class Seed000ServerStory implements Story {
         return ev.result();
     }
 
-    /** The seed's {@code handler(reader, writer)}: one connection, in its own task. */
+    /** The story's {@code handler(reader, writer)}: one connection, in its own task. */
     @SuppressWarnings("try") // the token is there to be closed, not read
     private static void handle(Socket s, CountDownLatch allIn, AtomicInteger waitedTogether, AtomicInteger closed)
             throws IOException, InterruptedException {

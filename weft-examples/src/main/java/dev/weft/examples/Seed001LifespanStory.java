@@ -13,12 +13,12 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Seed 001: an application's lifespan task sets context variables that the request handlers,
+ * Story 001 of {@code docs/stories.md}: an application's lifespan task sets context variables that the request handlers,
  * spawned later as tasks of their own, must see, without being able to change them for each
  * other.
  *
  * <p>Real parts: a {@link TaskGroup} standing for an ASGI-style server. First the trap of the
- * seed, reproduced: the lifespan spawned the usual way sets its variables in its own copy, and a
+ * story, reproduced: the lifespan spawned the usual way sets its variables in its own copy, and a
  * handler spawned afterwards does not see them. Then the fix: the lifespan is spawned <em>in</em>
  * an application {@link Context} ({@code g.spawn(lifespan, app)}), stays running for the
  * application's lifetime, and {@value #HANDLERS} handlers are spawned with {@code app.copy()}.
@@ -58,7 +58,7 @@ public final class Seed001LifespanStory implements Story {
         Evidence ev = new Evidence();
 
         // The trap, as in Python: the lifespan's set stays in the lifespan task's own copy.
-        String seenByLateEndpoint = TaskGroup.run("seed001-trap", g -> {
+        String seenByLateEndpoint = TaskGroup.run("story001-trap", g -> {
             g.spawn(() -> APP_NAME.set("spam")).join();
             return g.spawn(() -> APP_NAME.get("<unset>")).join();
         });
@@ -70,7 +70,7 @@ public final class Seed001LifespanStory implements Story {
         Context app = Context.empty();
         CountDownLatch started = new CountDownLatch(1);
         String[] atShutdown = new String[1];
-        List<String> seen = TaskGroup.run("seed001-app", g -> {
+        List<String> seen = TaskGroup.run("story001-app", g -> {
             Task<Void> lifespan = g.spawn(() -> {
                 APP_NAME.set("spam");
                 DATABASE.set("jdbc:h2:mem:app");

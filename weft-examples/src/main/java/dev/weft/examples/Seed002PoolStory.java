@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Seed 002: a task cancelled while its {@code finally} releases a database connection leaks the
+ * Story 002 of {@code docs/stories.md}: a task cancelled while its {@code finally} releases a database connection leaks the
  * connection, unless the release is shielded from the cancellation.
  *
  * <p>Real parts: a HikariCP pool of {@value #POOL_SIZE} connections over an embedded in-memory
@@ -104,7 +104,7 @@ public final class Seed002PoolStory implements Story {
             AtomicInteger closed = new AtomicInteger();
             long slowRelease = 200;
             long[] releaseMillis = new long[1];
-            Task<?> task = TaskGroup.run("seed002-one", g -> {
+            Task<?> task = TaskGroup.run("story002-one", g -> {
                 Task<Void> t = g.spawn(() -> {
                     Connection c = pool.getConnection();
                     try {
@@ -169,7 +169,7 @@ public final class Seed002PoolStory implements Story {
         long start = System.nanoTime();
         Tally t = new Tally();
         try (HikariDataSource pool = newPool(shielded ? "weft" : "naive")) {
-            TaskGroup.run("seed002-" + (shielded ? "weft" : "naive"), g -> {
+            TaskGroup.run("story002-" + (shielded ? "weft" : "naive"), g -> {
                 for (int w = 0; w < WORKERS; w++) {
                     g.spawn(() -> {
                         for (int j = 0; j < JOBS_PER_WORKER; j++) {
@@ -241,7 +241,7 @@ public final class Seed002PoolStory implements Story {
 
     private static HikariDataSource newPool(String name) throws SQLException {
         HikariConfig cfg = new HikariConfig();
-        String pool = "seed002-" + name + "-" + POOLS.incrementAndGet();
+        String pool = "story002-" + name + "-" + POOLS.incrementAndGet();
         cfg.setJdbcUrl("jdbc:h2:mem:" + pool);
         cfg.setPoolName(pool);
         cfg.setMaximumPoolSize(POOL_SIZE);

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Seed 003: contexts are copied on write, so a copy is O(1) and a child's set does not reach its
+ * Story 003 of {@code docs/stories.md}: contexts are copied on write, so a copy is O(1) and a child's set does not reach its
  * parent; but values are shared, not copied, so a mutable map set in a parent is changed by its
  * children (the shallow-copy trap). weft keeps both facts and adds a way out: a variable built
  * with {@code onFork(HashMap::new)} gives every child context its own map.
@@ -17,7 +17,7 @@ import java.util.Map;
 public final class Seed003CopyOnWriteStory implements Story {
     static final ContextVar<String> TRACE = ContextVar.of("trace");
     static final ContextVar<Integer> NUMBER = ContextVar.of("number");
-    /** The seed's {@code ContextVar('dict')}: the map object is shared with every child. */
+    /** The story's {@code ContextVar('dict')}: the map object is shared with every child. */
     static final ContextVar<Map<String, String>> SHARED_DICT = ContextVar.of("dict");
     /** The fix: every child context gets its own copy of the map. */
     static final ContextVar<Map<String, String>> FORKED_DICT =
@@ -53,7 +53,7 @@ public final class Seed003CopyOnWriteStory implements Story {
     public Result run() throws Exception {
         Evidence ev = new Evidence();
 
-        // The seed's first program: fun() awaited by main() shares main's context; main as a task has its own.
+        // The story's first program: fun() awaited by main() shares main's context; main as a task has its own.
         List<String> prints = new ArrayList<>();
         Context.empty().run(() -> {
             TRACE.set("begin");
@@ -67,7 +67,7 @@ public final class Seed003CopyOnWriteStory implements Story {
             }).join());
             prints.add("after main: " + TRACE.get());
         });
-        ev.line("trace, as the seed prints it: %s", String.join(", ", prints));
+        ev.line("trace, as the Python program prints it: %s", String.join(", ", prints));
         ev.check(prints.equals(List.of("before main: begin", "before fun: begin|main", "fun: begin|main|fun",
                         "after fun: begin|main|fun", "after main: begin")),
                 "the task's sets did not reach the caller: trace is \"begin\" again after main");

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Seed 004, second half: a producer sends requests into a queue; a receiver spawns a handler per
+ * Story 004 of {@code docs/stories.md}, second half: a producer sends requests into a queue; a receiver spawns a handler per
  * request. With {@code asyncio.create_task} the handlers are orphans: nobody waits for them and
  * their errors are lost. With a task group (Python 3.11, Trio, weft) every handler belongs to the
  * receiver's group: a failing handler stops the receiver, the receiver's failure stops the
@@ -56,7 +56,7 @@ public final class Seed004ChannelStory implements Story {
         long t0 = System.nanoTime();
         ExceptionGroup thrown = null;
         try {
-            TaskGroup.run("seed004-main", g -> {
+            TaskGroup.run("story004-main", g -> {
                 tasks.add(g.spawn("recv_request", () -> TaskGroup.run("handlers", tg -> {
                     for (int data : queue) {
                         handlersStarted.incrementAndGet();

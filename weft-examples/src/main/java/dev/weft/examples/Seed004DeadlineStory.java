@@ -22,7 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Seed 004, the deadline: one time budget for a block of two HTTP calls, not one timeout per
+ * Story 004 of {@code docs/stories.md}, the deadline: one time budget for a block of two HTTP calls, not one timeout per
  * call.
  *
  * <p>Real parts: a slow HTTP service ({@code com.sun.net.httpserver}) on loopback whose
@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * {@code send} cancels the exchange too, but the JDK's client does not always close the HTTP/1.1
  * connection at once; reading the body as a stream makes the close deterministic.)
  *
- * <p>(Seed 004's second half, a producer and consumers in a {@code TaskGroup}, becomes its own
+ * <p>(Story 004's second half, a producer and consumers in a {@code TaskGroup}, becomes its own
  * story once weft has {@code Channel}.)
  */
 public final class Seed004DeadlineStory implements Story {

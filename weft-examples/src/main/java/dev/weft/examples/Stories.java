@@ -3,9 +3,9 @@ package dev.weft.examples;
 import java.util.List;
 
 /**
- * The stories of the tour, in seed order.
+ * The stories of the tour ({@code docs/stories.md}), in number order.
  *
- * <p>Seeds 000 and 004 tell two stories each: the server and the generator for 000, the shared
+ * <p>Numbers 000 and 004 tell two stories each: the server and the generator for 000, the shared
  * deadline and the producer/consumer for 004.
  */
 public final class Stories {
@@ -13,7 +13,7 @@ public final class Stories {
     }
 
     /**
-     * Returns a fresh instance of every story, in seed order.
+     * Returns a fresh instance of every story, in number order.
      *
      * @return the stories
      */
@@ -25,7 +25,8 @@ public final class Stories {
                 new Seed002PoolStory(),
                 new Seed003CopyOnWriteStory(),
                 new Seed004DeadlineStory(),
-                new Seed004ChannelStory()
+                new Seed004ChannelStory(),
+                new BridgesStory()
         );
     }
 }

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One seed story as a small program on real parts: what goes wrong in Python, what weft does
+ * One story of {@code docs/stories.md} as a small program on real parts: what goes wrong in Python, what weft does
  * instead, and a run that shows it with evidence (values seen, time taken, things leaked).
  *
  * <p>A story's {@link #run()} is self-contained: it starts what it needs (sockets, servers, a
@@ -13,9 +13,9 @@ import java.util.Objects;
  */
 public interface Story {
     /**
-     * Returns the seed number, "000" to "004".
+     * Returns the story number, "000" to "004".
      *
-     * @return the seed number
+     * @return the story number
      */
     String number();
 
@@ -27,7 +27,7 @@ public interface Story {
     String title();
 
     /**
-     * Returns what the Python program of the seed does, in a sentence or two.
+     * Returns what the Python program of the story does, in a sentence or two.
      *
      * @return the Python side
      */

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Runs every {@link Story} in order and prints, for each, its seed number and title, what
+ * Runs every {@link Story} in order and prints, for each, its story number and title, what
  * Python does, what weft does, and the evidence; then a summary. The exit code is 0 only if every
  * story passed.
  *
@@ -60,7 +60,7 @@ public final class Tour {
      */
     public int run(List<Story> stories) {
         long tourStart = System.nanoTime();
-        out.println(bold("weft tour") + ": the seed stories as small programs on real parts"
+        out.println(bold("weft tour") + ": the stories of docs/stories.md as small programs on real parts"
                 + " (JDK " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " cores)");
         List<String> summary = new ArrayList<>();
         int failed = 0;

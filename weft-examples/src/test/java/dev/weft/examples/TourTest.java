@@ -23,21 +23,21 @@ class TourTest {
         return code + "\n" + out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
     }
 
-    /** The whole tour exits 0, prints every seed's header, the three kinds of lines, and the summary. */
+    /** The whole tour exits 0, prints every story's header, the three kinds of lines, and the summary. */
     @Test
     void tourRunsEveryStoryAndExitsZero() {
         long start = System.nanoTime();
         String result = run("tour");
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertTrue(result.startsWith("0\n"), result);
-        for (String seed : List.of("000", "001", "002", "003", "004")) {
-            assertTrue(result.contains("━━ " + seed + "  "), "no header for " + seed + "\n" + result);
-            assertTrue(result.contains("PASS  " + seed + " in "), "no verdict for " + seed + "\n" + result);
+        for (String story : List.of("000", "001", "002", "003", "004", "MDC")) {
+            assertTrue(result.contains("━━ " + story + "  "), "no header for " + story + "\n" + result);
+            assertTrue(result.contains("PASS  " + story + " in "), "no verdict for " + story + "\n" + result);
         }
-        assertEquals(7, result.lines().filter(l -> l.startsWith("Python:")).count(), result);
-        assertEquals(7, result.lines().filter(l -> l.startsWith("weft:")).count(), result);
-        assertEquals(7, result.lines().filter(l -> l.startsWith("evidence:")).count(), result);
-        assertTrue(result.contains("summary: 7 stories, 7 passed, 0 failed"), result);
+        assertEquals(8, result.lines().filter(l -> l.startsWith("Python:")).count(), result);
+        assertEquals(8, result.lines().filter(l -> l.startsWith("weft:")).count(), result);
+        assertEquals(8, result.lines().filter(l -> l.startsWith("evidence:")).count(), result);
+        assertTrue(result.contains("summary: 8 stories, 8 passed, 0 failed"), result);
         assertFalse(result.contains("\u001b["), "colours when not on a terminal");
         assertTrue(ms < 30_000, "the tour took " + ms + " ms");
     }

@@ -28,6 +28,10 @@ public final class PlainRuntime implements RequestRuntime {
         }
     }
 
+    /** A runtime of plain virtual threads; it keeps no state of its own (the thread-locals are static). */
+    public PlainRuntime() {
+    }
+
     @Override
     public String name() {
         return "plain";
@@ -42,6 +46,29 @@ public final class PlainRuntime implements RequestRuntime {
         } finally {
             REQUEST_ID.remove();
             CLIENT.remove();
+        }
+    }
+
+    /**
+     * By hand: the handle interrupts the request's thread; its sleeps and joins throw
+     * {@link InterruptedException}, and a fan-out interrupts and joins its sub-threads on the way out.
+     */
+    @Override
+    public Response cancellable(RequestHandle handle, Callable<Response> body) throws Exception {
+        Thread me = Thread.currentThread();
+        handle.attach(me::interrupt);
+        try {
+            return body.call();
+        } catch (InterruptedException e) {
+            if (handle.reason() == null) {
+                throw e;
+            }
+            return null;
+        } finally {
+            handle.detach();
+            if (handle.reason() != null) {
+                Thread.interrupted(); // an interrupt that came after the body's last blocking call
+            }
         }
     }
 

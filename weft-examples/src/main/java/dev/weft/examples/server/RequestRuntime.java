@@ -32,6 +32,18 @@ public sealed interface RequestRuntime permits WeftRuntime, PlainRuntime {
     <R> R as(String requestId, String client, Callable<R> body) throws Exception;
 
     /**
+     * Runs {@code body} so that {@code handle}'s {@link RequestHandle#cancel cancel} stops it and
+     * everything it started (sub-tasks, sleeps, socket calls). The handle is detached before this
+     * returns, so nothing interrupts the caller afterwards.
+     *
+     * @param handle the request's handle
+     * @param body computes the response
+     * @return the body's response, or null if {@code handle} stopped it
+     * @throws Exception what the body throws
+     */
+    Response cancellable(RequestHandle handle, Callable<Response> body) throws Exception;
+
+    /**
      * Runs {@code body} with a deadline {@code budget} from now.
      *
      * @param budget the time budget

@@ -1,5 +1,6 @@
 package dev.weft.examples.server;
 
+import dev.weft.CancelScope;
 import dev.weft.ContextVar;
 import dev.weft.DeadlineExceededException;
 import dev.weft.Task;
@@ -23,6 +24,10 @@ public final class WeftRuntime implements RequestRuntime {
     /** The current request's client address, {@code host:port}; "-" outside a request. */
     public static final ContextVar<String> CLIENT = ContextVar.of("client", "-");
 
+    /** A weft runtime; it keeps no state of its own (the context variables are static). */
+    public WeftRuntime() {
+    }
+
     @Override
     public String name() {
         return "weft";
@@ -33,6 +38,19 @@ public final class WeftRuntime implements RequestRuntime {
     public <R> R as(String requestId, String client, Callable<R> body) throws Exception {
         try (Token<String> id = REQUEST_ID.set(requestId); Token<String> from = CLIENT.set(client)) {
             return body.call();
+        }
+    }
+
+    /** The request's own cancel scope: cancelling it stops the request's whole task tree, nothing else. */
+    @Override
+    public Response cancellable(RequestHandle handle, Callable<Response> body) throws Exception {
+        try {
+            return CancelScope.run(scope -> {
+                handle.attach(scope::cancel);
+                return body.call();
+            });
+        } finally {
+            handle.detach();
         }
     }
 

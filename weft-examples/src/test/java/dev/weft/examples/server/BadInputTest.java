@@ -56,6 +56,22 @@ class BadInputTest {
         }
     }
 
+    /** X-Deadline-Ms sent twice, or as a list, is a 400 naming the header: one of the two would be ignored. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "X-Deadline-Ms: 100|X-Deadline-Ms: 50|conflicting values '100', '50'",
+            "X-Deadline-Ms: 50|X-Deadline-Ms: 50|the same value '50', '50'",
+            "X-Deadline-Ms: 100, 50|X-Request-Id: dup-3|conflicting values '100', '50'",
+            "X-Deadline-Ms: 5000|x-deadline-ms: 20|conflicting values '5000', '20'"})
+    void repeatedOrConflictingDeadlineHeaderGets400(String first, String second, String detail) throws Exception {
+        try (RawHttp c = new RawHttp(server.port())) {
+            RawHttp.Reply r = c.get("/slow?ms=10", first, second);
+            assertEquals(400, r.status(), r.body());
+            assertTrue(r.body().startsWith("bad X-Deadline-Ms: " + detail), r.body());
+            assertTrue(r.body().contains("send the header once"), r.body());
+        }
+    }
+
     /** Missing, non-numeric or out-of-range query parameters get a 400 that names the parameter. */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"/slow, missing query parameter ms", "/slow?ms=abc, bad query parameter ms='abc'",
@@ -92,7 +108,7 @@ class BadInputTest {
             RawHttp.Reply post = c.read();
             assertNotNull(post);
             assertEquals(405, post.status());
-            assertEquals("GET", post.headers().get("allow"));
+            assertEquals("GET, HEAD", post.headers().get("allow"));
         }
     }
 
@@ -149,7 +165,7 @@ class BadInputTest {
         }
     }
 
-    /** A client that leaves while its request sleeps: the task finishes its sleep and ends. */
+    /** A client that leaves while its request sleeps: no task is left (the request is cancelled, see DisconnectTest). */
     @Test
     void clientLeavingDuringASlowRequestLeavesNoTask() throws Exception {
         long before = server.tasksStarted();

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
  * isolation (every response, and every log line, carries its own request's id and client port),
  * completeness (every request answered) and that no task is left afterwards.
  */
+@Tag("stress")
 class LoadTest {
     static final int CONNECTIONS = 200;
     static final int REQUESTS_PER_CONNECTION = 25;

@@ -59,6 +59,18 @@ final class RawHttp implements AutoCloseable {
         return read();
     }
 
+    /** Sends {@code HEAD path} and reads the reply's status line and headers: a HEAD reply has no body. */
+    Reply head(String path) throws IOException {
+        send("HEAD " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        return read(false);
+    }
+
+    /** Resets the connection instead of closing it: the peer sees RST, not FIN. */
+    void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
     /**
      * Reads one response.
      *
@@ -66,6 +78,10 @@ final class RawHttp implements AutoCloseable {
      * @throws IOException on a broken or truncated response
      */
     Reply read() throws IOException {
+        return read(true);
+    }
+
+    private Reply read(boolean withBody) throws IOException {
         String status = line();
         if (status == null) {
             return null;
@@ -78,6 +94,9 @@ final class RawHttp implements AutoCloseable {
         for (String h = line(); h != null && !h.isEmpty(); h = line()) {
             int colon = h.indexOf(':');
             headers.put(h.substring(0, colon).strip().toLowerCase(Locale.ROOT), h.substring(colon + 1).strip());
+        }
+        if (!withBody) {
+            return new Reply(Integer.parseInt(parts[1]), headers, "");
         }
         int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
         byte[] body = in.readNBytes(length);

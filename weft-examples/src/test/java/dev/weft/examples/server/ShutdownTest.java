@@ -1,7 +1,7 @@
 package dev.weft.examples.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,10 +42,14 @@ class ShutdownTest {
         assertEquals(List.of(), ServerTesting.linesWith(log, "stopped by the server's shutdown"));
     }
 
-    /** What outlives the grace period is cancelled: the shutdown ends soon after the grace, with no task left. */
+    /**
+     * What outlives the grace period is cut: each such request is cancelled through its own scope
+     * (its sleep or fan-out ends at once) and answered 503 with Connection: close; the shutdown
+     * ends soon after the grace, with no task left.
+     */
     @ParameterizedTest(name = "plain={0}")
     @ValueSource(booleans = {false, true})
-    void requestsOutlivingTheGraceAreCancelled(boolean plain) throws Exception {
+    void requestsOutlivingTheGraceAreCutWith503AndConnectionClose(boolean plain) throws Exception {
         Queue<String> log = ServerTesting.newLog();
         DemoServer s = ServerTesting.start(plain, Duration.ofSeconds(60), Duration.ofSeconds(1), log);
         int port = s.port();
@@ -53,18 +57,79 @@ class ShutdownTest {
             CompletableFuture<RawHttp.Reply> sleeper = CompletableFuture.supplyAsync(() -> slow(port, 30_000), clients);
             CompletableFuture<RawHttp.Reply> fanout = CompletableFuture.supplyAsync(
                     () -> request(port, "/fanout?n=20&ms=30000"), clients);
-            ServerTesting.await("both requests are in flight", Duration.ofSeconds(10), () -> s.inFlight() == 2);
+            ServerTesting.await("both requests are admitted", Duration.ofSeconds(10),
+                    () -> s.admission().requestsInFlight() == 2);
             long start = System.nanoTime();
             DemoServer.Stats stats = s.shutdown();
             long ms = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(ms >= 900 && ms < 8000, "shutdown took " + ms + " ms for a grace of 1 s");
+            assertTrue(ms >= 900 && ms < 8000, "shutdown took " + ms + " ms for a grace of 1 s:\n" + String.join("\n", log));
             assertTrue(stats.clean(), stats.toString());
             assertTrue(stats.runningAfterGrace() >= 2, stats.toString());
-            assertNull(sleeper.get(10, TimeUnit.SECONDS), "the sleeper got an answer");
-            assertNull(fanout.get(10, TimeUnit.SECONDS), "the fan-out got an answer");
+            assertEquals(2, stats.cutByShutdown(), stats.toString());
+            for (CompletableFuture<RawHttp.Reply> f : List.of(sleeper, fanout)) {
+                RawHttp.Reply r = f.get(10, TimeUnit.SECONDS);
+                assertNotNull(r, "a request cut by the shutdown got no answer");
+                assertEquals(503, r.status(), r.body());
+                assertEquals("close", r.headers().get("connection"), r.headers().toString());
+                assertTrue(r.body().startsWith("the server is shutting down: this request was cut after "), r.body());
+            }
         }
-        if (!plain) {
-            assertEquals(2, ServerTesting.linesWith(log, "stopped by the server's shutdown").size(), String.join("\n", log));
+        assertEquals(2, ServerTesting.linesWith(log, "cut by the server's shutdown").size(), String.join("\n", log));
+        assertEquals(List.of(), ServerTesting.linesWith(log, "stopped by the server's shutdown"));
+    }
+
+    /** During the grace period, a new request (here on a kept-alive connection) gets 503 with Connection: close. */
+    @ParameterizedTest(name = "plain={0}")
+    @ValueSource(booleans = {false, true})
+    void newRequestsDuringTheGraceGet503AndConnectionClose(boolean plain) throws Exception {
+        Queue<String> log = ServerTesting.newLog();
+        DemoServer s = ServerTesting.start(plain, Duration.ofSeconds(60), Duration.ofSeconds(10), log);
+        int port = s.port();
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
+             RawHttp idle = new RawHttp(port)) {
+            assertEquals(200, idle.get("/hello").status());
+            CompletableFuture<RawHttp.Reply> slow = CompletableFuture.supplyAsync(() -> slow(port, 30_000), clients);
+            ServerTesting.await("the slow request is admitted", Duration.ofSeconds(10),
+                    () -> s.admission().requestsInFlight() == 1);
+            CompletableFuture<DemoServer.Stats> stopping = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return s.shutdown();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, clients);
+            ServerTesting.await("the server drains", Duration.ofSeconds(10), () -> s.isDraining());
+            RawHttp.Reply r = idle.get("/hello");
+            assertNotNull(r, "no answer during the grace:\n" + String.join("\n", log));
+            assertEquals(503, r.status(), r.body());
+            assertEquals("close", r.headers().get("connection"));
+            assertTrue(r.body().startsWith("the server is shutting down: this request was not started"), r.body());
+            assertEquals("", idle.readToEnd(), "the connection is closed after the 503");
+            s.force(); // end the 10 s grace now
+            DemoServer.Stats stats = stopping.get(10, TimeUnit.SECONDS);
+            assertTrue(stats.clean(), stats.toString());
+            assertEquals(503, slow.get(10, TimeUnit.SECONDS).status());
+        }
+    }
+
+    /** force() ends the grace period at once: a shutdown with a 60 s grace ends in seconds, its request cut with a 503. */
+    @ParameterizedTest(name = "plain={0}")
+    @ValueSource(booleans = {false, true})
+    void forceEndsTheGraceAtOnce(boolean plain) throws Exception {
+        DemoServer s = ServerTesting.start(plain, Duration.ofSeconds(120), Duration.ofSeconds(60), ServerTesting.newLog());
+        int port = s.port();
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            CompletableFuture<RawHttp.Reply> slow = CompletableFuture.supplyAsync(() -> slow(port, 50_000), clients);
+            ServerTesting.await("the slow request is admitted", Duration.ofSeconds(10),
+                    () -> s.admission().requestsInFlight() == 1);
+            s.force();
+            long start = System.nanoTime();
+            DemoServer.Stats stats = s.shutdown();
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(ms < 5000, "a forced shutdown took " + ms + " ms");
+            assertTrue(stats.clean(), stats.toString());
+            assertEquals(1, stats.cutByShutdown(), stats.toString());
+            assertEquals(503, slow.get(10, TimeUnit.SECONDS).status());
         }
     }
 

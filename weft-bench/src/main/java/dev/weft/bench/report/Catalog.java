@@ -1,0 +1,265 @@
+package dev.weft.bench.report;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the comparison measures and how it is drawn: four families (context, spawn, deadlines,
+ * channels), each a list of operations, each operation a list of implementations side by side
+ * with the JDK baseline that ratios are taken to and the physical floor on this machine; and the
+ * runs (JMH invocations and the asyncio script) that produce the figures.
+ *
+ * <p>This is the one place that names the figures: {@code compare.sh} asks {@link ReportMain}
+ * for the runs ({@code plan}), and the generator reads back the entries. {@code CatalogTest}
+ * checks that every entry names an existing benchmark and is produced by exactly one run.
+ */
+final class Catalog {
+    private Catalog() {
+    }
+
+    /** Who an implementation belongs to; sets the bar's colour and the legend. */
+    enum Kind {
+        /** The JDK primitive that nothing built on it can beat: the floor. */
+        FLOOR("JDK floor", "#6b6b6b"),
+        /** Another JDK facility. */
+        JDK("JDK", "#a8a8a8"),
+        /** weft. */
+        WEFT("weft", "#d9480f"),
+        /** A Java library (gRPC, TransmittableThreadLocal, Jox). */
+        JAVA("Java library", "#1c7ed6"),
+        /** kotlinx-coroutines (stackless coroutines). */
+        KOTLIN("kotlinx-coroutines", "#7048e8"),
+        /** CPython asyncio. */
+        ASYNCIO("CPython asyncio", "#2f9e44");
+
+        final String legend;
+        final String colour;
+
+        Kind(String legend, String colour) {
+            this.legend = legend;
+            this.colour = colour;
+        }
+    }
+
+    /**
+     * One implementation of an operation.
+     *
+     * @param label     what the table and chart call it
+     * @param benchmark the benchmark name after {@code dev.weft.bench.} (JMH) or {@code asyncio.x}
+     * @param params    the parameters its result must carry
+     */
+    record Entry(String label, Kind kind, String benchmark, Map<String, String> params) {
+        /** The JMH name, {@code dev.weft.bench.<benchmark>}, or the asyncio name as it is. */
+        String fullName() {
+            return benchmark.startsWith("asyncio.") ? benchmark : "dev.weft.bench." + benchmark;
+        }
+
+        boolean matches(Measurement m) {
+            return m.benchmark().equals(fullName()) && m.params().equals(params);
+        }
+    }
+
+    /**
+     * One operation drawn as one group of bars.
+     *
+     * @param baseline the JDK figure ratios are taken to
+     * @param floor    the physical floor: the cheapest JDK primitive any implementation must use
+     * @param entries  every implementation shown, baseline and floor included, in drawing order
+     */
+    record Operation(String id, String title, String unit, Entry baseline, Entry floor, List<Entry> entries) {
+        /** The weft entries (one or more). */
+        List<Entry> weft() {
+            return entries.stream().filter(e -> e.kind() == Kind.WEFT).toList();
+        }
+    }
+
+    /** One JMH invocation or asyncio run; {@code args} go to {@code bench.sh} or the script. */
+    record Run(String id, String tool, List<String> fullArgs, List<String> quickArgs) {
+    }
+
+    /** One chart and one generated table. */
+    record Family(String id, String title, String note, List<Operation> operations) {
+    }
+
+    // ---- the families ----------------------------------------------------------------------
+
+    private static Entry e(String label, Kind kind, String benchmark, String... params) {
+        Map<String, String> p = new LinkedHashMap<>();
+        for (int i = 0; i < params.length; i += 2) {
+            p.put(params[i], params[i + 1]);
+        }
+        return new Entry(label, kind, benchmark, Map.copyOf(p));
+    }
+
+    private static Operation op(String id, String title, String unit, Entry baseline, Entry floor, Entry... rest) {
+        List<Entry> all = new ArrayList<>();
+        all.add(floor);
+        if (baseline != floor) {
+            all.add(baseline);
+        }
+        all.addAll(Arrays.asList(rest));
+        return new Operation(id, title, unit, baseline, floor, List.copyOf(all));
+    }
+
+    private static final String C = "ContextBenchmark.";
+
+    private static Family context() {
+        List<Operation> ops = new ArrayList<>();
+        for (String n : List.of("1", "100")) {
+            boolean one = n.equals("1");
+            String vars = one ? "1 variable set" : "100 variables set";
+            Entry tlGet = e("ThreadLocal.get", Kind.FLOOR, C + "threadLocalGet", "vars", n);
+            List<Entry> get = new ArrayList<>(List.of(e("weft ContextVar.get", Kind.WEFT, C + "contextVarGet", "vars", n)));
+            if (one) {
+                get.add(e("ScopedValue.get (1 000 reads per binding)", Kind.JDK, C + "scopedValueGetLoop"));
+            }
+            get.add(e("gRPC Context.Key.get", Kind.JAVA, C + "grpcKeyGet", "vars", n));
+            if (one) {
+                get.add(e("TransmittableThreadLocal.get", Kind.JAVA, C + "ttlGet", "vars", n));
+            }
+            get.add(e("kotlinx coroutineContext[key]", Kind.KOTLIN, C + "kotlinContextGet", "vars", n));
+            if (one) {
+                get.add(e("kotlinx ThreadContextElement read", Kind.KOTLIN, C + "kotlinThreadContextElementGetLoop"));
+            }
+            get.add(e("asyncio ContextVar.get", Kind.ASYNCIO, "asyncio.contextvarGet", "vars", n));
+            ops.add(op("get-" + n, "get, " + vars, "ns", tlGet, tlGet, get.toArray(Entry[]::new)));
+
+            Entry tlSet = e("ThreadLocal set + restore", Kind.FLOOR, C + "threadLocalSetRestore", "vars", n);
+            List<Entry> set = new ArrayList<>(List.of(e("weft set + Token.close", Kind.WEFT, C + "contextVarSetReset", "vars", n)));
+            if (one) {
+                set.add(e("ScopedValue.where(k, v).run", Kind.JDK, C + "scopedValueWhereRun"));
+            }
+            set.add(e("gRPC withValue + attach + detach", Kind.JAVA, C + "grpcWithValueAttachDetach", "vars", n));
+            if (one) {
+                set.add(e("TransmittableThreadLocal set + restore", Kind.JAVA, C + "ttlSetRestore", "vars", n));
+                set.add(e("kotlinx withContext(tl.asContextElement(v))", Kind.KOTLIN, C + "kotlinWithContextSetReset"));
+            }
+            set.add(e("asyncio var.reset(var.set(v))", Kind.ASYNCIO, "asyncio.contextvarSetReset", "vars", n));
+            ops.add(op("set-" + n, "set + reset, " + vars, "ns", tlSet, tlSet, set.toArray(Entry[]::new)));
+
+            Entry floorCopy = e("ThreadLocal.get (reading the current context)", Kind.FLOOR, C + "threadLocalGet", "vars", n);
+            ops.add(op("copy-" + n, "capture the current context, " + vars, "ns", floorCopy, floorCopy,
+                    e("weft Context.copyCurrent", Kind.WEFT, C + "contextCopyCurrent", "vars", n),
+                    e("gRPC Context.current", Kind.JAVA, C + "grpcCurrent", "vars", n),
+                    e("TTL Transmitter.capture", Kind.JAVA, C + "ttlCapture", "vars", n),
+                    e("asyncio copy_context()", Kind.ASYNCIO, "asyncio.copyContext", "vars", n)));
+        }
+        // get-1, set-1, copy-1, get-100, ... reordered so that each operation's two sizes sit together
+        List<Operation> ordered = new ArrayList<>();
+        for (String kind : List.of("get-", "set-", "copy-")) {
+            ops.stream().filter(o -> o.id().startsWith(kind)).forEach(ordered::add);
+        }
+        return new Family("context", "Context variables",
+                "ns per operation. A capture has no JDK counterpart; its floor is the one read of the"
+                        + " current context that any capture needs.",
+                List.copyOf(ordered));
+    }
+
+    private static final String V = "TaskGroupBenchmark.VirtualCaller.";
+
+    private static Family spawn() {
+        Entry raw = e("raw Thread.ofVirtual start + join", Kind.FLOOR, V + "rawVirtualThreads", "tasks", "1000");
+        return new Family("spawn", "Spawn and join 1 000 tasks",
+                "us per 1 000 tasks, from a virtual caller. asyncio runs its tasks on its one thread.",
+                List.of(op("spawn-1000", "spawn + join of 1 000 trivial tasks, virtual caller", "us", raw, raw,
+                        e("weft TaskGroup", Kind.WEFT, V + "weftTaskGroup", "tasks", "1000"),
+                        e("StructuredTaskScope (preview)", Kind.JDK, V + "structuredTaskScope", "tasks", "1000"),
+                        e("virtual-thread executor per task", Kind.JDK, V + "executorPerTask", "tasks", "1000"),
+                        e("CompletableFuture.supplyAsync", Kind.JDK, V + "completableFuture", "tasks", "1000"),
+                        e("kotlinx launch on Dispatchers.Default", Kind.KOTLIN, V + "kotlinDefaultDispatcher", "tasks", "1000"),
+                        e("kotlinx launch on a virtual-thread dispatcher", Kind.KOTLIN, V + "kotlinVirtualThreadDispatcher",
+                                "tasks", "1000"),
+                        e("asyncio TaskGroup", Kind.ASYNCIO, "asyncio.taskGroup", "tasks", "1000"))));
+    }
+
+    private static final String T = "TimeoutBenchmark.";
+
+    private static Family deadlines() {
+        Entry stpe = e("ScheduledThreadPoolExecutor schedule + cancel", Kind.JDK, T + "stpeScheduleCancel");
+        Entry clock = e("System.nanoTime (floor: one clock read)", Kind.FLOOR, T + "clockRead");
+        return new Family("deadlines", "Deadlines",
+                "ns per deadline entered and left without expiring. Ratios are to the scheduled"
+                        + " executor, the JDK's way to arm a timeout; the floor is the clock read that"
+                        + " turns a duration into a deadline.",
+                List.of(op("deadline", "deadline enter + exit, not expiring", "ns", stpe, clock,
+                        e("weft Timeout.failAfter", Kind.WEFT, T + "weftFailAfter"),
+                        e("weft Timeout.moveOnAfter", Kind.WEFT, T + "weftMoveOnAfter"),
+                        e("CompletableFuture.orTimeout + complete", Kind.JDK, T + "completableFutureOrTimeout"),
+                        e("kotlinx withTimeout", Kind.KOTLIN, T + "kotlinWithTimeout"),
+                        e("asyncio.timeout", Kind.ASYNCIO, "asyncio.timeout"))));
+    }
+
+    private static final String Q = "QueueBaselineBenchmark.";
+
+    private static Family channels() {
+        List<Operation> ops = new ArrayList<>();
+        for (String pairs : List.of("1", "4")) {
+            String shape = pairs + " producer" + (pairs.equals("1") ? "" : "s") + " / " + pairs + " consumer"
+                    + (pairs.equals("1") ? "" : "s");
+            Entry abq = e("ArrayBlockingQueue(16)", Kind.FLOOR, Q + "handOff", "impl", "ABQ_16", "pairs", pairs);
+            ops.add(op("bounded16-" + pairs, "bounded(16), " + shape, "ns", abq, abq,
+                    e("weft Channel.bounded(16)", Kind.WEFT, Q + "handOff", "impl", "WEFT_BOUNDED_16", "pairs", pairs),
+                    e("Jox buffered(16)", Kind.JAVA, Q + "handOff", "impl", "JOX_BUFFERED_16", "pairs", pairs),
+                    e("kotlinx Channel(16)", Kind.KOTLIN, Q + "kotlinHandOff", "capacity", "16", "pairs", pairs),
+                    e("asyncio.Queue(16)", Kind.ASYNCIO, "asyncio.queueHandOff", "maxsize", "16", "pairs", pairs)));
+        }
+        for (String pairs : List.of("1", "4")) {
+            String shape = pairs + " / " + pairs;
+            Entry sq = e("SynchronousQueue", Kind.FLOOR, Q + "handOff", "impl", "SYNCHRONOUS_QUEUE", "pairs", pairs);
+            ops.add(op("rendezvous-" + pairs, "rendezvous, " + shape, "ns", sq, sq,
+                    e("weft Channel.rendezvous()", Kind.WEFT, Q + "handOff", "impl", "WEFT_RENDEZVOUS", "pairs", pairs),
+                    e("Jox rendezvous", Kind.JAVA, Q + "handOff", "impl", "JOX_RENDEZVOUS", "pairs", pairs),
+                    e("kotlinx Channel(RENDEZVOUS)", Kind.KOTLIN, Q + "kotlinHandOff", "capacity", "0", "pairs", pairs)));
+        }
+        return new Family("channels", "Channels",
+                "ns per item handed from producers to consumers (virtual threads; kotlinx: coroutines on"
+                        + " Dispatchers.Default). asyncio has no rendezvous queue.",
+                List.copyOf(ops));
+    }
+
+    /** The four families, in the order the document shows them. */
+    static final List<Family> FAMILIES = List.of(context(), spawn(), deadlines(), channels());
+
+    // ---- the runs --------------------------------------------------------------------------
+
+    private static final List<String> QUICK = List.of("-f", "1", "-wi", "2", "-w", "200ms", "-i", "3", "-r", "200ms");
+
+    private static Run jmh(String id, String regex, List<String> params, List<String> full) {
+        List<String> f = new ArrayList<>(List.of(regex));
+        f.addAll(params);
+        List<String> q = new ArrayList<>(f);
+        f.addAll(full);
+        q.addAll(QUICK);
+        return new Run(id, "jmh", List.copyOf(f), List.copyOf(q));
+    }
+
+    /**
+     * The runs, in order. JMH settings chosen so that the whole comparison takes about 13 minutes
+     * on a 2-core machine (under the 20 the comparison is meant to take): 1-second iterations;
+     * two forks where fork-to-fork spread was seen (spawn, channels: docs/benchmarks.md, 2026-11-29).
+     */
+    static final List<Run> RUNS = List.of(
+            jmh("context-1", "ContextBenchmark\\.(threadLocalGet|contextVarGet|scopedValueGetLoop|grpcKeyGet|ttlGet"
+                            + "|kotlinContextGet|kotlinThreadContextElementGetLoop|threadLocalSetRestore|contextVarSetReset"
+                            + "|scopedValueWhereRun|grpcWithValueAttachDetach|ttlSetRestore|kotlinWithContextSetReset"
+                            + "|contextCopyCurrent|grpcCurrent|ttlCapture)$",
+                    List.of("-p", "vars=1"), List.of("-f", "1", "-wi", "2", "-w", "1s", "-i", "4", "-r", "1s")),
+            jmh("context-100", "ContextBenchmark\\.(threadLocalGet|contextVarGet|grpcKeyGet|kotlinContextGet"
+                            + "|threadLocalSetRestore|contextVarSetReset|grpcWithValueAttachDetach"
+                            + "|contextCopyCurrent|grpcCurrent|ttlCapture)$",
+                    List.of("-p", "vars=100"), List.of("-f", "1", "-wi", "2", "-w", "1s", "-i", "4", "-r", "1s")),
+            jmh("spawn", "TaskGroupBenchmark\\.VirtualCaller\\.(weftTaskGroup|rawVirtualThreads|structuredTaskScope"
+                            + "|executorPerTask|completableFuture|kotlinDefaultDispatcher|kotlinVirtualThreadDispatcher)$",
+                    List.of("-p", "tasks=1000"), List.of("-f", "2", "-wi", "3", "-w", "1s", "-i", "4", "-r", "1s")),
+            jmh("deadlines", "TimeoutBenchmark\\.(weftFailAfter|weftMoveOnAfter|stpeScheduleCancel"
+                            + "|completableFutureOrTimeout|kotlinWithTimeout|clockRead)$",
+                    List.of(), List.of("-f", "1", "-wi", "3", "-w", "1s", "-i", "5", "-r", "1s")),
+            jmh("channels", "QueueBaselineBenchmark\\.(handOff|kotlinHandOff)$",
+                    List.of("-p", "impl=ABQ_16,WEFT_BOUNDED_16,JOX_BUFFERED_16,SYNCHRONOUS_QUEUE,WEFT_RENDEZVOUS,JOX_RENDEZVOUS",
+                            "-p", "pairs=1,4", "-p", "capacity=16,0"),
+                    List.of("-f", "2", "-wi", "2", "-w", "1s", "-i", "4", "-r", "1s")),
+            new Run("asyncio", "python", List.of(), List.of("--quick")));
+}

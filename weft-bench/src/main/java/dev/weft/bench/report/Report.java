@@ -1,0 +1,246 @@
+package dev.weft.bench.report;
+
+import dev.weft.bench.report.Catalog.Entry;
+import dev.weft.bench.report.Catalog.Family;
+import dev.weft.bench.report.Catalog.Kind;
+import dev.weft.bench.report.Catalog.Operation;
+import dev.weft.bench.report.Catalog.Run;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Turns one comparison's results into the generated parts of {@code docs/benchmarks.md} and
+ * one SVG chart per family. Output depends only on the inputs (no clock, fixed locale), so the
+ * committed document and charts can be checked against the committed results.
+ *
+ * <p>The document keeps its hand-written prose; only the text between
+ * {@code <!-- generated:NAME -->} and {@code <!-- /generated:NAME -->} is replaced, for the
+ * names in {@link #blocks()}.
+ */
+final class Report {
+    /** Where the document links the charts from (relative to {@code docs/}). */
+    static final String CHART_DIR = "bench";
+    /** Where the document links the raw results from (relative to {@code docs/}). */
+    static final String RESULTS_LINK = "../weft-bench/results/comparison/";
+
+    private final List<Measurement> measurements;
+    private final RunInfo info;
+
+    Report(List<Measurement> measurements, RunInfo info) {
+        this.measurements = measurements;
+        this.info = info;
+    }
+
+    RunInfo info() {
+        return info;
+    }
+
+    /** The result of {@code e}, if it was measured; fails if two results match it. */
+    Optional<Measurement> find(Entry e) {
+        Measurement found = null;
+        for (Measurement m : measurements) {
+            if (e.matches(m)) {
+                if (found != null) {
+                    throw new IllegalStateException("two results for " + e.fullName() + " " + e.params() + ", in "
+                            + found.file() + " and " + m.file() + ": remove one (a run was repeated into the same"
+                            + " directory under another name)");
+                }
+                found = m;
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    /** {@code e}'s score in {@code unit}, or NaN. */
+    double score(Entry e, String unit) {
+        return find(e).map(m -> m.score(unit)).orElse(Double.NaN);
+    }
+
+    /** {@code e}'s error in {@code unit}, or NaN. */
+    double error(Entry e, String unit) {
+        return find(e).map(m -> m.error(unit)).orElse(Double.NaN);
+    }
+
+    // ---- document blocks -------------------------------------------------------------------
+
+    /** The generated blocks by name: {@code run}, {@code summary}, and one per family id. */
+    Map<String, String> blocks() {
+        Map<String, String> b = new LinkedHashMap<>();
+        b.put("run", runBlock());
+        b.put("summary", summaryBlock());
+        for (Family f : Catalog.FAMILIES) {
+            b.put(f.id(), familyBlock(f));
+        }
+        return b;
+    }
+
+    private String runBlock() {
+        StringBuilder sb = new StringBuilder();
+        if (info.quick()) {
+            sb.append("> **Smoke run (`--quick`): these figures prove the pipeline, they are not results.**\n"
+                    + "> Taken with one short fork per benchmark on a machine shared with other builds; do not\n"
+                    + "> quote them. `weft-bench/compare.sh` on a quiet machine replaces them.\n\n");
+        }
+        Set<String> jdks = new LinkedHashSet<>();
+        Set<String> pythons = new LinkedHashSet<>();
+        for (Measurement m : measurements) {
+            (m.benchmark().startsWith("asyncio.") ? pythons : jdks).add(m.runtime());
+        }
+        sb.append("- **Command:** `").append(info.get("command")).append("`\n");
+        sb.append("- **Date:** ").append(info.get("started")).append(" to ").append(info.get("finished")).append('\n');
+        sb.append("- **JDK:** ").append(jdks.isEmpty() ? "unknown" : String.join("; ", jdks))
+                .append("; JMH 1.37; kotlinx-coroutines ").append(info.get("kotlinx")).append('\n');
+        sb.append("- **asyncio:** ").append(pythons.isEmpty() ? "unknown" : String.join("; ", pythons))
+                .append(", in the same sitting (`weft-bench/asyncio_bench.py`)\n");
+        sb.append("- **Machine:** ").append(info.get("machine")).append('\n');
+        sb.append("- **Runs** (arguments given to `weft-bench/bench.sh`, which `compare.sh` follows with"
+                + " `-foe true -rf json -rff <id>.json`, or to the script):\n");
+        for (Run r : Catalog.RUNS) {
+            String args = info.get("args." + r.id());
+            sb.append("  - `").append(r.id()).append("`: ").append(args.isEmpty() ? "no arguments" : "`" + args + "`").append('\n');
+        }
+        sb.append("- **Raw results:** [`weft-bench/results/comparison/`](").append(RESULTS_LINK).append(")\n");
+        return sb.toString();
+    }
+
+    private String summaryBlock() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| operation | floor on this machine | weft | weft ÷ floor | fastest other peer | asyncio | asyncio ÷ weft |\n");
+        sb.append("|---|---|---:|---:|---|---:|---:|\n");
+        for (Family f : Catalog.FAMILIES) {
+            for (Operation op : f.operations()) {
+                String u = op.unit();
+                Entry weft = op.weft().getFirst();
+                double floor = score(op.floor(), u);
+                double w = score(weft, u);
+                Entry best = null;
+                for (Entry e : op.entries()) {
+                    if (e.kind() != Kind.WEFT && e.kind() != Kind.FLOOR && e != op.baseline()
+                            && !Double.isNaN(score(e, u)) && (best == null || score(e, u) < score(best, u))) {
+                        best = e;
+                    }
+                }
+                if (op.baseline() != op.floor() && (best == null || score(op.baseline(), u) < score(best, u))) {
+                    best = op.baseline();
+                }
+                Entry asyncio = asyncio(op);
+                double a = asyncio == null ? Double.NaN : score(asyncio, u);
+                sb.append("| ").append(op.title())
+                        .append(" | ").append(op.floor().label()).append(' ').append(time(floor, u))
+                        .append(" | ").append(time(w, u))
+                        .append(" | **").append(Fmt.ratio(w / floor)).append("**")
+                        .append(" | ").append(best == null ? "—" : best.label() + " " + time(score(best, u), u))
+                        .append(" | ").append(Double.isNaN(a) ? "—" : time(a, u))
+                        .append(" | ").append(Fmt.ratio(a / w))
+                        .append(" |\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    private static Entry asyncio(Operation op) {
+        return op.entries().stream().filter(e -> e.kind() == Kind.ASYNCIO).findFirst().orElse(null);
+    }
+
+    private String familyBlock(Family f) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("![").append(f.title()).append(": each implementation's ratio to the JDK baseline, log scale](")
+                .append(CHART_DIR).append('/').append(f.id()).append(".svg)\n\n");
+        sb.append(f.note()).append(" Error: half-width of the 99.9% confidence interval.\n");
+        for (Operation op : f.operations()) {
+            String u = Fmt.unit(op.unit());
+            sb.append("\n**").append(op.title()).append("**: ").append(floorLine(op)).append("\n\n");
+            sb.append("| implementation | ").append(u).append(" | × ").append(op.baseline().label()).append(" |\n");
+            sb.append("|---|---:|---:|\n");
+            double base = score(op.baseline(), op.unit());
+            for (Entry e : op.entries()) {
+                double s = score(e, op.unit());
+                double err = error(e, op.unit());
+                String name = e.kind() == Kind.WEFT ? "**" + e.label() + "**" : e.label();
+                if (e == op.floor()) {
+                    name += " (floor)";
+                } else if (e == op.baseline()) {
+                    name += " (baseline)";
+                }
+                sb.append("| ").append(name).append(" | ")
+                        .append(Double.isNaN(s) ? "not measured" : Fmt.num(s) + (Double.isNaN(err) ? "" : " ± " + Fmt.num(err)))
+                        .append(" | ").append(Fmt.ratio(s / base)).append(" |\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    /** "floor X a ns; weft Y b ns = r× the floor (+d ns); asyncio c ns: weft n× faster." */
+    String floorLine(Operation op) {
+        String u = op.unit();
+        double floor = score(op.floor(), u);
+        List<String> parts = new ArrayList<>();
+        parts.add("floor `" + op.floor().label() + "` " + time(floor, u));
+        for (Entry w : op.weft()) {
+            double s = score(w, u);
+            double d = s - floor;
+            parts.add(Double.isNaN(d) ? w.label() + " " + time(s, u)
+                    : w.label() + " " + time(s, u) + ", **" + Fmt.ratio(s / floor) + " the floor** ("
+                            + (d >= 0 ? "+" : "−") + time(Math.abs(d), u) + ")");
+        }
+        Entry a = asyncio(op);
+        if (a != null) {
+            double as = score(a, u);
+            double r = as / score(op.weft().getFirst(), u);
+            parts.add(a.label() + " " + time(as, u) + (Double.isNaN(r) ? ""
+                    : ": weft is " + (r >= 1 ? Fmt.ratio(r) + " faster" : Fmt.ratio(1 / r) + " slower")));
+        }
+        return String.join("; ", parts) + ".";
+    }
+
+    /** "2.03 ns", or "not measured". */
+    private static String time(double v, String unit) {
+        return Double.isNaN(v) ? "not measured" : Fmt.num(v) + " " + Fmt.unit(unit);
+    }
+
+    // ---- charts ----------------------------------------------------------------------------
+
+    /** One SVG per family, by family id. */
+    Map<String, String> charts() {
+        Map<String, String> c = new LinkedHashMap<>();
+        for (Family f : Catalog.FAMILIES) {
+            c.put(f.id(), new SvgChart(this, f).render());
+        }
+        return c;
+    }
+
+    // ---- applying blocks to the document ---------------------------------------------------
+
+    static String open(String name) {
+        return "<!-- generated:" + name + " -->";
+    }
+
+    static String close(String name) {
+        return "<!-- /generated:" + name + " -->";
+    }
+
+    /**
+     * {@code doc} with the text between each block's markers replaced by the block. Fails, naming
+     * the block, if a marker pair is missing or out of order.
+     */
+    static String apply(String doc, Map<String, String> blocks) {
+        String out = doc;
+        for (Map.Entry<String, String> b : blocks.entrySet()) {
+            String open = open(b.getKey());
+            String close = close(b.getKey());
+            int i = out.indexOf(open);
+            int j = out.indexOf(close);
+            if (i < 0 || j < i || out.indexOf(open, i + 1) >= 0) {
+                throw new IllegalArgumentException("the document needs exactly one '" + open + "' followed by '" + close
+                        + "' (on lines of their own) where the generated " + b.getKey() + " section goes");
+            }
+            out = out.substring(0, i + open.length()) + "\n" + b.getValue() + out.substring(j);
+        }
+        return out;
+    }
+}

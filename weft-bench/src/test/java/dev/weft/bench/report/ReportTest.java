@@ -1,0 +1,301 @@
+package dev.weft.bench.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weft.bench.report.Catalog.Family;
+import dev.weft.bench.report.Catalog.Operation;
+import java.io.ByteArrayInputStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/** The report generator on the fixed input in {@code src/test/resources/report-fixture}. */
+class ReportTest {
+    static Path fixture() {
+        try {
+            return Path.of(ReportTest.class.getResource("/report-fixture/run.properties").toURI()).getParent();
+        } catch (URISyntaxException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static Report fixtureReport() {
+        return new Report(Measurement.loadAll(fixture()), RunInfo.load(fixture()));
+    }
+
+    static Operation operation(String id) {
+        for (Family f : Catalog.FAMILIES) {
+            for (Operation op : f.operations()) {
+                if (op.id().equals(id)) {
+                    return op;
+                }
+            }
+        }
+        throw new AssertionError("no operation " + id);
+    }
+
+    /** Both result files are read, in the JMH shape, and files that are not JSON are skipped. */
+    @Test
+    void loadsEveryJsonFileOfTheDirectory() {
+        List<Measurement> all = Measurement.loadAll(fixture());
+        assertEquals(12, all.size());
+        assertTrue(all.stream().anyMatch(m -> m.benchmark().equals("asyncio.taskGroup")
+                && m.runtime().equals("CPython 3.11.7")));
+        assertTrue(all.stream().anyMatch(m -> m.runtime().equals("JDK 25.0.3 (OpenJDK 64-Bit Server VM 25.0.3+9-LTS)")));
+    }
+
+    /** Scores in µs and ms per op are converted to the operation's unit; JMH's "NaN" error is NaN. */
+    @Test
+    void convertsUnitsAndReadsNaNErrors() {
+        Report r = fixtureReport();
+        Operation spawn = operation("spawn-1000");
+        assertEquals(300.0, r.score(spawn.weft().getFirst(), "us"), 1e-9);
+        assertEquals(10.0, r.error(spawn.weft().getFirst(), "us"), 1e-9);
+        assertEquals(300_000.0, r.score(spawn.weft().getFirst(), "ns"), 1e-6);
+        Operation get = operation("get-1");
+        var grpc = get.entries().stream().filter(e -> e.label().startsWith("gRPC")).findFirst().orElseThrow();
+        assertEquals(6.0, r.score(grpc, "ns"));
+        assertTrue(Double.isNaN(r.error(grpc, "ns")));
+    }
+
+    /** The floor line gives the floor, weft's ratio and difference to it, and weft against asyncio. */
+    @Test
+    void floorLineStatesTheFloorWeftsDistanceAndAsyncio() {
+        Report r = fixtureReport();
+        assertEquals("floor `ThreadLocal.get` 2.00 ns; weft ContextVar.get 3.00 ns, **1.50× the floor** (+1.00 ns);"
+                + " asyncio ContextVar.get 40.0 ns: weft is 13.3× faster.", r.floorLine(operation("get-1")));
+        assertEquals("floor `raw Thread.ofVirtual start + join` 200 µs; weft TaskGroup 300 µs, **1.50× the floor**"
+                + " (+100 µs); asyncio TaskGroup 4000 µs: weft is 13.3× faster.", r.floorLine(operation("spawn-1000")));
+        assertEquals("floor `System.nanoTime (floor: one clock read)` 20.0 ns; weft Timeout.failAfter 36.0 ns,"
+                + " **1.80× the floor** (+16.0 ns); weft Timeout.moveOnAfter not measured; asyncio.timeout not measured.",
+                r.floorLine(operation("deadline")));
+    }
+
+    /** Family tables: ratio to the baseline, the error when there is one, "not measured" when absent. */
+    @Test
+    void familyTableShowsRatiosErrorsAndMissingFigures() {
+        String context = fixtureReport().blocks().get("context");
+        assertTrue(context.contains("![Context variables: each implementation's ratio to the JDK baseline, log scale](bench/context.svg)"));
+        assertTrue(context.contains("| ThreadLocal.get (floor) | 2.00 ± 0.100 | 1.00× |\n"), context);
+        assertTrue(context.contains("| **weft ContextVar.get** | 3.00 ± 0.200 | 1.50× |\n"), context);
+        assertTrue(context.contains("| gRPC Context.Key.get | 6.00 | 3.00× |\n"), context);
+        assertTrue(context.contains("| TransmittableThreadLocal.get | not measured | — |\n"), context);
+        String deadlines = fixtureReport().blocks().get("deadlines");
+        assertTrue(deadlines.contains("| implementation | ns | × ScheduledThreadPoolExecutor schedule + cancel |\n"), deadlines);
+        assertTrue(deadlines.contains("| ScheduledThreadPoolExecutor schedule + cancel (baseline) | 90.0 ± 5.00 | 1.00× |\n"));
+        assertTrue(deadlines.contains("| **weft Timeout.failAfter** | 36.0 ± 1.00 | 0.40× |\n"), deadlines);
+    }
+
+    /** The summary: floor, weft, their ratio, the fastest other implementation, asyncio and its ratio. */
+    @Test
+    void summaryRowPerOperation() {
+        String summary = fixtureReport().blocks().get("summary");
+        assertTrue(summary.contains("| get, 1 variable set | ThreadLocal.get 2.00 ns | 3.00 ns | **1.50×** |"
+                + " gRPC Context.Key.get 6.00 ns | 40.0 ns | 13.3× |\n"), summary);
+        // deadlines: the baseline (STPE) is not the floor, so it competes as the fastest other one
+        assertTrue(summary.contains("| deadline enter + exit, not expiring | System.nanoTime (floor: one clock read) 20.0 ns"
+                + " | 36.0 ns | **1.80×** | ScheduledThreadPoolExecutor schedule + cancel 90.0 ns | — | — |\n"), summary);
+        long rows = summary.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| operation")).count();
+        assertEquals(Catalog.FAMILIES.stream().mapToLong(f -> f.operations().size()).sum(), rows);
+    }
+
+    /** The run block carries command, dates, runtimes and machine from the inputs, no smoke banner. */
+    @Test
+    void runBlockFromRunProperties() {
+        String run = fixtureReport().blocks().get("run");
+        assertTrue(run.contains("- **Command:** `weft-bench/compare.sh`\n"), run);
+        assertTrue(run.contains("- **Date:** 2026-12-01 10:00 UTC to 2026-12-01 10:13 UTC\n"), run);
+        assertTrue(run.contains("- **JDK:** JDK 25.0.3 (OpenJDK 64-Bit Server VM 25.0.3+9-LTS); JMH 1.37;"
+                + " kotlinx-coroutines 1.11.0\n"), run);
+        assertTrue(run.contains("- **asyncio:** CPython 3.11.7, in the same sitting"), run);
+        assertTrue(run.contains("  - `context-1`: `ContextBenchmark\\.(threadLocalGet|contextVarGet|grpcKeyGet)$ -p vars=1 -f 1`\n"), run);
+        assertTrue(run.contains("  - `deadlines`: `unknown`\n"), run);
+        assertTrue(run.contains("  - `asyncio`: no arguments\n"), run);
+        assertFalse(run.contains("Smoke run"));
+    }
+
+    /** A --quick run is labelled as a smoke run in the document and in every chart. */
+    @Test
+    void quickRunIsLabelledEverywhere() {
+        Properties p = new Properties();
+        p.putAll(RunInfo.load(fixture()).props());
+        p.setProperty("mode", "quick");
+        Report r = new Report(Measurement.loadAll(fixture()), new RunInfo(p));
+        assertTrue(r.blocks().get("run").startsWith("> **Smoke run (`--quick`): these figures prove the pipeline, they are not results.**"));
+        for (String svg : r.charts().values()) {
+            assertTrue(svg.contains("SMOKE RUN (--quick)"));
+        }
+        for (String svg : fixtureReport().charts().values()) {
+            assertFalse(svg.contains("SMOKE RUN"));
+        }
+    }
+
+    /** Bars start at 1× and end at the ratio on a log axis of whole decades; whiskers are the CI. */
+    @Test
+    void chartBarsAreRatiosOnALogAxisWithWhiskers() throws Exception {
+        Document svg = parse(fixtureReport().charts().get("context"));
+        // ratios in the fixture's context family span 0.95 (a whisker) to 20.5: axis 0.1× .. 100×,
+        // so x(r) = 330 + (log10 r + 1) / 3 * 400.
+        Element weft = barTitled(svg, "weft ContextVar.get: 3.00 ns, 1.50×");
+        assertEquals("463.3", weft.getAttribute("x"));  // x(1)
+        assertEquals("23.5", weft.getAttribute("width")); // x(1.5) - x(1)
+        assertEquals("#d9480f", weft.getAttribute("fill"));
+        Element asyncio = barTitled(svg, "asyncio ContextVar.get: 40.0 ns, 20.0×");
+        assertEquals("#2f9e44", asyncio.getAttribute("fill"));
+        List<String> ticks = texts(svg).stream().filter(t -> t.endsWith("×") && !t.contains(" ")).toList();
+        assertTrue(ticks.containsAll(List.of("0.1×", "1×", "10×", "100×")), ticks.toString());
+        assertTrue(texts(svg).contains("not measured"));
+        // whisker of weft: from x(1.4) to x(1.6), at the row's centre line
+        assertTrue(hasLine(svg, "482.8", "490.5"), "weft's whisker");
+    }
+
+    /** A whisker whose lower end is at or below zero runs to the axis' left end, with no cap there. */
+    @Test
+    void whiskerBelowZeroRunsToTheAxisEnd() throws Exception {
+        Document svg = parse(fixtureReport().charts().get("channels"));
+        barTitled(svg, "weft Channel.bounded(16): 150 ns, 1.50×");
+        // axis: 0.1× .. 10× (weft's upper whisker 3.5×); the whisker starts at the left end, 330.
+        assertTrue(hasLine(svg, "330.0", null), "whisker clamped to the axis' left end");
+    }
+
+    /** The same inputs give the same bytes (no clock, fixed locale), so committed charts can be checked. */
+    @Test
+    void renderingIsDeterministic() {
+        assertEquals(fixtureReport().charts(), fixtureReport().charts());
+        assertEquals(fixtureReport().blocks(), fixtureReport().blocks());
+    }
+
+    /** Only the text between a block's markers changes; prose around it stays; applying twice is stable. */
+    @Test
+    void applyReplacesOnlyBetweenMarkers() {
+        String doc = "# Title\nprose before\n" + Report.open("run") + "\nold figures\n" + Report.close("run")
+                + "\nprose after\n";
+        String once = Report.apply(doc, Map.of("run", "new figures\n"));
+        assertEquals("# Title\nprose before\n" + Report.open("run") + "\nnew figures\n" + Report.close("run")
+                + "\nprose after\n", once);
+        assertEquals(once, Report.apply(once, Map.of("run", "new figures\n")));
+    }
+
+    /** A missing or repeated marker fails and names the block and the fix. */
+    @Test
+    void applyFailsOnAMissingMarker() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Report.apply("no markers here\n", Map.of("channels", "x\n")));
+        assertTrue(e.getMessage().contains("<!-- generated:channels -->"), e.getMessage());
+        String twice = Report.open("run") + "\n" + Report.close("run") + "\n" + Report.open("run") + "\n" + Report.close("run");
+        assertThrows(IllegalArgumentException.class, () -> Report.apply(twice, Map.of("run", "x\n")));
+    }
+
+    /** Two results for one entry (a run repeated under another name) fail instead of picking one. */
+    @Test
+    void duplicateResultsFail(@TempDir Path dir) throws Exception {
+        Files.copy(fixture().resolve("run.properties"), dir.resolve("run.properties"));
+        Files.copy(fixture().resolve("jmh.json"), dir.resolve("a.json"));
+        Files.copy(fixture().resolve("jmh.json"), dir.resolve("b.json"));
+        Report r = new Report(Measurement.loadAll(dir), RunInfo.load(dir));
+        var e = assertThrows(IllegalStateException.class, r::blocks);
+        assertTrue(e.getMessage().contains("a.json") && e.getMessage().contains("b.json"), e.getMessage());
+    }
+
+    /** A result directory without run.properties is refused with the fix. */
+    @Test
+    void missingRunPropertiesIsExplained(@TempDir Path dir) {
+        var e = assertThrows(IllegalArgumentException.class, () -> RunInfo.load(dir));
+        assertTrue(e.getMessage().contains("compare.sh"), e.getMessage());
+    }
+
+    /** generate writes the document and charts; check then reports them up to date, and stale after an edit. */
+    @Test
+    void generateThenCheck(@TempDir Path dir) throws Exception {
+        Path doc = dir.resolve("benchmarks.md");
+        StringBuilder sb = new StringBuilder("# Benchmarks\nhand-written\n");
+        for (String name : List.of("run", "summary", "context", "spawn", "deadlines", "channels")) {
+            sb.append(Report.open(name)).append('\n').append(Report.close(name)).append('\n');
+        }
+        Files.writeString(doc, sb);
+        Path charts = dir.resolve("bench");
+        String[] opts = {"--results", fixture().toString(), "--doc", doc.toString(), "--charts", charts.toString()};
+        assertEquals(0, ReportMain.run(concat("generate", opts), System.out, System.err));
+        assertTrue(Files.readString(doc).startsWith("# Benchmarks\nhand-written\n"));
+        assertTrue(Files.readString(doc).contains("**1.50× the floor**"));
+        for (Family f : Catalog.FAMILIES) {
+            assertTrue(Files.exists(charts.resolve(f.id() + ".svg")), f.id());
+        }
+        assertEquals(0, ReportMain.run(concat("check", opts), System.out, System.err));
+        Files.writeString(charts.resolve("spawn.svg"), "<svg/>");
+        assertEquals(1, ReportMain.run(concat("check", opts), System.out, System.err));
+    }
+
+    /** The JSON reader: nesting, escapes, numbers, literals, and errors that give the offset. */
+    @Test
+    void jsonReader() {
+        Object v = Json.parse(" {\"a\": [1, -2.5e1, true, false, null], \"b\\\"\": \"x\\u00e9\\n\", \"c\": {}} ");
+        assertEquals("{a=[1.0, -25.0, true, false, null], b\"=xé\n, c={}}", String.valueOf(v));
+        assertTrue(Double.isNaN(Json.number("NaN")));
+        var e = assertThrows(IllegalArgumentException.class, () -> Json.parse("[1, 2"));
+        assertTrue(e.getMessage().contains("offset 5"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\" 1}"));
+        assertThrows(IllegalArgumentException.class, () -> Json.parse("[1] x"));
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------
+
+    static String[] concat(String first, String[] rest) {
+        String[] all = new String[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    static Document parse(String svg) throws Exception {
+        return DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static Element barTitled(Document svg, String title) {
+        NodeList rects = svg.getElementsByTagName("rect");
+        for (int i = 0; i < rects.getLength(); i++) {
+            Element r = (Element) rects.item(i);
+            if (r.getTextContent().equals(title)) {
+                return r;
+            }
+        }
+        throw new AssertionError("no bar titled '" + title + "'");
+    }
+
+    static List<String> texts(Document svg) {
+        List<String> out = new ArrayList<>();
+        NodeList t = svg.getElementsByTagName("text");
+        for (int i = 0; i < t.getLength(); i++) {
+            out.add(t.item(i).getTextContent());
+        }
+        return out;
+    }
+
+    /** Whether a horizontal line runs from x1 (to x2, if given). */
+    static boolean hasLine(Document svg, String x1, String x2) {
+        NodeList lines = svg.getElementsByTagName("line");
+        for (int i = 0; i < lines.getLength(); i++) {
+            Element l = (Element) lines.item(i);
+            if (l.getAttribute("x1").equals(x1) && l.getAttribute("y1").equals(l.getAttribute("y2"))
+                    && (x2 == null || l.getAttribute("x2").equals(x2))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

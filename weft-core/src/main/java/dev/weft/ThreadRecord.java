@@ -1,0 +1,199 @@
+package dev.weft;
+
+/**
+ * The per-thread record of the kernel: a thread's chain of scopes, plus (in its layers) its
+ * interrupt state ({@link ThreadInterrupts}) and its armed deadline ({@link ThreadDeadlines}).
+ * Also the one place where a thread enters and leaves a {@link Context} ({@link #enterContext},
+ * {@link #exitContext}, {@link #switchContextForStep}), so hooks that must see every such move
+ * have a single choke point. See {@code docs/design.md}, section "Per-thread record".
+ *
+ * <h2>Implementation overview</h2>
+ * The scopes a thread is in form a chain through {@link CancelScope#parent}: its own nested
+ * scopes, then (for a task) the scopes of the thread that owns its group, and so on up to a
+ * thread's root. The chain is immutable once linked; {@link #innermost} points at its bottom and
+ * only the owner thread moves it, by {@link #push} and {@link #pop}. Pushing a non-shield scope
+ * cannot make a thread less cancelled, so it is a plain volatile write; pushing a shield and
+ * popping anything may, so they settle the interrupt under the monitor, except for popping a
+ * non-shield scope when {@link #quiet()} (see {@link #pop}).
+ *
+ * <p>Layers are superclasses (not fields) so that a task costs one record object, as before
+ * the split.
+ *
+ * <p>Fields: {@link #innermost} is written by the owning thread and read by any;
+ * {@link #delegate} is written by the owner and read by cancellers; {@link #generators} is owner
+ * only ({@link ScopeGenerators}).
+ */
+final class ThreadRecord extends ThreadDeadlines {
+    private static final ThreadLocal<ThreadRecord> CURRENT = new ThreadLocal<>();
+
+    /** The task this thread runs, or null for a thread weft did not start or a generator's. */
+    final Task<?> task;
+    volatile CancelScope innermost;
+    /**
+     * The root scope of a generator step this thread is waiting for, or null: the generator's
+     * thread runs in this thread's place, so cancellation delivered here goes there too.
+     */
+    volatile CancelScope delegate;
+    /** Scope-bound generators that the scope at the key must close when it ends; owner only. */
+    java.util.IdentityHashMap<CancelScope, java.util.List<Generator<?>>> generators;
+
+    private ThreadRecord(Task<?> task, Thread thread) {
+        super(thread);
+        this.task = task;
+    }
+
+    /** Returns the current thread's record, creating it with a root scope on first use. */
+    static ThreadRecord current() {
+        ThreadRecord r = CURRENT.get();
+        if (r == null) {
+            r = new ThreadRecord(null, Thread.currentThread());
+            r.markStarted();
+            r.innermost = new CancelScope(null, r, ScopeKind.THREAD, null, Thread.currentThread().getName());
+            CURRENT.set(r);
+        }
+        return r;
+    }
+
+    /** Returns the current thread's record if it has one. */
+    static ThreadRecord currentOrNull() {
+        return CURRENT.get();
+    }
+
+    /** Creates the record of a task's thread, not yet started; its root scope is {@code task.root}. */
+    static ThreadRecord forTask(Task<?> task, Thread thread) {
+        return new ThreadRecord(task, thread);
+    }
+
+    /** Creates the record of a generator's thread, not yet started. */
+    static ThreadRecord forGenerator(Thread thread) {
+        return new ThreadRecord(null, thread);
+    }
+
+    /** First thing in a task's thread: installs the record and applies a pending interrupt. */
+    void startTask() {
+        CURRENT.set(this);
+        startWithPendingInterrupt();
+    }
+
+    /** First thing in a generator's thread: installs the record. */
+    void startGenerator() {
+        CURRENT.set(this);
+        markStarted();
+    }
+
+    /** Last thing weft does on a task's or generator's thread. */
+    void endThread() {
+        Parking.threadEnded(thread);
+    }
+
+    @Override
+    CancelScope innermost() {
+        return innermost;
+    }
+
+    // ---- the chain ----
+
+    /** Enters {@code scope}, whose parent is the current innermost scope. Owner thread only. */
+    void push(CancelScope scope) {
+        assert scope.parent == innermost : "scope pushed out of order";
+        if (!scope.shield) {
+            innermost = scope;
+            return;
+        }
+        synchronized (this) {
+            innermost = scope;
+            settle();
+        }
+    }
+
+    /**
+     * Leaves {@code scope}, which must be the innermost one, and ends it. Owner thread only.
+     *
+     * <p>Fast path, without the monitor: leaving a scope other than a shield when no interrupt is
+     * pending and no {@link #deliver} is running. It writes {@link #innermost} and then reads the
+     * interrupt state and the delivering flag ({@link #quiet()}); {@code deliver} writes the flag
+     * and then reads {@code innermost} (all volatile), so either this sees the delivery and takes
+     * the slow path, or the delivery sees the scope gone and sends nothing.
+     */
+    void pop(CancelScope scope) {
+        if (innermost != scope) {
+            throw new IllegalStateException("cancel scope " + scope + " ends while an inner scope ("
+                    + innermost + ") is still open: scopes must nest");
+        }
+        if (!scope.shield) {
+            innermost = scope.parent;
+            if (quiet()) {
+                scope.end();
+                return;
+            }
+        }
+        synchronized (this) {
+            scope.end();
+            innermost = scope.parent;
+            settle();
+        }
+    }
+
+    /**
+     * Starts a generator step: the chain becomes {@code stepRoot} (whose parent is the consumer's
+     * innermost scope), and the interrupt state is made to agree with it. Generator thread only.
+     */
+    synchronized void beginStep(CancelScope stepRoot) {
+        innermost = stepRoot;
+        settle();
+    }
+
+    /** Ends a generator step: takes back any weft interrupt before the thread parks at a yield. */
+    void endStep() {
+        dropInterrupt();
+    }
+
+    @Override
+    boolean isCancelled() {
+        return CancelStatus.cancelledFrom(innermost) != null;
+    }
+
+    /** The earliest deadline on the chain up to the nearest shield, or {@link ScopeNode#NO_DEADLINE}. */
+    long effectiveDeadline() {
+        return CancelStatus.effectiveDeadline(innermost);
+    }
+
+    /**
+     * Throws {@link CancelledException} if the thread is cancelled or was interrupted from
+     * outside weft. A weft interrupt still pending is consumed; a foreign one stays set.
+     */
+    void checkpoint() {
+        CancelScope by = CancelStatus.cancelledFrom(innermost);
+        if (by != null) {
+            // The message first: naming a passed deadline publishes it, which may deliver an
+            // interrupt to this very thread; consuming after takes that one back too.
+            CancelledException e = by.newCancelledException();
+            consumeInterrupt();
+            throw e;
+        }
+        if (Thread.currentThread().isInterrupted() && !consumeInterrupt()) {
+            throw new CancelledException("thread '" + Thread.currentThread().getName()
+                    + "' was interrupted: an interrupt from outside weft cancels the thread's weft calls");
+        }
+    }
+
+    // ---- the context choke point ----
+
+    /** Makes {@code context} current on this thread; returns the previous one for {@link #exitContext}. */
+    static Context enterContext(Context context) {
+        return context.enter();
+    }
+
+    /** Restores {@code previous} on this thread and releases {@code context}. */
+    static void exitContext(Context context, Context previous) {
+        context.exit(previous);
+    }
+
+    /**
+     * Makes {@code context} current on a generator's thread without entering it (the consumer has
+     * it entered and waits meanwhile), or none when null, as a step starts or ends.
+     */
+    static void switchContextForStep(Context context) {
+        Context.setCurrentForStep(context);
+    }
+}

@@ -1,0 +1,4 @@
+/** A program that uses weft as a module. */
+module example.app {
+    requires dev.weft;
+}
