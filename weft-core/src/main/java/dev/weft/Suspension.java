@@ -1,7 +1,5 @@
 package dev.weft;
 
-import java.util.Objects;
-
 /**
  * One cancellable wait of one thread, for writing your own blocking primitive (a semaphore, a
  * rate limiter, a pool's wait for a free connection) that behaves like weft's own: the wait is a

@@ -154,9 +154,10 @@ public final class Task<T> {
 
     /**
      * Returns the task the calling code runs in, as asyncio's {@code current_task()}: the task
-     * whose body (or whose nested scopes and task-group bodies) is running on this thread.
-     * Empty on a thread that weft did not start as a task, e.g. {@code main}, a platform
-     * thread that owns a task group, or a worker of a wrapped executor.
+     * whose body (or whose nested scopes and task-group bodies) is running on this thread; in a
+     * {@link Generator}'s body, the task that consumes the step. Empty on a thread that weft did
+     * not start as a task, e.g. {@code main}, a platform thread that owns a task group, or a
+     * worker of a wrapped executor.
      *
      * <pre>{@code
      * String who = Task.current().map(Task::name).orElse(Thread.currentThread().getName());
@@ -166,7 +167,7 @@ public final class Task<T> {
      */
     public static Optional<Task<?>> current() {
         ThreadRecord r = ThreadRecord.currentOrNull();
-        return r == null ? Optional.empty() : Optional.ofNullable(r.task);
+        return r == null ? Optional.empty() : Optional.ofNullable(r.currentTask());
     }
 
     /**
@@ -200,6 +201,9 @@ public final class Task<T> {
         if (Thread.currentThread() == thread) {
             throw new IllegalStateException("task '" + name + "' cannot join itself: it would wait forever");
         }
+        // A weft blocking call: level-triggered even when the task has already completed.
+        ThreadRecord r = ThreadRecord.current();
+        r.checkpoint();
         if (status == State.RUNNING) {
             Waiter mine = null;
             for (;;) {
@@ -212,7 +216,7 @@ public final class Task<T> {
                     break;
                 }
             }
-            Parking.awaitCancellable(ThreadRecord.current(), () -> status != State.RUNNING, ScopeNode.NO_DEADLINE, this);
+            Parking.awaitCancellable(r, () -> status != State.RUNNING, ScopeNode.NO_DEADLINE, this);
         }
         return switch (status) {
             case SUCCESS -> value;

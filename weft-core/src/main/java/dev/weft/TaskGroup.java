@@ -358,7 +358,9 @@ public final class TaskGroup {
 
     /** Appends a failure to the group's list, in the order failures happen. */
     void addFailure(Throwable t) {
-        failures.add(t);
+        if (!Outcomes.alreadyReported(t, failures)) {
+            failures.add(t);
+        }
     }
 
     /** Cancels the body and the other tasks because {@code task} (null: the body) failed. */

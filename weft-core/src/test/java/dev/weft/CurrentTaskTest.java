@@ -13,7 +13,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -118,7 +117,6 @@ class CurrentTaskTest {
      * also when the generator was created by another task.
      */
     @Test
-    @Disabled("needs kernel fix: generator steps report the consumer's task (Generator/ThreadState)")
     void generatorStepSeesTheConsumingTask() {
         List<String> names = new ArrayList<>();
         TaskGroup.run(g -> {

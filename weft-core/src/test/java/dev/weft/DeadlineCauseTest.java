@@ -22,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -176,7 +175,6 @@ class DeadlineCauseTest {
      */
     @ParameterizedTest
     @MethodSource("jdkCalls")
-    @Disabled("needs kernel fix: the deadline's exception has the cancellation as its cause for interrupted JDK calls")
     void jdkCallCauseIsTheCancellationCarryingTheJdkException(ThreadKind kind, Blocker blocker) throws Exception {
         try (Resources r = new Resources()) {
             ThreadKind.runOn(kind, () -> {
@@ -197,7 +195,6 @@ class DeadlineCauseTest {
     /** The same through failAt. */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    @Disabled("needs kernel fix: the deadline's exception has the cancellation as its cause for interrupted JDK calls")
     void failAtCauseIsTheCancellationToo(ThreadKind kind) throws Exception {
         ThreadKind.runOn(kind, () -> {
             DeadlineExceededException e = assertThrows(DeadlineExceededException.class,

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -38,7 +37,6 @@ class FailureReportedOnceTest {
      */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    @Disabled("needs kernel fix: a TaskFailedException carrying a failure the group holds is not recorded again (TaskGroup/Task)")
     void quickStartWithAFailingLookupReportsItOnce(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             for (int i = 0; i < ROUNDS; i++) {
@@ -67,7 +65,6 @@ class FailureReportedOnceTest {
      */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    @Disabled("needs kernel fix: a TaskFailedException carrying a failure the group holds is not recorded again (TaskGroup/Task)")
     void chainOfJoinsReportsTheFailureOnce(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             for (int i = 0; i < ROUNDS; i++) {
@@ -96,7 +93,6 @@ class FailureReportedOnceTest {
     /** A failure rethrown by hand (the cause of the TaskFailedException, unwrapped) is the same failure, reported once. */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    @Disabled("needs kernel fix: a failure the group already holds, rethrown by the body or a task, is not recorded again (TaskGroup/Task)")
     void failureRethrownByHandIsReportedOnce(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             IllegalArgumentException boom = new IllegalArgumentException("bad input");
@@ -134,7 +130,6 @@ class FailureReportedOnceTest {
      */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    @Disabled("needs kernel fix: a TaskFailedException carrying a failure the group holds is not recorded again (TaskGroup/Task)")
     void nestedGroupJoinedByTheOuterBodyReportsOnce(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             IllegalStateException boom = new IllegalStateException("deep");
@@ -158,7 +153,6 @@ class FailureReportedOnceTest {
     /** An inner group run by the body, whose body joins its failing task, reports the leaf once. */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    @Disabled("needs kernel fix: a TaskFailedException carrying a failure the group holds is not recorded again (TaskGroup/Task)")
     void innerGroupInTheBodyReportsOnce(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             IllegalStateException boom = new IllegalStateException("inner leaf");
@@ -228,7 +222,6 @@ class FailureReportedOnceTest {
 
     /** The task that rethrew an already reported failure still ends FAILED, and its joiners still see the failure. */
     @Test
-    @Disabled("needs kernel fix: a TaskFailedException carrying a failure the group holds is not recorded again (TaskGroup/Task)")
     void taskThatRethrewAReportedFailureStillEndsFailed() throws Exception {
         IOException root = new IOException("root");
         AtomicReference<Task<String>> relay = new AtomicReference<>();

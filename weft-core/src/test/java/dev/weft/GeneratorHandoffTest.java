@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,7 +36,6 @@ class GeneratorHandoffTest {
 
     /** Created by A and handed over before its first step: B gets every value, after A has ended. */
     @Test
-    @Disabled("needs kernel fix: a scope's end does not close an unstarted generator; the first consumer owns it (Generator)")
     void unstartedGeneratorHandedToAnotherTaskKeepsAllItsValues() {
         List<String> cleanups = new CopyOnWriteArrayList<>();
         List<Integer> got = new ArrayList<>();
@@ -65,7 +63,6 @@ class GeneratorHandoffTest {
      * the remaining values, and B's end, which leaves it open, closes it in B's context.
      */
     @Test
-    @Disabled("needs kernel fix: stepping a generator from another task moves its ownership there (Generator/ThreadState)")
     void generatorTakenOverByAnotherTaskIsClosedByItsNewOwner() {
         List<String> cleanups = new CopyOnWriteArrayList<>();
         List<Integer> got = new CopyOnWriteArrayList<>();
@@ -105,7 +102,6 @@ class GeneratorHandoffTest {
      * and B's later request for a value is refused loudly instead of seeing an empty generator.
      */
     @Test
-    @Disabled("needs kernel fix: a generator closed by its owner's end refuses later steps (Generator)")
     void generatorClosedByItsOwnersEndRefusesLaterSteps() {
         List<String> cleanups = new CopyOnWriteArrayList<>();
         AtomicReference<Generator<Integer>> left = new AtomicReference<>();

@@ -11,7 +11,6 @@ import dev.weft.TestSupport.ThreadKind;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -30,7 +29,6 @@ class JoinIsCheckpointTest {
      */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    @Disabled("needs kernel fix: join checks for cancellation before its fast path (Task.join)")
     void joinOnAFinishedTaskInACancelledScopeThrows(ThreadKind owner) throws Throwable {
         owner.run(() -> {
             AtomicReference<Task<String>> ok = new AtomicReference<>();
@@ -82,7 +80,6 @@ class JoinIsCheckpointTest {
 
     /** A deadline that has passed stops a join of a finished task: failAfter(ZERO) throws DeadlineExceededException. */
     @Test
-    @Disabled("needs kernel fix: join checks for cancellation before its fast path (Task.join)")
     void expiredDeadlineStopsAJoinOfAFinishedTask() {
         AtomicReference<Task<String>> t = new AtomicReference<>();
         TaskGroup.run(g -> {
@@ -98,7 +95,6 @@ class JoinIsCheckpointTest {
      * even when the task has finished.
      */
     @Test
-    @Disabled("needs kernel fix: join checks for cancellation before its fast path (Task.join)")
     void foreignInterruptStopsAJoinAndStaysSet() {
         AtomicReference<Task<String>> t = new AtomicReference<>();
         TaskGroup.run(g -> {

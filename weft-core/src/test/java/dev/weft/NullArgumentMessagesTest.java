@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Test;
 class NullArgumentMessagesTest {
     /**
      * Parameters documented as accepting null, as {@code Type.member(ParamTypes)#parameter}:
-     * values of context variables ({@code null} is a legal value), optional names and contexts of
+     * values of context variables and of a resumed suspension ({@code null} is a legal value), optional names and contexts of
      * {@code spawn}, the explicit cause of a group, the parts of a split, an exception's message.
      */
     private static final Set<String> NULLABLE = Set.of(
@@ -100,6 +100,7 @@ class NullArgumentMessagesTest {
                     use.accept(g);
                 }
             }),
+            Map.entry(Suspension.class, use -> use.accept(Suspension.create())),
             Map.entry(ExceptionGroup.class, use -> use.accept(
                     new ExceptionGroup("nulls", List.of(new IllegalStateException("member"))))));
 

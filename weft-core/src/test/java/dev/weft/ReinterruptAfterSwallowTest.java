@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,7 +46,6 @@ class ReinterruptAfterSwallowTest {
     /** A swallowed weft cancellation, then queue.take(): the take is interrupted, the deadline fails the block. */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    @Disabled("needs kernel fix: the timer re-interrupts a cancelled, unshielded thread whose interrupt was consumed")
     void swallowedCancellationThenTakeEndsPromptly(ThreadKind kind) throws Exception {
         ThreadKind.runOn(kind, () -> {
             for (int i = 0; i < 10; i++) {
@@ -59,7 +57,6 @@ class ReinterruptAfterSwallowTest {
     /** A caught InterruptedException, then a long queue.poll: the poll is interrupted again, promptly. */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    @Disabled("needs kernel fix: the timer re-interrupts a cancelled, unshielded thread whose interrupt was consumed")
     void caughtInterruptThenPollIsInterruptedAgain(ThreadKind kind) throws Exception {
         ThreadKind.runOn(kind, () -> {
             ArrayBlockingQueue<String> queue = new ArrayBlockingQueue<>(1);
@@ -83,7 +80,6 @@ class ReinterruptAfterSwallowTest {
      */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    @Disabled("needs kernel fix: the timer re-interrupts a cancelled, unshielded thread whose interrupt was consumed")
     void everyLaterJdkCallIsInterrupted(ThreadKind kind) throws Exception {
         ThreadKind.runOn(kind, () -> {
             long t0 = System.nanoTime();
@@ -170,7 +166,6 @@ class ReinterruptAfterSwallowTest {
      */
     @Test
     @Tag("stress")
-    @Disabled("needs kernel fix: the timer re-interrupts a cancelled, unshielded thread whose interrupt was consumed")
     void swallowThenTakeEndsPromptlyAThousandTimesInARow() throws Exception {
         TestSupport.Background.start(TestSupport.ThreadKind.VIRTUAL, "swallow-then-take", () -> {
             for (int i = 0; i < 1000; i++) {

@@ -15,7 +15,6 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -34,7 +33,6 @@ class SwallowedCancellationTest {
     /** The example: catch (Exception e) {} around Weft.sleep does not defeat failAfter. */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    @Disabled("needs kernel fix: deadline scopes detect at exit a cancellation delivered to the body and swallowed")
     void failAfterThrowsWhenTheBodySwallowsAWeftCancellation(ThreadKind kind) throws Exception {
         ThreadKind.runOn(kind, () -> {
             AtomicReference<Exception> swallowed = new AtomicReference<>();
@@ -60,7 +58,6 @@ class SwallowedCancellationTest {
     /** The same with a JDK call: the interrupt's InterruptedException is swallowed. */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    @Disabled("needs kernel fix: deadline scopes detect at exit an interrupt delivered to the body and consumed")
     void failAfterThrowsWhenTheBodySwallowsAnInterrupt(ThreadKind kind) throws Exception {
         ThreadKind.runOn(kind, () -> {
             long t0 = System.nanoTime();
@@ -83,7 +80,6 @@ class SwallowedCancellationTest {
     /** A BlockingQueue poll whose InterruptedException is swallowed, in a failAt scope. */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    @Disabled("needs kernel fix: deadline scopes detect at exit an interrupt delivered to the body and consumed")
     void failAtThrowsWhenAQueuePollsInterruptIsSwallowed(ThreadKind kind) throws Exception {
         ThreadKind.runOn(kind, () -> {
             ArrayBlockingQueue<String> queue = new ArrayBlockingQueue<>(1);
@@ -101,7 +97,6 @@ class SwallowedCancellationTest {
     /** moveOnAfter returns empty when its body swallowed the cancellation, by weft call or by interrupt. */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    @Disabled("needs kernel fix: deadline scopes detect at exit a cancellation delivered to the body and swallowed")
     void moveOnAfterReturnsEmptyWhenTheBodySwallowed(ThreadKind kind) throws Exception {
         ThreadKind.runOn(kind, () -> {
             assertEquals(Optional.empty(), Timeout.moveOnAfter(SHORT, () -> {
@@ -172,7 +167,6 @@ class SwallowedCancellationTest {
      * like any other failure of its body.
      */
     @Test
-    @Disabled("needs kernel fix: deadline scopes detect at exit a cancellation delivered to the body and swallowed")
     void innerScopeReportsItsOwnSwallowedDeadline() {
         DeadlineExceededException e = assertThrows(DeadlineExceededException.class,
                 () -> Timeout.failAfter(Duration.ofSeconds(30), () -> Timeout.failAfter(SHORT, () -> {
@@ -239,7 +233,6 @@ class SwallowedCancellationTest {
     /** The swallow is detected on every one of many rounds, on both kinds of thread, with no leak. */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    @Disabled("needs kernel fix: deadline scopes detect at exit a cancellation delivered to the body and swallowed")
     void detectedEveryRound(ThreadKind kind) throws Exception {
         ThreadKind.runOn(kind, () -> {
             for (int i = 0; i < 40; i++) {

@@ -1,7 +1,6 @@
 package dev.weft.spi;
 
 import dev.weft.internal.Time;
-import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 
 /**
