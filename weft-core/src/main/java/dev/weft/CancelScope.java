@@ -23,7 +23,9 @@ import java.util.Optional;
  * <li>Delivery: weft's blocking calls ({@link Weft#sleep}, {@link Weft#checkpoint}, {@link Task#join},
  *     channels, generators) throw {@link CancelledException} every time while inside a cancelled
  *     scope (level-triggered). A thread blocked in a JDK call ({@code Thread.sleep}, a lock, a
- *     {@code BlockingQueue}, a socket, {@code HttpClient.send}) is interrupted, once.
+ *     {@code BlockingQueue}, a socket, {@code HttpClient.send}) is interrupted; if the code
+ *     swallows that interrupt and blocks in a JDK call again while still cancelled (and not
+ *     shielded), it is interrupted again (ADR 0012).
  * <li>Absorbing: the outermost cancelled scope that a {@link CancelledException} passes through
  *     absorbs it: {@link #run} then returns null and {@link #cancelledCaught()} is true. An inner
  *     cancelled scope lets it pass when an outer one is cancelled too.
@@ -80,7 +82,7 @@ public final class CancelScope extends ScopeNode {
      * @throws CancelledException if an enclosing scope was cancelled
      */
     public static <R, X extends Throwable> R run(Body<R, X> body) throws X {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the code to run, e.g. scope -> work()");
         return enter(ScopeKind.CANCEL_SCOPE, NO_DEADLINE, null).runBody(body);
     }
 
@@ -106,7 +108,7 @@ public final class CancelScope extends ScopeNode {
      * @throws CancelledException on exit, if an enclosing scope was cancelled
      */
     public static <R, X extends Throwable> R shield(CallableOp<R, X> body) throws X {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         CancelScope s = enter(ScopeKind.SHIELD, NO_DEADLINE, null);
         R r = s.runBody(scope -> body.call());
         s.owner.checkpoint(); // deliver what the shield held back
@@ -144,6 +146,7 @@ public final class CancelScope extends ScopeNode {
             boolean absorb = Outcomes.isCancellation(owner, t) && absorbs();
             owner.pop(this);
             if (absorb) {
+                owner.absorbed();
                 Throwable failure = Outcomes.suppressedFailure(owner, t);
                 if (failure != null) {
                     throw CancelScope.<RuntimeException>sneaky(failure); // a failure outranks the cancellation
@@ -154,8 +157,37 @@ public final class CancelScope extends ScopeNode {
             }
             throw t;
         }
+        if (kind == ScopeKind.TIMEOUT && (owner.deliveredBy == this || outcome != null)) {
+            noteSwallowed(); // before pop, which settles the interrupt state it reads
+        }
         owner.pop(this);
         return result;
+    }
+
+    /**
+     * At the normal end of a deadline scope's body: if the scope absorbs and its cancellation
+     * reached the body anyway (a weft call threw it, or a JDK call consumed weft's interrupt), the
+     * body swallowed it; the scope then counts as having caught it, and keeps what was swallowed
+     * for {@link Timeout} to attach (ADR 0012). Only called when the scope was cancelled or a
+     * cancellation of it was thrown, so a scope that nothing cancelled pays two field reads.
+     */
+    void noteSwallowed() {
+        CancelledException thrown = owner.deliveredBy == this ? owner.delivered : null;
+        owner.delivered = null;
+        owner.deliveredBy = null;
+        if (!absorbs()) {
+            return; // an enclosing cancelled scope reports it
+        }
+        Throwable s = thrown;
+        if (s == null && owner.interruptConsumed()) {
+            s = new CancelledException(newCancelledException().getMessage() + "; weft interrupted the"
+                    + " thread for it, and the body consumed the interrupt (a caught InterruptedException?)"
+                    + " and returned normally");
+        }
+        if (s != null) {
+            caught = true;
+            swallowed = s;
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -210,7 +242,7 @@ public final class CancelScope extends ScopeNode {
      * @throws NullPointerException if null; use {@link #clearDeadline()} to remove it
      */
     public void setDeadline(Deadline newDeadline) {
-        Objects.requireNonNull(newDeadline, "deadline is null: use clearDeadline() to remove the deadline");
+        Args.nonNull(newDeadline, "newDeadline", "use clearDeadline() to remove the deadline");
         if (ended) {
             return;
         }

@@ -9,9 +9,11 @@ import java.util.concurrent.CancellationException;
  * {@link Task#join} on a task that ended cancelled.
  *
  * <p>Cancellation is level-triggered: as long as a cancelled scope encloses the code, every weft
- * blocking call throws again, so a {@code catch (Exception e)} that swallows this exception only
- * delays the stop until the next call. The outermost cancelled scope that the exception passes
- * through absorbs it (see {@link CancelScope}). Only weft creates these exceptions.
+ * blocking call throws again, and a JDK call that blocks again is interrupted again, so a
+ * {@code catch (Exception e)} that swallows this exception only delays the stop until the next
+ * blocking call. A deadline scope ({@link Timeout}) whose cancellation was swallowed fails at its
+ * end anyway (ADR 0012). The outermost cancelled scope that the exception passes through absorbs
+ * it (see {@link CancelScope}). Only weft creates these exceptions.
  *
  * <p>By default a cancellation carries no stack trace (it is control flow, and cheap that way);
  * run with {@code -Ddev.weft.cancellationStackTraces=true} to record one.

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -174,7 +173,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      * @throws CancelledException if the caller is cancelled; the element was not sent
      */
     public void send(T element) {
-        Objects.requireNonNull(element, "a channel element must not be null");
+        Args.nonNull(element, "element", "a channel cannot carry null; send an Optional or a marker value instead");
         ThreadRecord r = ThreadRecord.current();
         r.checkpoint();
         ChannelWaiter me;
@@ -220,7 +219,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      * @throws ChannelClosedException if the channel is closed
      */
     public boolean trySend(T element) {
-        Objects.requireNonNull(element, "a channel element must not be null");
+        Args.nonNull(element, "element", "a channel cannot carry null; send an Optional or a marker value instead");
         Thread wake = null;
         lock.lock();
         try {

@@ -6,7 +6,6 @@ import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -208,7 +207,7 @@ public final class Context {
      * @throws IllegalStateException if this context is entered already (by any thread)
      */
     public void run(Runnable body) {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         Context previous = ThreadRecord.enterContext(this);
         try {
             body.run();
@@ -229,7 +228,7 @@ public final class Context {
      * @throws IllegalStateException if this context is entered already (by any thread)
      */
     public <R, X extends Throwable> R call(CallableOp<R, X> body) throws X {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         Context previous = ThreadRecord.enterContext(this);
         try {
             return body.call();
@@ -279,7 +278,7 @@ public final class Context {
      */
     @SuppressWarnings("unchecked")
     public <T> T get(ContextVar<T> var) {
-        Objects.requireNonNull(var, "var");
+        Args.nonNull(var, "var", "pass the ContextVar to look up");
         return (T) map.getOrDefault(var, null);
     }
 
@@ -290,7 +289,7 @@ public final class Context {
      * @return true if set, even to null
      */
     public boolean contains(ContextVar<?> var) {
-        Objects.requireNonNull(var, "var");
+        Args.nonNull(var, "var", "pass the ContextVar to look up");
         return var != FORKING && map.containsKey(var);
     }
 
@@ -328,7 +327,7 @@ public final class Context {
      * @return the wrapped runnable
      */
     public static Runnable wrap(Runnable body) {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         Hamt<ContextVar<?>, Object> snapshot = captured();
         Object bridged = Bridging.capture();
         return () -> Bridging.carry(new Context(forked(snapshot)), bridged).run(body);
@@ -343,7 +342,7 @@ public final class Context {
      * @return the wrapped callable
      */
     public static <R> Callable<R> wrap(Callable<R> body) {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         Hamt<ContextVar<?>, Object> snapshot = captured();
         Object bridged = Bridging.capture();
         return () -> Bridging.carry(new Context(forked(snapshot)), bridged).call(body::call);

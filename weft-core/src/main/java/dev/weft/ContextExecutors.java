@@ -2,13 +2,14 @@ package dev.weft;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -24,7 +25,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Each task runs in a copy of the context that was current when it was submitted (not when
  * the worker thread was created), with fork copiers applied; the worker's own context is restored
- * when the task ends, so no worker keeps a stale context.
+ * when the task ends, so no worker keeps a stale context. A periodic task of a wrapped
+ * {@link ScheduledExecutorService} gets a fresh copy of that snapshot for every run, so one run
+ * does not see what an earlier run set.
  *
  * <h2>Deadlines</h2>
  * A job submitted inside a deadline scope ({@link Timeout#failAfter}, a task group under one)
@@ -59,8 +62,8 @@ public final class ContextExecutors {
      * @return an executor that submits to {@code executor}
      */
     public static Executor wrap(Executor executor) {
-        Objects.requireNonNull(executor, "executor");
-        return command -> executor.execute(bind(command));
+        Args.nonNull(executor, "executor", "pass the executor to wrap, e.g. Executors.newFixedThreadPool(4)");
+        return command -> executor.execute(command(command));
     }
 
     /**
@@ -78,8 +81,8 @@ public final class ContextExecutors {
      * @return the context-carrying factory
      */
     public static ThreadFactory threadFactory(ThreadFactory factory) {
-        Objects.requireNonNull(factory, "factory");
-        return r -> factory.newThread(bind(Objects.requireNonNull(r, "runnable")));
+        Args.nonNull(factory, "factory", "pass the factory that makes the threads, e.g. Thread.ofVirtual().factory()");
+        return r -> factory.newThread(bind(Args.nonNull(r, "runnable", "pass the code the thread runs")));
     }
 
     /**
@@ -125,32 +128,72 @@ public final class ContextExecutors {
      * @return an executor service that submits to {@code executor}
      */
     public static ExecutorService wrap(ExecutorService executor) {
-        return new Wrapped(Objects.requireNonNull(executor, "executor"));
+        return new Wrapped<>(Args.nonNull(executor, "executor",
+                "pass the executor service to wrap, e.g. Executors.newFixedThreadPool(4)"));
     }
 
-    private record Wrapped(ExecutorService delegate) implements ExecutorService {
+    /**
+     * Wraps a scheduled executor service so that each task, delayed or periodic, runs in a copy
+     * of the context current when it was scheduled. Shutting down the wrapper shuts down
+     * {@code executor}.
+     *
+     * <pre>{@code
+     * ScheduledExecutorService timer = ContextExecutors.wrap(Executors.newSingleThreadScheduledExecutor());
+     * REQUEST_ID.set("r-42");
+     * timer.schedule(() -> log(REQUEST_ID.get()), 1, TimeUnit.SECONDS);   // logs r-42
+     * }</pre>
+     *
+     * @param executor the scheduled executor service to wrap
+     * @return a scheduled executor service that submits to {@code executor}
+     */
+    public static ScheduledExecutorService wrap(ScheduledExecutorService executor) {
+        return new Scheduled(Args.nonNull(executor, "executor",
+                "pass the scheduled executor service to wrap, e.g. Executors.newScheduledThreadPool(1)"));
+    }
+
+    private static Runnable command(Runnable command) {
+        return bind(Args.nonNull(command, "command", "pass the code to run"));
+    }
+
+    private static <T> Callable<T> task(Callable<T> task) {
+        return bind(Args.nonNull(task, "task", "pass the code to run"));
+    }
+
+    private static TimeUnit unit(TimeUnit unit) {
+        return Args.nonNull(unit, "unit", "pass the unit of the delay, e.g. TimeUnit.MILLISECONDS");
+    }
+
+    /** Delegates every call, binding each task to the submitter's context and deadline. */
+    private static class Wrapped<E extends ExecutorService> implements ExecutorService {
+        final E delegate;
+
+        Wrapped(E delegate) {
+            this.delegate = delegate;
+        }
+
         private static <T> List<Callable<T>> wrapAll(Collection<? extends Callable<T>> tasks) {
-            return tasks.stream().map(ContextExecutors::bind).toList();
+            Args.nonNull(tasks, "tasks", "pass a collection of tasks");
+            return tasks.stream().map(ContextExecutors::task).toList();
         }
 
         @Override
         public void execute(Runnable command) {
-            delegate.execute(bind(command));
+            delegate.execute(command(command));
         }
 
         @Override
         public <T> Future<T> submit(Callable<T> task) {
-            return delegate.submit(bind(task));
+            return delegate.submit(task(task));
         }
 
         @Override
         public <T> Future<T> submit(Runnable task, T result) {
-            return delegate.submit(bind(task), result);
+            return delegate.submit(command(task), result);
         }
 
         @Override
         public Future<?> submit(Runnable task) {
-            return delegate.submit(bind(task));
+            return delegate.submit(command(task));
         }
 
         @Override
@@ -204,6 +247,38 @@ public final class ContextExecutors {
         @Override
         public void close() {
             delegate.close();
+        }
+
+        @Override
+        public String toString() {
+            return "ContextExecutors.wrap(" + delegate + ")";
+        }
+    }
+
+    /** A wrapped scheduled executor service: delayed and periodic tasks too run in the scheduler's context. */
+    private static final class Scheduled extends Wrapped<ScheduledExecutorService> implements ScheduledExecutorService {
+        Scheduled(ScheduledExecutorService delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+            return delegate.schedule(command(command), delay, unit(unit));
+        }
+
+        @Override
+        public <V> ScheduledFuture<V> schedule(Callable<V> callable, long delay, TimeUnit unit) {
+            return delegate.schedule(task(callable), delay, unit(unit));
+        }
+
+        @Override
+        public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
+            return delegate.scheduleAtFixedRate(command(command), initialDelay, period, unit(unit));
+        }
+
+        @Override
+        public ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay, long delay, TimeUnit unit) {
+            return delegate.scheduleWithFixedDelay(command(command), initialDelay, delay, unit(unit));
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.weft;
 
-import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -39,7 +38,7 @@ public final class ContextFunctions {
      * @return a function that runs {@code f} in that context
      */
     public static <A, R> Function<A, R> function(Function<A, R> f) {
-        Objects.requireNonNull(f, "function");
+        Args.nonNull(f, "f", "pass the function to run in the context, e.g. x -> x + 1");
         Context c = Context.copyCurrent();
         return a -> in(c, () -> f.apply(a));
     }
@@ -52,7 +51,7 @@ public final class ContextFunctions {
      * @return a consumer that runs {@code f} in that context
      */
     public static <A> Consumer<A> consumer(Consumer<A> f) {
-        Objects.requireNonNull(f, "consumer");
+        Args.nonNull(f, "f", "pass the consumer to run in the context, e.g. x -> log(x)");
         Context c = Context.copyCurrent();
         return a -> in(c, () -> {
             f.accept(a);
@@ -68,7 +67,7 @@ public final class ContextFunctions {
      * @return a predicate that runs {@code f} in that context
      */
     public static <A> Predicate<A> predicate(Predicate<A> f) {
-        Objects.requireNonNull(f, "predicate");
+        Args.nonNull(f, "f", "pass the predicate to run in the context, e.g. x -> x > 0");
         Context c = Context.copyCurrent();
         return a -> in(c, () -> f.test(a));
     }
@@ -81,7 +80,7 @@ public final class ContextFunctions {
      * @return a supplier that runs {@code f} in that context
      */
     public static <R> Supplier<R> supplier(Supplier<R> f) {
-        Objects.requireNonNull(f, "supplier");
+        Args.nonNull(f, "f", "pass the supplier to run in the context, e.g. () -> load()");
         Context c = Context.copyCurrent();
         return () -> in(c, f::get);
     }

@@ -55,6 +55,7 @@ public class ContextFuture<T> extends CompletableFuture<T> {
      * @return the future
      */
     public static <U> ContextFuture<U> supplyAsync(Supplier<U> supplier) {
+        Args.nonNull(supplier, "supplier", "pass the code that computes the value, e.g. () -> load()");
         return new ContextFuture<U>().completeAsync(supplier);
     }
 
@@ -68,6 +69,8 @@ public class ContextFuture<T> extends CompletableFuture<T> {
      * @return the future
      */
     public static <U> ContextFuture<U> supplyAsync(Supplier<U> supplier, Executor executor) {
+        Args.nonNull(supplier, "supplier", "pass the code that computes the value, e.g. () -> load()");
+        Args.nonNull(executor, "executor", "pass the executor to run on, e.g. ForkJoinPool.commonPool()");
         return new ContextFuture<U>().completeAsync(supplier, executor);
     }
 
@@ -80,7 +83,8 @@ public class ContextFuture<T> extends CompletableFuture<T> {
      * @return the future
      */
     public static ContextFuture<Void> runAsync(Runnable action, Executor executor) {
-        Objects.requireNonNull(action, "action");
+        Args.nonNull(action, "action", "pass the code to run, e.g. () -> work()");
+        Args.nonNull(executor, "executor", "pass the executor to run on, e.g. ForkJoinPool.commonPool()");
         return supplyAsync(() -> {
             action.run();
             return null;
@@ -96,7 +100,7 @@ public class ContextFuture<T> extends CompletableFuture<T> {
      * @return a future that mirrors {@code stage}
      */
     public static <U> ContextFuture<U> of(CompletionStage<U> stage) {
-        Objects.requireNonNull(stage, "stage");
+        Args.nonNull(stage, "stage", "pass the CompletionStage to follow, e.g. client.sendAsync(...)");
         ContextFuture<U> f = new ContextFuture<>();
         stage.whenComplete((v, e) -> {
             if (e != null) {

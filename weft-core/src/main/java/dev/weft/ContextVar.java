@@ -2,7 +2,6 @@ package dev.weft;
 
 import dev.weft.internal.Hamt;
 import java.util.NoSuchElementException;
-import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
@@ -68,7 +67,7 @@ public final class ContextVar<T> {
     }
 
     private ContextVar(String name, boolean hasDefault, T defaultValue, UnaryOperator<T> onFork) {
-        this.name = Objects.requireNonNull(name, "a ContextVar needs a name: ContextVar.of(\"request-id\")");
+        this.name = Args.nonNull(name, "name", "a ContextVar needs a name, e.g. ContextVar.of(\"request-id\")");
         this.hasDefault = hasDefault;
         this.defaultValue = defaultValue;
         this.onFork = onFork;
@@ -108,7 +107,7 @@ public final class ContextVar<T> {
      * @return a builder
      */
     public static <T> Builder<T> builder(String name) {
-        return new Builder<>(Objects.requireNonNull(name, "a ContextVar needs a name"));
+        return new Builder<>(Args.nonNull(name, "name", "a ContextVar needs a name, e.g. ContextVar.builder(\"request-id\")"));
     }
 
     /**
@@ -197,7 +196,7 @@ public final class ContextVar<T> {
      * @throws IllegalArgumentException if the token belongs to another variable or another context
      */
     public void reset(Token<T> token) {
-        Objects.requireNonNull(token, "token");
+        Args.nonNull(token, "token", "pass the Token that set() returned");
         if (token.used) {
             throw new IllegalStateException("the Token for ContextVar '" + name
                     + "' has already been used: a token resets only once; call set() again for a new token");
@@ -283,7 +282,7 @@ public final class ContextVar<T> {
          * @return this builder
          */
         public Builder<T> onFork(UnaryOperator<T> copier) {
-            this.onFork = Objects.requireNonNull(copier, "copier");
+            this.onFork = Args.nonNull(copier, "copier", "pass a function that copies a value for a child context, e.g. HashMap::new");
             return this;
         }
 

@@ -73,11 +73,13 @@ public final class Deadline implements Comparable<Deadline> {
      * @return the one that comes first
      */
     public Deadline min(Deadline other) {
+        Args.nonNull(other, "other", "pass the deadline to compare with");
         return compareTo(other) <= 0 ? this : other;
     }
 
     @Override
     public int compareTo(Deadline other) {
+        Args.nonNull(other, "other", "pass the deadline to compare with");
         // nanoTime values are compared by difference: they may wrap around.
         return Long.signum(nanos - other.nanos);
     }

@@ -3,7 +3,6 @@ package dev.weft;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
-import java.util.Objects;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,19 +41,25 @@ import java.util.stream.StreamSupport;
  *     scopes, before it returns. An exception from the cleanup propagates from {@code close()}.
  *     A body that yields while closing gets {@link IllegalStateException}. Closing twice, after
  *     the end, or before the start does nothing (an unstarted body never runs).
- * <li>A generator that is never closed is closed when the task or task group that created it
- *     ends, in that scope's thread and context, with a warning naming where it was created. It
- *     never runs its cleanup later in some other thread or context (the trap of Python's async
- *     generators finalized by another task). A generator
- *     created outside any task or group (plain thread code) must be closed by its user.
+ * <li>A generator that is never closed is closed when the task or task group that owns it ends,
+ *     in that scope's thread and context, with a warning naming where it was created. It never
+ *     runs its cleanup later in some other thread or context (the trap of Python's async
+ *     generators finalized by another task). Its owner is whoever consumed it last: the task or
+ *     task group (the innermost one) of the thread that created it, until a step runs on another
+ *     thread, whose task or group then owns it. An unstarted generator has nothing to clean up,
+ *     so its owner's end leaves it for the next consumer. A generator owned by no task or group
+ *     (created and consumed by plain thread code) must be closed by its user.
+ * <li>A generator closed by its owner's end was abandoned there: asking it for a value afterwards
+ *     throws {@link IllegalStateException} naming that scope, rather than looking empty.
  * <li>An exception thrown by the body reaches the consumer from {@code hasNext()}/{@code next()}
  *     after the body's {@code finally} blocks have run; checked exceptions arrive wrapped in
  *     {@link UndeclaredThrowableException}.
  * <li>Yielding inside a cancel scope, timeout or task group opened in the body is refused with
  *     {@link IllegalStateException} (PEP 789): that scope would cancel the consumer's code.
  * <li>One consumer at a time: a step started while another runs throws
- *     {@link IllegalStateException}. Handing a generator from one thread to another between
- *     steps is fine.
+ *     {@link IllegalStateException}. Handing a generator from one task to another between steps
+ *     is fine: the task that steps it next owns it (see above).
+ * <li>{@link Task#current()} in the body is the task that consumes the step.
  * </ul>
  *
  * <h2>Implementation overview</h2>
@@ -137,6 +142,16 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     private final BooleanSupplier stepStarted = () -> phase == RUNNING;
     /** The consumer waiting for the current step. */
     private volatile Thread consumer;
+    /**
+     * The scope whose end closes this generator if its user does not: the closing scope of the
+     * thread that created it or last stepped it; null when no task or group owns it. Guarded by
+     * this object's monitor.
+     */
+    private CancelScope owner;
+    /** The thread (record) that created or last stepped this generator. Guarded by the monitor. */
+    private ThreadRecord ownerThread;
+    /** The label of the owner scope whose end closed this generator, or null. Guarded by the monitor. */
+    private String closedBy;
     private Context stepContext;
     /** Bridged state captured by the consumer for the next step / installed by the body's thread. */
     private Object bridgeStep, bridgeUndo;
@@ -163,10 +178,12 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
      * @return the generator
      */
     public static <T> Generator<T> of(Body<T> body) {
-        Generator<T> g = new Generator<>(Objects.requireNonNull(body, "body"));
+        Generator<T> g = new Generator<>(Args.nonNull(body, "body", "pass the code that yields the values, e.g. out -> { out.yield(1); }"));
         ThreadRecord r = ThreadRecord.current();
         CancelScope scope = ScopeGenerators.closingScope(r);
+        g.ownerThread = r;
         if (scope != null) {
+            g.owner = scope;
             ScopeGenerators.bind(r, g, scope);
         }
         return g;
@@ -184,9 +201,10 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             return true;
         }
         if (phase == DONE) {
+            refuseIfAbandoned();
             return false;
         }
-        step(false);
+        step(false, null);
         return hasItem;
     }
 
@@ -247,9 +265,21 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         if (p == NEW && casPhase(NEW, DONE)) {
             return;
         }
-        hasItem = false;
-        item = null;
-        step(true);
+        step(true, null);
+    }
+
+    /** A generator its owner's end closed was abandoned there: asking it for more is a mistake. */
+    private void refuseIfAbandoned() {
+        String by;
+        synchronized (this) {
+            by = closedBy;
+        }
+        if (by != null) {
+            throw new IllegalStateException(name + " created at " + createdAt + " was closed when " + by
+                    + ", which consumed it last, ended without closing it; its remaining values are lost."
+                    + " Close generators with try-with-resources, or step it in the task that receives it"
+                    + " before the one that hands it over ends");
+        }
     }
 
     private boolean casPhase(int from, int to) {
@@ -263,20 +293,44 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     }
 
     /** Runs one step of the body in the caller's place; rethrows the body's failure. */
-    private void step(boolean close) {
+    /**
+     * Runs one step of the body in the caller's place; rethrows the body's failure. A step on a
+     * thread other than the owner's moves the ownership there. {@code endOf}, when not null, is
+     * the owner scope that is ending and closes the generator: nothing happens if another thread
+     * has taken it over meanwhile.
+     */
+    private void step(boolean close, CancelScope endOf) {
         ThreadRecord r = ThreadRecord.current();
         if (!close) {
             r.checkpoint();
         }
         boolean first;
+        CancelScope takeOver = null;
         synchronized (this) {
             int p = phase;
+            if (endOf != null && owner != endOf) {
+                return; // another task consumed it since: it is that task's now
+            }
             if (p == RUNNING) {
                 throw new IllegalStateException(name + " is already running a step for thread '"
                         + consumer.getName() + "': a generator serves one consumer at a time");
             }
             if (p == DONE) {
+                if (!close) {
+                    refuseIfAbandoned();
+                }
                 return;
+            }
+            if (endOf != null) {
+                closedBy = endOf.label();
+            } else if (!close && ownerThread != r) {
+                ownerThread = r;
+                takeOver = ScopeGenerators.closingScope(r);
+                owner = takeOver;
+            }
+            if (close) {
+                hasItem = false;
+                item = null;
             }
             first = p == NEW;
             consumer = Thread.currentThread();
@@ -288,7 +342,11 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
                 record = ThreadRecord.forGenerator(thread);
             }
             stepRoot = new CancelScope(r.innermost, record, ScopeKind.GENERATOR_STEP, null, name);
+            record.stepTask = r.currentTask();
             phase = RUNNING;
+        }
+        if (takeOver != null) {
+            ScopeGenerators.bind(r, this, takeOver);
         }
         r.delegate = stepRoot;
         boolean foreignInterrupt = false;
@@ -372,14 +430,21 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     }
 
     /** Closes a generator its scope is ending with, logging that its user did not. */
-    void closeAtScopeEnd(String scopeName) {
-        if (phase == DONE || (phase == NEW && casPhase(NEW, DONE))) {
-            return;
+    void closeAtScopeEnd(CancelScope scope) {
+        synchronized (this) {
+            if (owner != scope || phase == DONE) {
+                return; // taken over by another task, or finished
+            }
+            if (phase == NEW) {
+                owner = null; // nothing to clean up: whoever steps it first owns it
+                ownerThread = null;
+                return;
+            }
         }
         LOG.log(System.Logger.Level.WARNING, () -> name + " created at " + createdAt + " was not closed;"
-                + " closing it as " + scopeName + " ends, in that scope's thread and context."
+                + " closing it as " + scope.label() + " ends, in that scope's thread and context."
                 + " Close generators with try-with-resources.");
-        close();
+        step(true, scope);
     }
 
     boolean isDone() {

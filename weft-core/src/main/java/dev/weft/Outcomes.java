@@ -66,6 +66,41 @@ final class Outcomes {
     }
 
     /** The body's exception with the cleanup's failure merged in (either may be null). */
+    /**
+     * Whether {@code t} only carries failures already in {@code held}, so that recording it
+     * would report one failure twice: {@code t} is one of them (rethrown by hand), or a
+     * {@link TaskFailedException} (or a chain of them, through joins across tasks) around one of
+     * them, or an {@link ExceptionGroup} whose every leaf is such. A member of a held group counts
+     * as held. Anything else, including a new exception made from a failure, is a failure of its
+     * own. A group's list is written by its tasks and body while others read it; a failure is
+     * listed before anyone can see its task failed, so whoever rethrows it finds it.
+     */
+    static boolean alreadyReported(Throwable t, Iterable<Throwable> held) {
+        if (t instanceof ExceptionGroup g && !holds(held, g)) {
+            for (Throwable m : g.exceptions()) {
+                if (!alreadyReported(m, held)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        for (Throwable x = t; x != null; x = x instanceof TaskFailedException ? x.getCause() : null) {
+            if (holds(held, x)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean holds(Iterable<Throwable> held, Throwable x) {
+        for (Throwable h : held) {
+            if (h == x || (h instanceof ExceptionGroup g && holds(g.exceptions(), x))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static Throwable merge(Throwable body, Throwable cleanup) {
         if (cleanup == null) {
             return body;

@@ -178,6 +178,7 @@ final class Parking {
                 if (cell.abort()) {
                     throw e;
                 }
+                r.undeliver(e); // the operation happened: the caller's code never saw this cancellation
                 // A waker decided first: the operation happened. It may still be publishing its
                 // item (CLAIMED), a few instructions away.
                 if (!cell.decided()) {

@@ -52,7 +52,7 @@ final class ScopeGenerators {
         Throwable first = null;
         for (Generator<?> g : list) {
             try {
-                g.closeAtScopeEnd(scope.label());
+                g.closeAtScopeEnd(scope);
             } catch (Throwable t) {
                 first = Outcomes.collect(first, t);
             }

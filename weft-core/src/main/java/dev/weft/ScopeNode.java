@@ -67,6 +67,11 @@ abstract sealed class ScopeNode permits CancelScope {
     boolean caught;
     /** What this scope absorbed: a CancelledException or an interrupt-caused exception. Owner only. */
     Throwable stoppedBy;
+    /**
+     * The cancellation of this (deadline) scope that reached its body and was swallowed, when the
+     * body then returned normally; see {@link CancelScope#noteSwallowed}. Owner only.
+     */
+    Throwable swallowed;
 
     ScopeNode(CancelScope parent, ThreadRecord owner, ScopeKind kind, TaskGroup group, Object detail) {
         this.parent = parent;

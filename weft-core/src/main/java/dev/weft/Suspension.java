@@ -1,7 +1,5 @@
 package dev.weft;
 
-import java.util.Objects;
-
 /**
  * One cancellable wait of one thread, for writing your own blocking primitive (a semaphore, a
  * rate limiter, a pool's wait for a free connection) that behaves like weft's own: the wait is a
@@ -168,7 +166,7 @@ public final class Suspension<T> extends WaitCell {
      * @return true if this call decided
      */
     public boolean fail(RuntimeException failure) {
-        Objects.requireNonNull(failure, "failure");
+        Args.nonNull(failure, "failure", "pass the exception await() should throw, e.g. new IllegalStateException(\"closed\")");
         return settle(FAILED, failure);
     }
 

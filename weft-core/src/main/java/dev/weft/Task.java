@@ -2,6 +2,7 @@ package dev.weft;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -152,6 +153,24 @@ public final class Task<T> {
     }
 
     /**
+     * Returns the task the calling code runs in, as asyncio's {@code current_task()}: the task
+     * whose body (or whose nested scopes and task-group bodies) is running on this thread; in a
+     * {@link Generator}'s body, the task that consumes the step. Empty on a thread that weft did
+     * not start as a task, e.g. {@code main}, a platform thread that owns a task group, or a
+     * worker of a wrapped executor.
+     *
+     * <pre>{@code
+     * String who = Task.current().map(Task::name).orElse(Thread.currentThread().getName());
+     * }</pre>
+     *
+     * @return the current task, or empty
+     */
+    public static Optional<Task<?>> current() {
+        ThreadRecord r = ThreadRecord.currentOrNull();
+        return r == null ? Optional.empty() : Optional.ofNullable(r.currentTask());
+    }
+
+    /**
      * Returns the task's name: the one given to spawn, or the group's name and an index.
      *
      * @return the name, also the name of the task's thread
@@ -182,6 +201,9 @@ public final class Task<T> {
         if (Thread.currentThread() == thread) {
             throw new IllegalStateException("task '" + name + "' cannot join itself: it would wait forever");
         }
+        // A weft blocking call: level-triggered even when the task has already completed.
+        ThreadRecord r = ThreadRecord.current();
+        r.checkpoint();
         if (status == State.RUNNING) {
             Waiter mine = null;
             for (;;) {
@@ -194,7 +216,7 @@ public final class Task<T> {
                     break;
                 }
             }
-            Parking.awaitCancellable(ThreadRecord.current(), () -> status != State.RUNNING, ScopeNode.NO_DEADLINE, this);
+            Parking.awaitCancellable(r, () -> status != State.RUNNING, ScopeNode.NO_DEADLINE, this);
         }
         return switch (status) {
             case SUCCESS -> value;

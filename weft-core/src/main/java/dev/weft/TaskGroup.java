@@ -1,7 +1,6 @@
 package dev.weft;
 
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -136,8 +135,8 @@ public final class TaskGroup {
      * @throws CancelledException if an enclosing scope was cancelled, or the thread interrupted
      */
     public static <R> R run(String name, Body<R> body) {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(name, "name", "name the group, or call TaskGroup.run(body) for a generated name");
+        Args.nonNull(body, "body", "pass the code that spawns the tasks, e.g. g -> { g.spawn(...); return null; }");
         ThreadRecord r = ThreadRecord.current();
         TaskGroup g = new TaskGroup(name, r);
         // 1. Enter the group's scope and run the body.
@@ -243,7 +242,7 @@ public final class TaskGroup {
      * @throws IllegalStateException if the group has ended
      */
     public <T> Task<T> spawn(String name, Callable<T> body) {
-        return spawn(Objects.requireNonNull(name, "name"), body, null);
+        return spawn(Args.nonNull(name, "name", "name the task, or call spawn(body) for a generated name"), body, null);
     }
 
     /**
@@ -259,7 +258,7 @@ public final class TaskGroup {
      * @throws IllegalStateException if the group has ended
      */
     public <T> Task<T> spawn(Callable<T> body, Context context) {
-        return spawn(null, body, Objects.requireNonNull(context, "context"));
+        return spawn(null, body, Args.nonNull(context, "context", "pass the Context to run in, or call spawn(body) to run in a copy of the current one"));
     }
 
     /**
@@ -270,7 +269,7 @@ public final class TaskGroup {
      * @throws IllegalStateException if the group has ended
      */
     public Task<Void> spawn(Action body) {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the task's code, e.g. () -> work()");
         return spawn(null, () -> {
             body.run();
             return null;
@@ -287,11 +286,11 @@ public final class TaskGroup {
      * @throws IllegalStateException if the group has ended
      */
     public Task<Void> spawn(Action body, Context context) {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the task's code, e.g. () -> work()");
         return spawn(null, () -> {
             body.run();
             return null;
-        }, Objects.requireNonNull(context, "context"));
+        }, Args.nonNull(context, "context", "pass the Context to run in, or call spawn(body) to run in a copy of the current one"));
     }
 
     /**
@@ -306,7 +305,7 @@ public final class TaskGroup {
      * @throws IllegalStateException if the group has ended
      */
     public <T> Task<T> spawn(String name, Callable<T> body, Context context) {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the task's code, e.g. () -> work()");
         Context ctx = context != null ? context : Context.copyCurrent();
         for (;;) {
             long st = live.get();
@@ -359,7 +358,9 @@ public final class TaskGroup {
 
     /** Appends a failure to the group's list, in the order failures happen. */
     void addFailure(Throwable t) {
-        failures.add(t);
+        if (!Outcomes.alreadyReported(t, failures)) {
+            failures.add(t);
+        }
     }
 
     /** Cancels the body and the other tasks because {@code task} (null: the body) failed. */

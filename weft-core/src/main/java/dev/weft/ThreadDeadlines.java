@@ -75,6 +75,11 @@ abstract sealed class ThreadDeadlines extends ThreadInterrupts permits ThreadRec
         return armed == deadline;
     }
 
+    @Override
+    final void redeliverAt(long at) {
+        arm(at);
+    }
+
     /** Forgets the armed deadline and cuts the timer's link to this record: the thread is ending. */
     final void disarm() {
         armed = ScopeNode.NO_DEADLINE;
@@ -110,6 +115,10 @@ abstract sealed class ThreadDeadlines extends ThreadInterrupts permits ThreadRec
             } else if (next == ScopeNode.NO_DEADLINE || w - next < 0) {
                 next = w;
             }
+        }
+        long again = redeliver(now);
+        if (again != ScopeNode.NO_DEADLINE && (next == ScopeNode.NO_DEADLINE || again - next < 0)) {
+            next = again;
         }
         if (next != ScopeNode.NO_DEADLINE) {
             arm(next);

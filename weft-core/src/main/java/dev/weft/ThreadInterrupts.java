@@ -1,5 +1,7 @@
 package dev.weft;
 
+import dev.weft.internal.Time;
+
 /**
  * The interrupt half of a thread's record: whether weft has interrupted the thread for a
  * cancellation, and the rules that keep that interrupt from leaking or reaching a shielded
@@ -7,7 +9,8 @@ package dev.weft;
  *
  * <h2>Implementation overview</h2>
  * Threads blocked in JDK calls learn of cancellation by an interrupt, sent once per cancellation
- * (edge-triggered) and tracked by {@link #interrupt}:
+ * and tracked by {@link #interrupt}, and sent again only by the timer's re-delivery check
+ * ({@link #redeliver}) when the flag was consumed while the thread stays cancelled:
  * <pre>
  *   NONE ──deliver()──▶ DELIVERED ──a weft call consumes the flag──▶ CONSUMED
  *     │                     │                                          │
@@ -16,7 +19,14 @@ package dev.weft;
  *     ▲                                                                │
  *     └──── settle(): the thread is no longer cancelled (scope end, shield entry) ─┘
  *                 (clears the flag first if, and only if, DELIVERED)
+ *
+ *   DELIVERED (flag consumed by a JDK call) or CONSUMED ──redeliver(), still cancelled,
+ *       blocked in a JDK call──▶ DELIVERED (interrupted again; ADR 0012)
  * </pre>
+ * Each delivery schedules a re-delivery check with the {@link DeadlineTimer} (10 ms later, then
+ * backing off to 1 s while the thread stays cancelled); a thread that is not cancelled is never
+ * checked. {@link #redeliver} sends the interrupt under the monitor after the same re-check as
+ * {@link #deliver}, so the invariant below holds for it too.
  * Invariant: the interrupt is sent only while holding this object's monitor and only after
  * re-checking, under it, that the thread is cancelled; every change that can make the thread
  * <em>not</em> cancelled (entering a shield, leaving a scope) either happens under the same
@@ -44,6 +54,11 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
 
     final Thread thread;
     private boolean started;
+    /**
+     * When weft first interrupted the thread for the cancellation it is in (clock time); the
+     * re-delivery back-off grows with the time since. Written under the monitor.
+     */
+    private long deliveredAt;
     /** The interrupt state; written under the monitor, read without it by {@link #quiet()}. */
     private volatile int interrupt;
     /** True while {@link #deliver} runs; read by {@link #quiet()}. */
@@ -61,6 +76,20 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
     /** Whether a scope on the thread's chain, up to the nearest shield, is cancelled. */
     abstract boolean isCancelled();
 
+    /** Asks the timer to check, at clock time {@code at}, whether the interrupt must be sent again. */
+    abstract void redeliverAt(long at);
+
+    /** First re-delivery check after a delivery, and the longest gap between checks (ADR 0012). */
+    static final long REDELIVER_FIRST_NANOS = 10_000_000L;
+    static final long REDELIVER_MAX_NANOS = 1_000_000_000L;
+
+    /** Records a fresh weft interrupt of the thread and schedules its re-delivery check. Holds the monitor. */
+    private void delivered() {
+        long now = Time.now();
+        deliveredAt = now;
+        redeliverAt(now + REDELIVER_FIRST_NANOS);
+    }
+
     /** Marks the thread started (a thread weft did not start is started when its record is made). */
     final synchronized void markStarted() {
         started = true;
@@ -77,6 +106,7 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
                 interrupt = FOREIGN;
             } else {
                 thread.interrupt();
+                delivered();
             }
         }
     }
@@ -101,6 +131,7 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
             } else {
                 interrupt = DELIVERED;
                 Thread.currentThread().interrupt();
+                delivered();
             }
         }
     }
@@ -126,10 +157,73 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
                     interrupt = DELIVERED;
                     Parking.announceWake(thread);
                     thread.interrupt();
+                    delivered();
                 }
             }
         } finally {
             delivering = false;
+        }
+    }
+
+    /**
+     * Called by the timer at a re-delivery check: if the thread is still cancelled (not
+     * shielded), weft's interrupt was consumed (by a weft call that threw, or by a JDK call whose
+     * exception was caught), and the thread is blocked again in a JDK call, interrupts it again
+     * (level-triggered delivery for JDK calls, ADR 0012). A thread that is running is left alone
+     * (an interrupt would close the channel its cleanup writes to), and so is one parked in weft's
+     * own uninterruptible waits (a group's exit, a generator's consumer), which the cancellation
+     * reaches through the work they wait for.
+     *
+     * @return when to check again, or {@link ScopeNode#NO_DEADLINE} when the thread is not cancelled
+     */
+    final long redeliver(long now) {
+        int i = interrupt;
+        if (i != DELIVERED && i != CONSUMED) {
+            return ScopeNode.NO_DEADLINE; // not cancelled (settled), or the flag is a foreign one
+        }
+        synchronized (this) {
+            i = interrupt;
+            if ((i != DELIVERED && i != CONSUMED) || !isCancelled()) {
+                return ScopeNode.NO_DEADLINE; // the owner settles as its scope ends
+            }
+            if (!thread.isInterrupted() && blockedInJdkCall()) {
+                interrupt = DELIVERED;
+                Parking.announceWake(thread);
+                thread.interrupt();
+            }
+            long gap = Math.clamp((now - deliveredAt) / 2, REDELIVER_FIRST_NANOS, REDELIVER_MAX_NANOS);
+            return now + gap;
+        }
+    }
+
+    private boolean blockedInJdkCall() {
+        Thread.State s = thread.getState();
+        if (s != Thread.State.WAITING && s != Thread.State.TIMED_WAITING) {
+            return false;
+        }
+        Object blocker = java.util.concurrent.locks.LockSupport.getBlocker(thread);
+        return !(blocker instanceof TaskGroup || blocker instanceof Generator<?>);
+    }
+
+    /**
+     * Whether weft's interrupt was consumed by something other than a weft call: sent, and the
+     * flag is clear. Owner thread, at a deadline scope's end (ADR 0012).
+     */
+    final boolean interruptConsumed() {
+        return interrupt == DELIVERED && !Thread.currentThread().isInterrupted();
+    }
+
+    /**
+     * A scope absorbed the cancellation that a consumed interrupt stood for: the interrupt no
+     * longer counts as swallowed. Owner thread.
+     */
+    final void interruptAccountedFor() {
+        if (interrupt == DELIVERED) {
+            synchronized (this) {
+                if (interrupt == DELIVERED && !Thread.currentThread().isInterrupted()) {
+                    interrupt = CONSUMED;
+                }
+            }
         }
     }
 

@@ -28,12 +28,26 @@ final class ThreadRecord extends ThreadDeadlines {
 
     /** The task this thread runs, or null for a thread weft did not start or a generator's. */
     final Task<?> task;
+    /**
+     * On a generator's thread, the task that consumes the current step (or null): written by the
+     * consumer before it hands the step over (published by the hand-off's volatile phase write),
+     * read in the step ({@link #currentTask()}).
+     */
+    Task<?> stepTask;
     volatile CancelScope innermost;
     /**
      * The root scope of a generator step this thread is waiting for, or null: the generator's
      * thread runs in this thread's place, so cancellation delivered here goes there too.
      */
     volatile CancelScope delegate;
+    /**
+     * The last {@link CancelledException} a weft call threw on this thread, and the scope whose
+     * cancellation it was: a deadline scope whose body returns normally compares
+     * {@link #deliveredBy} with itself to see that its cancellation was swallowed
+     * ({@link CancelScope#noteSwallowed}, ADR 0012). Owner thread only.
+     */
+    CancelledException delivered;
+    CancelScope deliveredBy;
     /** Scope-bound generators that the scope at the key must close when it ends; owner only. */
     java.util.IdentityHashMap<CancelScope, java.util.List<Generator<?>>> generators;
 
@@ -84,6 +98,11 @@ final class ThreadRecord extends ThreadDeadlines {
     /** Last thing weft does on a task's or generator's thread. */
     void endThread() {
         Parking.threadEnded(thread);
+    }
+
+    /** The task the code on this thread runs for: its own, or a generator step's consumer's. */
+    Task<?> currentTask() {
+        return task != null ? task : stepTask;
     }
 
     @Override
@@ -169,12 +188,32 @@ final class ThreadRecord extends ThreadDeadlines {
             // interrupt to this very thread; consuming after takes that one back too.
             CancelledException e = by.newCancelledException();
             consumeInterrupt();
+            delivered = e;
+            deliveredBy = by;
             throw e;
         }
         if (Thread.currentThread().isInterrupted() && !consumeInterrupt()) {
             throw new CancelledException("thread '" + Thread.currentThread().getName()
                     + "' was interrupted: an interrupt from outside weft cancels the thread's weft calls");
         }
+    }
+
+    /** Forgets {@code e} as delivered: weft caught it itself and the caller's code never saw it. */
+    void undeliver(CancelledException e) {
+        if (delivered == e) {
+            delivered = null;
+            deliveredBy = null;
+        }
+    }
+
+    /**
+     * A scope is absorbing a cancellation: what was delivered so far has reached a scope's end,
+     * so it is not a swallowed cancellation for an enclosing deadline scope. Owner thread.
+     */
+    void absorbed() {
+        delivered = null;
+        deliveredBy = null;
+        interruptAccountedFor();
     }
 
     // ---- the context choke point ----

@@ -31,6 +31,13 @@ import java.util.Optional;
  *     weft blocking call.
  * <li>An exception other than the cancellation passes through unchanged, even if the deadline
  *     has passed.
+ * <li>A swallowed cancellation is loud: if the deadline reached the block (a weft call threw
+ *     {@link CancelledException}, or a JDK call was interrupted) and the block caught it and
+ *     returned normally, {@code failAfter} throws {@link DeadlineExceededException} anyway, with
+ *     the swallowed exception attached as suppressed, and {@code moveOnAfter} returns empty. A
+ *     deadline that passed without reaching the block (it computed without blocking) changes
+ *     nothing. (ADR 0012; a plain {@link CancelScope} keeps Trio's behaviour and returns the
+ *     block's value.)
  * </ul>
  *
  * <p>A timeout is a scope of kind TIMEOUT; its deadline is armed with the kernel's timer and read
@@ -68,19 +75,42 @@ public final class Timeout {
      * @throws X what the body throws
      */
     public static <R, X extends Throwable> R failAt(Deadline deadline, CallableOp<R, X> body) throws X {
-        Objects.requireNonNull(deadline, "deadline is null");
+        Args.nonNull(deadline, "deadline", "pass a Deadline, e.g. Deadline.after(Duration.ofSeconds(5))");
         return fail(deadline, null, body);
     }
 
     private static <R, X extends Throwable> R fail(Deadline deadline, Duration budget, CallableOp<R, X> body)
             throws X {
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         CancelScope s = CancelScope.enter(ScopeKind.TIMEOUT, nanos(deadline), budget);
         R r = s.runBody(scope -> body.call());
         if (s.cancelledCaught()) {
-            throw new DeadlineExceededException(deadline, budget, s.stoppedBy);
+            throw exceeded(s, deadline, budget);
         }
         return r;
+    }
+
+    /**
+     * The exception of a deadline scope that caught its cancellation: its cause is the
+     * {@link CancelledException} (which in turn carries the JDK call's exception, when weft's
+     * interrupt stopped one), and a cancellation the body swallowed is attached as suppressed.
+     */
+    private static DeadlineExceededException exceeded(CancelScope s, Deadline deadline, Duration budget) {
+        Throwable stop = s.stoppedBy;
+        CancelledException cause;
+        if (stop instanceof CancelledException ce) {
+            cause = ce;
+        } else {
+            cause = s.newCancelledException();
+            if (stop != null) {
+                cause.initCause(stop);
+            }
+        }
+        DeadlineExceededException e = new DeadlineExceededException(deadline, budget, cause);
+        if (s.swallowed != null) {
+            e.addSuppressed(s.swallowed);
+        }
+        return e;
     }
 
     /**
@@ -112,8 +142,8 @@ public final class Timeout {
      */
     public static <R, X extends Throwable> Optional<R> moveOnAt(Deadline deadline, CallableOp<R, X> body)
             throws X {
-        Objects.requireNonNull(deadline, "deadline is null");
-        Objects.requireNonNull(body, "body");
+        Args.nonNull(deadline, "deadline", "pass a Deadline, e.g. Deadline.after(Duration.ofSeconds(5))");
+        Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         CancelScope s = CancelScope.enter(ScopeKind.TIMEOUT, nanos(deadline), null);
         R r = s.runBody(scope -> body.call());
         return s.cancelledCaught() ? Optional.empty() : Optional.ofNullable(r);

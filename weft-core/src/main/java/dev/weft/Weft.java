@@ -41,7 +41,7 @@ public final class Weft {
      * @throws CancelledException if the caller is (or becomes) cancelled
      */
     public static void sleepUntil(Deadline deadline) {
-        Objects.requireNonNull(deadline, "deadline");
+        Args.nonNull(deadline, "deadline", "pass a Deadline, e.g. Deadline.after(Duration.ofSeconds(5))");
         ThreadRecord r = ThreadRecord.current();
         r.checkpoint();
         if (!deadline.isExpired()) {

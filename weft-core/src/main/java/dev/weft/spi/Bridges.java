@@ -2,7 +2,6 @@ package dev.weft.spi;
 
 import dev.weft.internal.BridgeRegistry;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * The registry of {@link ContextBridge}s and {@link TaskObserver}s. Both are found with
@@ -43,7 +42,9 @@ public final class Bridges {
      * @throws IllegalArgumentException if this bridge object is registered already
      */
     public static Registration register(ContextBridge bridge) {
-        Objects.requireNonNull(bridge, "bridge");
+        if (bridge == null) {
+            throw new NullPointerException("bridge is null: pass the ContextBridge to register");
+        }
         if (!BridgeRegistry.add(bridge)) {
             throw new IllegalArgumentException("context bridge " + bridge + " is registered already"
                     + " (found by ServiceLoader, or registered twice): register each bridge object once");
@@ -59,7 +60,9 @@ public final class Bridges {
      * @throws IllegalArgumentException if this observer object is registered already
      */
     public static Registration register(TaskObserver observer) {
-        Objects.requireNonNull(observer, "observer");
+        if (observer == null) {
+            throw new NullPointerException("observer is null: pass the TaskObserver to register");
+        }
         if (!BridgeRegistry.add(observer)) {
             throw new IllegalArgumentException("task observer " + observer + " is registered already"
                     + " (found by ServiceLoader, or registered twice): register each observer object once");

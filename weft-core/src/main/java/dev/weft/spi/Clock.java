@@ -1,7 +1,6 @@
 package dev.weft.spi;
 
 import dev.weft.internal.Time;
-import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -166,7 +165,9 @@ public interface Clock {
      *         is still open)
      */
     static Installation install(Clock clock) {
-        Objects.requireNonNull(clock, "clock is null: pass Clock.system() for the production clock");
+        if (clock == null) {
+            throw new NullPointerException("clock is null: pass Clock.system() for the production clock");
+        }
         Clock previous = Time.install(clock);
         return new Installation() {
             private boolean closed;
@@ -195,7 +196,9 @@ public interface Clock {
      * @param body what to run
      */
     static void using(Clock clock, Runnable body) {
-        Objects.requireNonNull(body, "body");
+        if (body == null) {
+            throw new NullPointerException("body is null: pass the code to run under the clock, e.g. () -> work()");
+        }
         try (Installation ignored = install(clock)) {
             body.run();
         }

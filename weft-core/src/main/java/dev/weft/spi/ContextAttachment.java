@@ -2,7 +2,6 @@ package dev.weft.spi;
 
 import dev.weft.Context;
 import dev.weft.internal.BridgeRegistry;
-import java.util.Objects;
 
 /**
  * Makes a weft {@link Context} current on this thread for a while without entering it, for
@@ -42,7 +41,9 @@ public final class ContextAttachment implements AutoCloseable {
      * @return the attachment, to close on this thread
      */
     public static ContextAttachment attach(Context context) {
-        Objects.requireNonNull(context, "context");
+        if (context == null) {
+            throw new NullPointerException("context is null: pass the Context to attach, e.g. Context.current()");
+        }
         return new ContextAttachment(BridgeRegistry.access().attach(context));
     }
 

@@ -1,0 +1,256 @@
+package dev.weft;
+
+import static dev.weft.TestSupport.WAKE_BOUND;
+import static dev.weft.TestSupport.millisSince;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A swallowed cancellation is loud: a deadline scope whose deadline reached its body (as a
+ * {@link CancelledException} from a weft call, or as an interrupt of a JDK call) fails at its
+ * exit with {@link DeadlineExceededException} even if the body caught the exception and returned
+ * normally; the swallowed exception is attached as suppressed. {@code moveOnAfter} returns empty.
+ * A deadline that passed without reaching the body changes nothing.
+ */
+class SwallowedCancellationTest {
+    private static final Duration SHORT = Duration.ofMillis(50);
+    private static final Duration LONG = Duration.ofSeconds(20);
+
+    /** The example: catch (Exception e) {} around Weft.sleep does not defeat failAfter. */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void failAfterThrowsWhenTheBodySwallowsAWeftCancellation(ThreadKind kind) throws Exception {
+        ThreadKind.runOn(kind, () -> {
+            AtomicReference<Exception> swallowed = new AtomicReference<>();
+            long t0 = System.nanoTime();
+            DeadlineExceededException e = assertThrows(DeadlineExceededException.class,
+                    () -> Timeout.failAfter(SHORT, () -> {
+                        try {
+                            Weft.sleep(Duration.ofSeconds(1));
+                        } catch (Exception caught) {
+                            swallowed.set(caught);
+                        }
+                        return "late";
+                    }));
+            assertTrue(millisSince(t0) < WAKE_BOUND.toMillis(), "took " + millisSince(t0) + " ms");
+            assertInstanceOf(CancelledException.class, swallowed.get());
+            assertInstanceOf(CancelledException.class, e.getCause());
+            assertTrue(Arrays.asList(e.getSuppressed()).contains(swallowed.get()),
+                    "the swallowed exception is attached: " + Arrays.toString(e.getSuppressed()));
+            assertFalse(Thread.currentThread().isInterrupted(), "interrupt leaked");
+        });
+    }
+
+    /** The same with a JDK call: the interrupt's InterruptedException is swallowed. */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void failAfterThrowsWhenTheBodySwallowsAnInterrupt(ThreadKind kind) throws Exception {
+        ThreadKind.runOn(kind, () -> {
+            long t0 = System.nanoTime();
+            DeadlineExceededException e = assertThrows(DeadlineExceededException.class,
+                    () -> Timeout.failAfter(SHORT, () -> {
+                        try {
+                            Thread.sleep(LONG.toMillis());
+                        } catch (InterruptedException swallowed) {
+                            // the mistake under test
+                        }
+                        return "late";
+                    }));
+            assertTrue(millisSince(t0) < WAKE_BOUND.toMillis(), "took " + millisSince(t0) + " ms");
+            assertInstanceOf(CancelledException.class, e.getCause());
+            assertTrue(e.getSuppressed().length >= 1, "the swallowed cancellation is described");
+            assertFalse(Thread.currentThread().isInterrupted(), "interrupt leaked");
+        });
+    }
+
+    /** A BlockingQueue poll whose InterruptedException is swallowed, in a failAt scope. */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void failAtThrowsWhenAQueuePollsInterruptIsSwallowed(ThreadKind kind) throws Exception {
+        ThreadKind.runOn(kind, () -> {
+            ArrayBlockingQueue<String> queue = new ArrayBlockingQueue<>(1);
+            assertThrows(DeadlineExceededException.class, () -> Timeout.failAt(Deadline.after(SHORT), () -> {
+                try {
+                    return queue.poll(LONG.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException swallowed) {
+                    return "late";
+                }
+            }));
+            assertFalse(Thread.currentThread().isInterrupted(), "interrupt leaked");
+        });
+    }
+
+    /** moveOnAfter returns empty when its body swallowed the cancellation, by weft call or by interrupt. */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void moveOnAfterReturnsEmptyWhenTheBodySwallowed(ThreadKind kind) throws Exception {
+        ThreadKind.runOn(kind, () -> {
+            assertEquals(Optional.empty(), Timeout.moveOnAfter(SHORT, () -> {
+                try {
+                    Weft.sleep(LONG);
+                } catch (CancelledException swallowed) {
+                    // the mistake under test
+                }
+                return "late";
+            }));
+            assertEquals(Optional.empty(), Timeout.moveOnAfter(SHORT, () -> {
+                try {
+                    Thread.sleep(LONG.toMillis());
+                } catch (InterruptedException swallowed) {
+                    // the mistake under test
+                }
+                return "late";
+            }));
+            assertFalse(Thread.currentThread().isInterrupted(), "interrupt leaked");
+        });
+    }
+
+    /** A deadline that passed while the body ran without blocking never reached it: the value is returned. */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void deadlineThatNeverReachedTheBodyChangesNothing(ThreadKind kind) throws Exception {
+        ThreadKind.runOn(kind, () -> {
+            String r = Timeout.failAfter(Duration.ofMillis(5), () -> {
+                long end = System.nanoTime() + Duration.ofMillis(30).toNanos();
+                while (System.nanoTime() - end < 0) {
+                    Thread.onSpinWait();
+                }
+                return "finished";
+            });
+            assertEquals("finished", r);
+            assertFalse(Thread.currentThread().isInterrupted(), "interrupt leaked");
+        });
+    }
+
+    /**
+     * An inner moveOnAfter that absorbed its own cancellation properly is not a swallow seen by
+     * the outer scope, even when the outer deadline passes later without reaching the body.
+     */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void cancellationAbsorbedByAnInnerScopeIsNotASwallow(ThreadKind kind) throws Exception {
+        ThreadKind.runOn(kind, () -> {
+            String r = Timeout.failAfter(Duration.ofMillis(80), () -> {
+                Optional<String> inner = Timeout.moveOnAfter(Duration.ofMillis(5), () -> {
+                    Weft.sleep(LONG);
+                    return "slept";
+                });
+                assertEquals(Optional.empty(), inner);
+                long end = System.nanoTime() + Duration.ofMillis(120).toNanos();
+                while (System.nanoTime() - end < 0) {
+                    Thread.onSpinWait();
+                }
+                return "finished";
+            });
+            assertEquals("finished", r);
+            assertFalse(Thread.currentThread().isInterrupted(), "interrupt leaked");
+        });
+    }
+
+    /**
+     * A cancellation swallowed inside an inner deadline scope that is itself cancelled makes that
+     * inner scope fail; an outer scope with a later deadline then sees a DeadlineExceededException
+     * like any other failure of its body.
+     */
+    @Test
+    void innerScopeReportsItsOwnSwallowedDeadline() {
+        DeadlineExceededException e = assertThrows(DeadlineExceededException.class,
+                () -> Timeout.failAfter(Duration.ofSeconds(30), () -> Timeout.failAfter(SHORT, () -> {
+                    try {
+                        Weft.sleep(LONG);
+                    } catch (CancelledException swallowed) {
+                        // the mistake under test
+                    }
+                    return "late";
+                })));
+        assertTrue(e.getMessage().contains(SHORT.toString()), e.getMessage());
+    }
+
+    /** A plain CancelScope is unchanged: a body that swallows its cancellation returns its value. */
+    @Test
+    void plainCancelScopeStillReturnsTheValueOfASwallowingBody() {
+        String r = CancelScope.run(s -> {
+            s.cancel();
+            try {
+                Weft.checkpoint();
+            } catch (CancelledException swallowed) {
+                return "swallowed";
+            }
+            return "not cancelled?";
+        });
+        assertEquals("swallowed", r);
+    }
+
+    /**
+     * A task that swallows its cancellation inside a group under a deadline: the group's exit is
+     * a checkpoint, so the deadline still ends in DeadlineExceededException.
+     */
+    @Test
+    void taskThatSwallowsDoesNotDefeatTheDeadlineAroundItsGroup() {
+        long t0 = System.nanoTime();
+        assertThrows(DeadlineExceededException.class, () -> Timeout.failAfter(SHORT, () -> TaskGroup.run(g -> {
+            g.spawn(() -> {
+                try {
+                    Weft.sleep(LONG);
+                } catch (Exception swallowed) {
+                    // the mistake under test
+                }
+                return "late";
+            });
+            return "body";
+        })));
+        assertTrue(millisSince(t0) < WAKE_BOUND.toMillis());
+    }
+
+    /** An exception other than the cancellation, thrown after swallowing it, passes through unchanged. */
+    @Test
+    void anotherExceptionThrownAfterSwallowingPassesUnchanged() {
+        IllegalStateException other = new IllegalStateException("replaced");
+        assertSame(other, assertThrows(IllegalStateException.class, () -> Timeout.failAfter(SHORT, () -> {
+            try {
+                Weft.sleep(LONG);
+            } catch (CancelledException swallowed) {
+                throw other;
+            }
+            return "late";
+        })));
+    }
+
+    /** The swallow is detected on every one of many rounds, on both kinds of thread, with no leak. */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void detectedEveryRound(ThreadKind kind) throws Exception {
+        ThreadKind.runOn(kind, () -> {
+            for (int i = 0; i < 40; i++) {
+                boolean weftCall = i % 2 == 0;
+                assertThrows(DeadlineExceededException.class, () -> Timeout.failAfter(Duration.ofMillis(2), () -> {
+                    try {
+                        if (weftCall) {
+                            Weft.sleep(LONG);
+                        } else {
+                            Thread.sleep(LONG.toMillis());
+                        }
+                    } catch (Exception swallowed) {
+                        // the mistake under test
+                    }
+                    return "late";
+                }), "round " + i);
+                assertFalse(Thread.currentThread().isInterrupted(), "interrupt leaked in round " + i);
+            }
+        });
+    }
+}
