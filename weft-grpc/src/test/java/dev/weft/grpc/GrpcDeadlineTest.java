@@ -98,7 +98,9 @@ class GrpcDeadlineTest {
             assertTrue(ms < 1500, "took " + ms + " ms");
             assertFalse(Thread.currentThread().isInterrupted(), "no interrupt leaked");
             assertTrue(handlerCancelled.await(2, TimeUnit.SECONDS), "the handler was cancelled");
-            assertInstanceOf(StatusRuntimeException.class, e.getCause(), "the call's own failure is the cause");
+            // The deadline's cause is the cancellation, which carries the call's own failure.
+            CancelledException cancelled = assertInstanceOf(CancelledException.class, e.getCause(), "the cancellation is the cause");
+            assertInstanceOf(StatusRuntimeException.class, cancelled.getCause(), "the call's own failure is the cancellation's cause");
         }
     }
 
