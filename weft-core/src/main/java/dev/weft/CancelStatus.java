@@ -87,7 +87,10 @@ final class CancelStatus {
                 break;
             }
         }
-        if (path.getLast() == s) {
+        // Empty when the owner is a generator whose thread has not begun its first step (its
+        // chain is not linked yet): the step will see the cancellation as it begins.
+        // TaskTreeHammerTest found this: getLast() threw on the cancelling thread.
+        if (!path.isEmpty() && path.getLast() == s) {
             for (int i = path.size() - 1; i >= 0; i--) {
                 CancelScope x = path.get(i);
                 if (x != s && x.shield) {

@@ -223,9 +223,11 @@ public final class TaskTree {
 
         /** One line: kind, name and the facts that are present. */
         String line() {
-            StringBuilder b = new StringBuilder(kind.word);
-            if (!name.equals(kind.word)) {
-                b.append(" '").append(name).append('\'');
+            StringBuilder b = new StringBuilder();
+            if (name.equals(kind.word) || name.startsWith(kind.word + " of ")) {
+                b.append(name); // "scope", "timeout of PT2S": the name says it all
+            } else {
+                b.append(kind.word).append(" '").append(name).append('\'');
             }
             if (state != null) {
                 b.append(' ').append(state);

@@ -177,7 +177,9 @@ final class TaskTreeWalker {
             case TIMEOUT -> TaskTree.Kind.TIMEOUT;
             default -> TaskTree.Kind.CANCEL_SCOPE;
         };
-        String name = s.group != null ? s.group.name() : s.detail() != null ? s.label() : kind.word();
+        String name = s.group != null ? s.group.name()
+                : s.kind == ScopeKind.TIMEOUT && s.detail() instanceof Duration d ? "timeout of " + d
+                : s.detail() != null ? s.detail().toString() : kind.word();
         return new TaskTree.Node(kind, name, null, null, reason(s, now), s.shield, deadline(s), remaining(s, now),
                 List.of(), inner(b, r, chain, i, now, depth));
     }

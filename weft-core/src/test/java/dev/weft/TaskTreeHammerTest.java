@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -71,7 +70,18 @@ class TaskTreeHammerTest {
     @Test
     void snapshotsDuringChurnNeverThrowNorLeak() throws Exception {
         Set<Thread> before = Thread.getAllStackTraces().keySet();
-        AtomicBoolean done = new AtomicBoolean();
+        java.util.Queue<Throwable> uncaught = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> uncaught.add(e));
+        try {
+            hammer(before);
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(previous);
+        }
+        assertEquals(List.of(), List.copyOf(uncaught), "no thread may die of an exception (the kernel's included)");
+    }
+
+    private static void hammer(Set<Thread> before) throws Exception {
         List<Background> spawners = new ArrayList<>();
         for (TestSupport.ThreadKind kind : List.of(TestSupport.ThreadKind.PLATFORM, TestSupport.ThreadKind.VIRTUAL, TestSupport.ThreadKind.PLATFORM)) {
             spawners.add(Background.start(kind, "hammer-spawner-" + spawners.size(), () -> {
@@ -86,9 +96,8 @@ class TaskTreeHammerTest {
             for (Background b : spawners) {
                 b.join(BODY_BOUND);
             }
-            done.set(true);
         });
-        while (!done.get() || snapshots < 50) {
+        while (watcher.thread().isAlive() || snapshots < 50) { // a spawner's failure ends the watcher too
             TaskTree t = Weft.taskTree();
             String text = t.toText();
             assertTrue(text.startsWith("weft task tree at "));
