@@ -187,6 +187,7 @@ public final class CancelScope extends ScopeNode {
         if (s != null) {
             caught = true;
             swallowed = s;
+            Flight.swallowed(this, s);
         }
     }
 

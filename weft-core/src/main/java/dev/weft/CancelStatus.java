@@ -74,8 +74,11 @@ final class CancelStatus {
     /**
      * Tells everything inside {@code s}, up to shields, that it is cancelled: runs the callbacks
      * of each scope reached and asks each thread reached to re-check and take its interrupt.
+     *
+     * @return how many tasks it reached
      */
-    static void propagate(CancelScope s) {
+    static int propagate(CancelScope s) {
+        int reached = 0; // tasks reached, for the ScopeCancelled event
         ThreadRecord ts = s.owner;
         List<CancelScope> path = new ArrayList<>(4);
         for (CancelScope x = ts.innermost; x != null; x = x.parent) {
@@ -84,7 +87,10 @@ final class CancelStatus {
                 break;
             }
         }
-        if (path.getLast() == s) {
+        // Empty when the owner is a generator whose thread has not begun its first step (its
+        // chain is not linked yet): the step will see the cancellation as it begins.
+        // TaskTreeHammerTest found this: getLast() threw on the cancelling thread.
+        if (!path.isEmpty() && path.getLast() == s) {
             for (int i = path.size() - 1; i >= 0; i--) {
                 CancelScope x = path.get(i);
                 if (x != s && x.shield) {
@@ -93,7 +99,7 @@ final class CancelStatus {
                 fireCallbacks(x);
                 if (x.group != null) {
                     for (Task<?> t : x.group.liveTasks()) {
-                        propagate(t.root);
+                        reached += 1 + propagate(t.root);
                     }
                 }
             }
@@ -103,8 +109,9 @@ final class CancelStatus {
         ts.deliver();
         CancelScope step = ts.delegate;
         if (step != null) {
-            propagate(step);
+            reached += propagate(step);
         }
+        return reached;
     }
 
     private static void fireCallbacks(CancelScope x) {

@@ -90,6 +90,11 @@ abstract sealed class ScopeNode permits CancelScope {
         return detail instanceof java.time.Duration d ? kind.word + " of " + d : kind.word + " '" + detail + "'";
     }
 
+    /** The name or budget given at creation, or null; for the task tree. */
+    final Object detail() {
+        return detail;
+    }
+
     final CancelScope self() {
         return (CancelScope) this;
     }
@@ -99,7 +104,8 @@ abstract sealed class ScopeNode permits CancelScope {
     /** Cancels with {@code why} unless already cancelled or ended, and propagates. Any thread. */
     final void cancel(ScopeOutcome why) {
         if (!ended && OUTCOME.compareAndSet(this, (ScopeOutcome) null, why)) {
-            CancelStatus.propagate(self());
+            int reached = CancelStatus.propagate(self());
+            Flight.cancelled(this, why, reached);
         }
     }
 

@@ -105,6 +105,7 @@ public final class Task<T> {
      */
     private void run() {
         record.startTask();
+        Object flight = Flight.taskBegin();
         Context previous = null;
         boolean entered = false;
         T v = null;
@@ -139,6 +140,7 @@ public final class Task<T> {
                 group.cancelForFailure(this, outcome);
             }
         } finally {
+            Flight.taskEnd(flight, this);
             group.taskCompleted(this);
             record.endThread();
         }

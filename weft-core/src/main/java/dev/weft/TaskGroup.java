@@ -138,6 +138,9 @@ public final class TaskGroup {
         Args.nonNull(name, "name", "name the group, or call TaskGroup.run(body) for a generated name");
         Args.nonNull(body, "body", "pass the code that spawns the tasks, e.g. g -> { g.spawn(...); return null; }");
         ThreadRecord r = ThreadRecord.current();
+        if (!r.listed && r.task == null) {
+            TaskTreeWalker.list(r); // once per thread weft did not start: a root of the task tree
+        }
         TaskGroup g = new TaskGroup(name, r);
         // 1. Enter the group's scope and run the body.
         r.push(g.scope);

@@ -48,6 +48,8 @@ final class ThreadRecord extends ThreadDeadlines {
      */
     CancelledException delivered;
     CancelScope deliveredBy;
+    /** Whether {@link TaskTreeWalker#list} has listed this record as a possible root; owner only. */
+    boolean listed;
     /** Scope-bound generators that the scope at the key must close when it ends; owner only. */
     java.util.IdentityHashMap<CancelScope, java.util.List<Generator<?>>> generators;
 

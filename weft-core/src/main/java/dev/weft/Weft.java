@@ -50,6 +50,27 @@ public final class Weft {
     }
 
     /**
+     * Takes a snapshot of what weft is running: every open task group, its tasks, the scopes,
+     * deadlines and shields around and inside them, and where each thread is blocked. Print it
+     * ({@link TaskTree#toText()}) or serve it as JSON ({@link TaskTree#toJson()}); from outside the
+     * JVM, the same snapshot is the {@code dev.weft:type=TaskTree} platform MBean's
+     * {@code taskTreeText} and {@code taskTreeJson} operations.
+     *
+     * <pre>{@code
+     * System.out.println(Weft.taskTree());
+     * }</pre>
+     *
+     * <p>Any thread may call it at any time: it reads the running tree without stopping it,
+     * never blocks a thread that spawns or ends a task, and never throws. See {@link TaskTree} for
+     * what the tree holds and how consistent it is.
+     *
+     * @return the snapshot
+     */
+    public static TaskTree taskTree() {
+        return TaskTreeWalker.snapshot();
+    }
+
+    /**
      * Throws {@link CancelledException} if the caller is inside a cancelled scope (or its thread
      * was interrupted from outside weft); otherwise returns at once. Call it in long computations
      * that make no blocking call.

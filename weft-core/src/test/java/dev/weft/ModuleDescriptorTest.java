@@ -11,7 +11,10 @@ import org.junit.jupiter.api.Test;
 
 /** The module exports the public API package alone; internals stay hidden. */
 class ModuleDescriptorTest {
-    /** module-info exports dev.weft and its SPI package and nothing else, and requires nothing beyond java.base. */
+    /**
+     * module-info exports dev.weft and its SPI package and nothing else; it requires java.base,
+     * java.management (the TaskTree MBean) and, only statically, jdk.jfr (the events).
+     */
     @Test
     void moduleExportsOnlyThePublicPackage() {
         Path classes = Path.of(System.getProperty("user.dir"), "target", "classes");
@@ -20,7 +23,11 @@ class ModuleDescriptorTest {
         Set<String> exports = d.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
         assertEquals(Set.of("dev.weft", "dev.weft.spi"), exports);
         Set<String> requires = d.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet());
-        assertEquals(Set.of("java.base"), requires);
+        assertEquals(Set.of("java.base", "java.management", "jdk.jfr"), requires);
+        assertTrue(d.requires().stream().anyMatch(r -> r.name().equals("jdk.jfr")
+                && r.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC)), "jdk.jfr must stay optional");
+        assertTrue(d.requires().stream().noneMatch(r -> !r.name().equals("jdk.jfr")
+                && r.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC)));
         assertTrue(d.packages().contains("dev.weft.internal"));
     }
 }

@@ -15,12 +15,13 @@ import java.util.Deque;
 
 /**
  * The launcher behind {@code ./run}: {@code tour} (the default) runs the stories of {@code docs/stories.md},
- * {@code serve} starts the demo server until Ctrl-C or SIGTERM ({@link ServeCommand}), {@code mesh} runs
+ * {@code serve} starts the demo server until Ctrl-C or SIGTERM ({@link ServeCommand}), {@code tasks PID}
+ * prints another JVM's weft task tree ({@link TasksCommand}), {@code mesh} runs
  * the multi-process demo.
  */
 public final class Main {
     static final String USAGE = """
-            usage: ./run [tour | serve [options] | mesh [--svg FILE] | --help]
+            usage: ./run [tour | serve [options] | tasks [--json] PID | mesh [--svg FILE] | --help]
 
               tour                 run the stories (docs/stories.md) and print what each shows (the default)
               serve                start the demo HTTP server until Ctrl-C / SIGTERM
@@ -34,6 +35,9 @@ public final class Main {
                                    pass it gets 503 + Retry-After (default 10000)
                 --plain            run requests on plain virtual threads without weft (load comparison)
                 --quiet            no per-request log lines
+              tasks PID            print the weft task tree of the running JVM PID (e.g. a ./run serve):
+                                   its groups, tasks, scopes and deadlines, and where each task waits
+                --json             the same tree as JSON
               mesh                 a gateway and two backends, each its own JVM, over gRPC and HTTP:
                                    one order's deadline, cancellation and trace across them
                 --svg FILE         also draw the run as an SVG timeline
@@ -74,6 +78,7 @@ public final class Main {
                     yield new Tour(out, colours()).run();
                 }
                 case "serve" -> serve(rest, out);
+                case "tasks" -> TasksCommand.run(rest, out, err);
                 case "mesh" -> mesh(rest, out);
                 case "--help", "-h", "help" -> {
                     out.print(USAGE);

@@ -57,6 +57,7 @@ final class DemoHandler implements HttpHandler {
             GET /slow?ms=N          sleeps N ms (0..60000); 504 if the deadline comes first
             GET /fanout?n=K&ms=M    K sub-requests (1..1000) of M ms each, at once, in a TaskGroup;
                                     504 if the deadline cuts them
+            GET /debug/tasks        what is running: weft's task tree as JSON (./run tasks PID prints it as text)
             HEAD works on every endpoint. Headers: X-Request-Id (1-64 of A-Z a-z 0-9 . _ -),
             X-Deadline-Ms (whole milliseconds, once). A client that disconnects cancels its request.
             Busy (over %d requests or %d fan-out sub-tasks in flight): 503 with Retry-After.
@@ -249,6 +250,8 @@ final class DemoHandler implements HttpHandler {
                         admission.releaseSubtasks(n);
                     }
                 }
+                case "/debug/tasks" -> new Response(200, dev.weft.Weft.taskTree().toJson() + "\n",
+                        Map.of("Content-Type", "application/json; charset=utf-8", "Cache-Control", "no-store"));
                 default -> Response.of(404, "no endpoint " + path + ": GET / lists them");
             };
         } catch (BadRequest e) {
