@@ -116,6 +116,11 @@ final class CancelCallbacks {
         return e;
     }
 
+    /** The number of entries kept, closed or not (for tests: closed ones must not pile up). */
+    synchronized int size() {
+        return entries == null ? 0 : entries.size();
+    }
+
     private synchronized void closed() {
         if (entries != null && ++closedCount * 2 >= entries.size() && entries.size() >= 8) {
             entries.removeIf(e -> e.status == CLOSED);

@@ -2,11 +2,11 @@ package dev.weft;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -29,14 +29,27 @@ import java.util.concurrent.TimeoutException;
  * {@link ScheduledExecutorService} gets a fresh copy of that snapshot for every run, so one run
  * does not see what an earlier run set.
  *
- * <h2>Deadlines</h2>
- * A job submitted inside a deadline scope ({@link Timeout#failAfter}, a task group under one)
- * runs under that deadline: {@link Timeout#remaining()} in the job is the submitter's remaining
- * budget, and when the deadline passes the job is cancelled as weft code is (weft calls throw,
- * JDK blocking calls are interrupted) and ends with {@link DeadlineExceededException}. The job is
- * part of the request that submitted it, as gRPC's {@code Context.wrap} carries a deadline; see
- * {@code docs/adr/0010-deadlines-follow-executor-jobs.md}. A job submitted with no deadline in
- * force runs without one.
+ * <h2>Deadlines and cancellation</h2>
+ * A job is part of the request that submitted it, as gRPC's {@code Context.wrap} carries a
+ * deadline and a cancellation; see {@code docs/adr/0010-deadlines-follow-executor-jobs.md}.
+ * <ul>
+ * <li>A job submitted inside a deadline scope ({@link Timeout#failAfter}, a task group under one)
+ *     runs under that deadline: {@link Timeout#remaining()} in the job is the submitter's
+ *     remaining budget, and when the deadline passes the job is cancelled as weft code is (weft
+ *     calls throw, JDK blocking calls are interrupted) and ends with
+ *     {@link DeadlineExceededException}.
+ * <li>While the job runs, cancelling the scope that submitted it ({@link CancelScope#cancel},
+ *     a failing task of its group) cancels the job too, which then ends with
+ *     {@link CancelledException}. Once that scope has ended normally, the job runs on unlinked.
+ * <li>A job whose submitting scope is cancelled (or whose deadline has passed) before the job
+ *     starts does not run its body; it ends with that exception at once. This is also what stops
+ *     a periodic job: its next run fails, and the scheduler runs it no more.
+ * <li>The exception goes where the executor puts a job's failure: {@link Future#get} throws
+ *     {@link ExecutionException} with it as the cause; a job given to {@code execute} or a thread
+ *     of {@link #threadFactory} hands it to the thread's uncaught exception handler.
+ * <li>A job submitted with no deadline in force and from no cancellable scope runs as a plain
+ *     job in the submitter's context.
+ * </ul>
  *
  * <h2>CompletableFuture, parallel streams, thread-per-task APIs</h2>
  * <ul>
@@ -95,29 +108,28 @@ public final class ContextExecutors {
         return threadFactory(Thread.ofVirtual().factory());
     }
 
-    /** A copy of the current context, and the deadline in force, carried into {@code r}. */
+    /** A copy of the current context, the deadline in force and the submitting scope, carried into {@code r}. */
     static Runnable bind(Runnable r) {
-        Runnable inContext = Context.wrap(r);
-        Optional<Deadline> deadline = Timeout.current();
-        if (deadline.isEmpty()) {
-            return inContext;
-        }
-        Deadline d = deadline.get();
-        return () -> Timeout.failAt(d, () -> {
-            inContext.run();
-            return null;
-        });
+        Callable<Object> job = bind(Executors.callable(r));
+        return () -> {
+            try {
+                job.call();
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("unreachable: a Runnable threw a checked exception", e);
+            }
+        };
     }
 
-    /** A copy of the current context, and the deadline in force, carried into {@code c}. */
+    /** A copy of the current context, the deadline in force and the submitting scope, carried into {@code c}. */
     static <T> Callable<T> bind(Callable<T> c) {
         Callable<T> inContext = Context.wrap(c);
-        Optional<Deadline> deadline = Timeout.current();
-        if (deadline.isEmpty()) {
-            return inContext;
+        ThreadRecord r = ThreadRecord.currentOrNull();
+        if (r == null) {
+            return inContext; // a thread weft has never seen is in no scope and under no deadline
         }
-        Deadline d = deadline.get();
-        return () -> Timeout.failAt(d, inContext::call);
+        return new LinkedJob<>(inContext, r.innermost, r.effectiveDeadline());
     }
 
     /**

@@ -139,6 +139,17 @@ public class BridgeBenchmark {
         return VAR.get();
     }
 
+    /**
+     * The MDC with weft's bridges registered: put and get go to Logback's own adapter (the MDC
+     * bridge carries the map across contexts, it does not replace the adapter), so this is
+     * {@link Peers#mdcPutGet} again, whatever the number of bridges.
+     */
+    @Benchmark
+    public String mdcPutGetWithBridges() {
+        MDC.put("k", "v");
+        return MDC.get("k");
+    }
+
     /** The peers, which do not depend on how many weft bridges there are. */
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.NANOSECONDS)

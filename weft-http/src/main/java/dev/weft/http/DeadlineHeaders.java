@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  *     accepted by the server.
  * </ul>
  * When several are present the shortest wins. A value that does not parse is an error (the
- * server answers 400 with the message); a value too large to be meant (years) is well-formed and
+ * server answers 400 with the message), and so is one header sent twice or as a list of values
+ * (one of the two deadlines would be ignored); a value too large to be meant (years) is well-formed and
  * is cut to the server's maximum.
  */
 public final class DeadlineHeaders {
@@ -68,7 +69,7 @@ public final class DeadlineHeaders {
             if (values == null) {
                 continue;
             }
-            for (String raw : values) {
+            for (String raw : once(name, values)) {
                 Duration d = name.equalsIgnoreCase(GRPC_TIMEOUT) ? grpc(raw) : millis(name, raw);
                 if (min == null || d.compareTo(min) < 0) {
                     min = d;
@@ -76,6 +77,27 @@ public final class DeadlineHeaders {
             }
         }
         return Optional.ofNullable(min);
+    }
+
+    /**
+     * The one value of a header, refusing a header sent more than once or as a comma-separated
+     * list (which HTTP treats the same): with two deadlines, from a client and a proxy that adds its
+     * own, one would be silently ignored, so the sender is told instead.
+     */
+    private static List<String> once(String name, List<String> lines) {
+        if (lines.size() <= 1 && (lines.isEmpty() || lines.getFirst() == null || lines.getFirst().indexOf(',') < 0)) {
+            return lines;
+        }
+        List<String> values = new java.util.ArrayList<>();
+        for (String line : lines) {
+            for (String v : (line == null ? "" : line).split(",", -1)) {
+                values.add(v.strip());
+            }
+        }
+        boolean conflicting = values.stream().distinct().count() > 1;
+        throw new IllegalArgumentException("bad " + name + " header: " + (conflicting ? "conflicting values " : "the same value ")
+                + String.join(", ", values.stream().map(v -> "'" + shorten(v) + "'").toList()) + " sent "
+                + values.size() + " times: send the header once, with one value, e.g. " + name + ": 250");
     }
 
     private static Duration millis(String name, String raw) {

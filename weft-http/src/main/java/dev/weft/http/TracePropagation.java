@@ -10,8 +10,8 @@ import java.util.function.Function;
  *
  * <p>{@link #w3c()} is the built-in implementation: W3C {@code traceparent}, {@code tracestate}
  * and {@code baggage} headers, held in weft context variables ({@link W3cTrace}). A tracing
- * library plugs in by implementing this interface (an OpenTelemetry adapter would call its
- * {@code TextMapPropagator} and make the extracted {@code Context} current) and registering it as
+ * library plugs in by implementing this interface (weft-http-opentelemetry's adapter calls
+ * OpenTelemetry's {@code TextMapPropagator} and makes the extracted {@code Context} current) and registering it as
  * a {@link ServiceLoader} provider of {@code dev.weft.http.TracePropagation}; {@link #discover()}
  * then picks it up, and the client and filter use it by default.
  */

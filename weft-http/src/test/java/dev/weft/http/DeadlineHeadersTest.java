@@ -49,6 +49,20 @@ class DeadlineHeadersTest {
         }
     }
 
+    /** One header sent twice, or as a list, is refused with a message naming it, even with the same value twice. */
+    @Test
+    void repeatedHeaderIsAnError() {
+        for (List<String> lines : List.of(List.of("100", "50"), List.of("50", "50"), List.of("100, 50"))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> DeadlineHeaders.parse(n -> n.equalsIgnoreCase("X-Deadline-Ms") ? lines : null, "X-Deadline-Ms"),
+                    lines.toString());
+            assertTrue(e.getMessage().startsWith("bad X-Deadline-Ms header: ") && e.getMessage().contains("send the header once"),
+                    e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> DeadlineHeaders.parse(n -> n.equals("grpc-timeout") ? List.of("1S", "2S") : null, "X-Deadline-Ms"));
+    }
+
     /** Absurdly large but well-formed values saturate (the server then clamps them), never overflow. */
     @Test
     void absurdValuesSaturate() {

@@ -25,7 +25,9 @@ import java.util.regex.Pattern;
  *
  * <p>Per request: the id comes from {@code X-Request-Id} when the client sends a valid one, else
  * the server makes one; the id and the client address are set for the whole exchange, so every
- * log line shows them; the deadline comes from {@link RequestDeadline}. Then, in order:
+ * log line shows them; the deadline comes from the request's deadline headers as weft-http reads
+ * them ({@link RequestDeadline}; with weft, {@link dev.weft.http.WeftHttpFilter} in front of this
+ * handler runs the whole exchange under it). Then, in order:
  * <ol>
  * <li>bad input gets a 4xx with a sentence saying what is wrong;
  * <li>while the server drains, {@code 503} with {@code Connection: close};
@@ -59,7 +61,7 @@ final class DemoHandler implements HttpHandler {
                                     504 if the deadline cuts them
             GET /debug/tasks        what is running: weft's task tree as JSON (./run tasks PID prints it as text)
             HEAD works on every endpoint. Headers: X-Request-Id (1-64 of A-Z a-z 0-9 . _ -),
-            X-Deadline-Ms (whole milliseconds, once). A client that disconnects cancels its request.
+            X-Deadline-Ms (whole milliseconds, once; Connect-Timeout-Ms and grpc-timeout too). A client that disconnects cancels its request.
             Busy (over %d requests or %d fan-out sub-tasks in flight): 503 with Retry-After.
             """;
 
@@ -147,10 +149,14 @@ final class DemoHandler implements HttpHandler {
                 }
             }
         }
-        if (send(ex, r)) {
-            answered.increment();
-            log.info("%d in %d ms", r.status(), millisSince(start));
-        }
+        Response answer = r;
+        runtime.uninterrupted(() -> {
+            if (send(ex, answer)) {
+                answered.increment();
+                log.info("%d in %d ms", answer.status(), millisSince(start));
+            }
+            return null;
+        });
     }
 
     /** Computes the response in the request's cancellable region; null if the client went away. */
@@ -220,7 +226,7 @@ final class DemoHandler implements HttpHandler {
                     Map.of("Allow", "GET, HEAD"));
         }
         try {
-            Duration budget = RequestDeadline.budget(ex.getRequestHeaders().get(RequestDeadline.HEADER), deadline);
+            Duration budget = RequestDeadline.budget(ex.getRequestHeaders()::get, deadline);
             Map<String, String> q = query(ex.getRequestURI().getRawQuery());
             String path = ex.getRequestURI().getPath();
             return switch (path) {

@@ -3,6 +3,7 @@ package dev.weft.examples.server;
 import com.sun.net.httpserver.HttpServer;
 import dev.weft.TaskGroup;
 import dev.weft.Weft;
+import dev.weft.http.WeftHttpFilter;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -250,6 +251,13 @@ public final class DemoServer implements AutoCloseable {
     private final ExecutorService plainExecutor;
     private volatile Stats finalStats;
 
+    /** The filter's maximum: the server's deadline, within what the filter accepts (1 ms to a day). */
+    private static Duration filterMax(Duration deadline) {
+        Duration day = Duration.ofDays(1);
+        return deadline.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1)
+                : deadline.compareTo(day) > 0 ? day : deadline;
+    }
+
     private DemoServer(Config config) throws IOException, InterruptedException {
         this.config = config;
         this.runtime = config.plain() ? new PlainRuntime() : new WeftRuntime();
@@ -259,7 +267,14 @@ public final class DemoServer implements AutoCloseable {
         this.handler = new DemoHandler(runtime, log, config.deadline(), admission, isDraining);
         JdkHttpServerSettings.apply();
         this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
-        server.createContext("/", handler);
+        var context = server.createContext("/", handler);
+        if (!config.plain()) {
+            // weft-http's filter: the deadline headers (400 for a bad one), the deadline scope the
+            // exchange runs in, the W3C trace context, and a cancel when a read or write finds the
+            // client gone. The plain runtime, the baseline without weft, reads the same headers
+            // through RequestDeadline and keeps its deadline by hand.
+            context.getFilters().add(WeftHttpFilter.builder().maxDeadline(filterMax(config.deadline())).build());
+        }
         this.watchingDisconnects = DisconnectWatch.available();
         this.watch = new DisconnectWatch(admission, server.getAddress().getPort(), log, h -> { });
         if (config.plain()) {

@@ -86,6 +86,11 @@ public final class PlainRuntime implements RequestRuntime {
     }
 
     @Override
+    public <R> R uninterrupted(Callable<R> body) throws Exception {
+        return body.call(); // nothing here interrupts the exchange's thread once the response is computed
+    }
+
+    @Override
     public String requestId() {
         String id = REQUEST_ID.get();
         return id == null ? "-" : id;

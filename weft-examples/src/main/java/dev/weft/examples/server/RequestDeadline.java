@@ -1,27 +1,25 @@
 package dev.weft.examples.server;
 
+import dev.weft.http.DeadlineHeaders;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
+import java.util.function.Function;
 
 /**
- * The one place where the demo server decides a request's deadline from its headers: the
- * server's deadline, shortened (never lengthened) by one {@code X-Deadline-Ms} header.
+ * The demo server's reading of a request's deadline headers, which is weft-http's
+ * ({@link DeadlineHeaders}): the server's deadline, shortened (never lengthened) by
+ * {@code X-Deadline-Ms}, {@code Connect-Timeout-Ms} or {@code grpc-timeout}.
  *
- * <p>Kept apart so that a shared HTTP deadline filter can replace it without touching the
- * handler. Rules, each a {@code 400} naming the header:
- * <ul>
- * <li>the value must be a whole number of milliseconds, 0 to 999999999;
- * <li>the header may be sent once, with one value: sent twice (or as a comma-separated list, which
- *     HTTP treats the same), it is refused, because a proxy or a client that adds its own
- *     deadline beside the caller's would otherwise have one of them silently ignored.
- * </ul>
+ * <p>With weft, {@link dev.weft.http.WeftHttpFilter} reads the headers itself, before the handler
+ * (and answers {@code 400} for a bad one); the plain runtime, which is the baseline without weft,
+ * calls this. The rules are weft-http's, each a {@code 400} naming the header: a malformed value;
+ * a header sent twice (or as a comma-separated list, which HTTP treats the same), because a proxy
+ * or a client that adds its own deadline beside the caller's would otherwise have one of them
+ * silently ignored. A well-formed but absurd value (years) is cut to the server's deadline.
  */
 final class RequestDeadline {
-    /** The header's name. */
-    static final String HEADER = "X-Deadline-Ms";
-    private static final Pattern MILLIS = Pattern.compile("[0-9]{1,9}");
+    /** weft's header's name. */
+    static final String HEADER = DeadlineHeaders.DEFAULT_HEADER;
 
     private RequestDeadline() {
     }
@@ -29,33 +27,18 @@ final class RequestDeadline {
     /**
      * Returns the request's budget.
      *
-     * @param lines the header's values, one per header line (null or empty when absent)
+     * @param headers returns the values of a request header, one per header line, or null
      * @param server the server's deadline
-     * @return {@code server}, or the header's value if shorter
-     * @throws BadRequest if the header is malformed, repeated or conflicting
+     * @return {@code server}, or the headers' budget if shorter
+     * @throws BadRequest if a header is malformed or repeated
      */
-    static Duration budget(List<String> lines, Duration server) throws BadRequest {
-        if (lines == null || lines.isEmpty()) {
-            return server;
+    static Duration budget(Function<String, List<String>> headers, Duration server) throws BadRequest {
+        Duration asked;
+        try {
+            asked = DeadlineHeaders.parse(headers, HEADER).orElse(server);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage());
         }
-        List<String> values = new ArrayList<>();
-        for (String line : lines) {
-            for (String v : line.split(",", -1)) {
-                values.add(v.strip());
-            }
-        }
-        if (values.size() > 1) {
-            boolean conflicting = values.stream().distinct().count() > 1;
-            throw new BadRequest("bad " + HEADER + ": " + (conflicting ? "conflicting values " : "the same value ")
-                    + String.join(", ", values.stream().map(v -> "'" + v + "'").toList()) + " sent "
-                    + values.size() + " times: send the header once, with one value");
-        }
-        String v = values.getFirst();
-        if (!MILLIS.matcher(v).matches()) {
-            throw new BadRequest("bad " + HEADER + ": '" + lines.getFirst() + "' is not a whole number of milliseconds"
-                    + " (0 to 999999999)");
-        }
-        long ms = Long.parseLong(v);
-        return ms < server.toMillis() ? Duration.ofMillis(ms) : server;
+        return asked.compareTo(server) < 0 ? asked : server;
     }
 }

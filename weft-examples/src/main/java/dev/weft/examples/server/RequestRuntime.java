@@ -54,6 +54,18 @@ public sealed interface RequestRuntime permits WeftRuntime, PlainRuntime {
     Response withDeadline(Duration budget, Callable<Response> body) throws Exception;
 
     /**
+     * Runs {@code body} to its end, whatever happens to the request's deadline meanwhile: the
+     * response's write. (With weft a shield, which delivers a cancellation held back once the
+     * write is done.)
+     *
+     * @param body the write
+     * @param <R> the result type
+     * @return the body's result
+     * @throws Exception what the body throws
+     */
+    <R> R uninterrupted(Callable<R> body) throws Exception;
+
+    /**
      * Returns the current request's id, or "-" outside a request.
      *
      * @return the id

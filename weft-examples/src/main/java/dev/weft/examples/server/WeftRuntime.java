@@ -1,6 +1,7 @@
 package dev.weft.examples.server;
 
 import dev.weft.CancelScope;
+import dev.weft.CancelledException;
 import dev.weft.ContextVar;
 import dev.weft.DeadlineExceededException;
 import dev.weft.Task;
@@ -54,14 +55,43 @@ public final class WeftRuntime implements RequestRuntime {
         }
     }
 
+    /**
+     * Behind {@link dev.weft.http.WeftHttpFilter} (the server installs it with weft) the exchange
+     * already runs in the filter's deadline scope, read from the same headers: the body runs in it,
+     * and when that deadline stops the body, the answer is this server's own 504 (with the request
+     * id and the log line) rather than the filter's. Without an enclosing deadline (a direct call),
+     * a {@link Timeout#failAfter} scope of {@code budget}.
+     */
     @Override
     public Response withDeadline(Duration budget, Callable<Response> body) throws Exception {
+        if (Timeout.current().isPresent()) {
+            try {
+                return body.call();
+            } catch (CancelledException e) {
+                if (Timeout.remaining().filter(Duration::isPositive).isPresent()) {
+                    throw e; // not the deadline: the client went away, or the shutdown
+                }
+                // The filter's deadline scope sees this cancellation as swallowed and fails at its
+                // end (ADR 0012); the response is sent by then, so the filter just closes the exchange.
+                return deadlinePassed(budget);
+            }
+        }
         try {
             return Timeout.failAfter(budget, body::call);
         } catch (DeadlineExceededException e) {
-            return Response.of(504, "deadline exceeded: this request's budget of " + budget.toMillis()
-                    + " ms ran out before the response was ready");
+            return deadlinePassed(budget);
         }
+    }
+
+    private static Response deadlinePassed(Duration budget) {
+        return Response.of(504, "deadline exceeded: this request's budget of " + budget.toMillis()
+                + " ms ran out before the response was ready");
+    }
+
+    /** Shielded: the response is written whole even when the request's deadline passed meanwhile. */
+    @Override
+    public <R> R uninterrupted(Callable<R> body) throws Exception {
+        return CancelScope.shield(body::call);
     }
 
     @Override

@@ -44,15 +44,30 @@ class BadInputTest {
         ServerTesting.await("no request task runs", Duration.ofSeconds(10), () -> server.inFlight() == 0);
     }
 
-    /** A deadline header that is not a whole number of milliseconds gets a 400 that names the header. */
+    /**
+     * A deadline header that is not a whole number of milliseconds gets a 400 that names the header
+     * (weft-http's wording: "bad X-Deadline-Ms header '...': expected ...").
+     */
     @ParameterizedTest(name = "X-Deadline-Ms: {0}")
-    @CsvSource({"soon", "-5", "1.5", "2s", "99999999999999999999", "' '"})
+    @CsvSource({"soon", "-5", "1.5", "2s", "' '"})
     void badDeadlineHeaderGets400WithAMessage(String value) throws Exception {
         try (RawHttp c = new RawHttp(server.port())) {
             RawHttp.Reply r = c.get("/slow?ms=10", "X-Deadline-Ms: " + value);
             assertEquals(400, r.status(), r.body());
-            assertTrue(r.body().startsWith("bad X-Deadline-Ms: "), r.body());
+            assertTrue(r.body().startsWith("bad X-Deadline-Ms"), r.body());
             assertEquals(200, c.get("/hello").status(), "the connection stays usable");
+        }
+    }
+
+    /**
+     * A well-formed but absurd deadline (years of milliseconds) is cut to the server's deadline, as
+     * weft-http reads it: a bounded budget, not an error.
+     */
+    @Test
+    void absurdDeadlineHeaderIsCutToTheServersDeadline() throws Exception {
+        try (RawHttp c = new RawHttp(server.port())) {
+            RawHttp.Reply r = c.get("/slow?ms=10", "X-Deadline-Ms: 99999999999999999999");
+            assertEquals(200, r.status(), r.body());
         }
     }
 
@@ -67,7 +82,7 @@ class BadInputTest {
         try (RawHttp c = new RawHttp(server.port())) {
             RawHttp.Reply r = c.get("/slow?ms=10", first, second);
             assertEquals(400, r.status(), r.body());
-            assertTrue(r.body().startsWith("bad X-Deadline-Ms: " + detail), r.body());
+            assertTrue(r.body().startsWith("bad X-Deadline-Ms") && r.body().contains(detail), r.body());
             assertTrue(r.body().contains("send the header once"), r.body());
         }
     }

@@ -132,6 +132,26 @@ class DemoServerTest {
         }
     }
 
+    /**
+     * The deadline headers are weft-http's on both runtimes (WeftHttpFilter with weft, its
+     * DeadlineHeaders with the plain baseline): Connect-Timeout-Ms and grpc-timeout shorten the
+     * deadline as X-Deadline-Ms does.
+     */
+    @ParameterizedTest(name = "plain={0}")
+    @ValueSource(booleans = {false, true})
+    void otherDeadlineHeadersAreReadAsWeftHttpReadsThem(boolean isPlain) throws Exception {
+        try (RawHttp c = new RawHttp(server(isPlain).port())) {
+            for (String header : List.of("Connect-Timeout-Ms: 200", "grpc-timeout: 200m")) {
+                long start = System.nanoTime();
+                RawHttp.Reply r = c.get("/slow?ms=20000", header);
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(504, r.status(), header + ": " + r.body());
+                assertTrue(r.body().contains("budget of 200 ms"), r.body());
+                assertTrue(ms >= 190 && ms < 5000, header + ": cut after " + ms + " ms");
+            }
+        }
+    }
+
     /** X-Deadline-Ms may shorten the server's deadline but never lengthen it. */
     @Test
     void deadlineHeaderNeverLengthensTheServerDeadline() throws Exception {
