@@ -47,6 +47,8 @@ class SharedDeadlineTest {
     private static final int CHUNK = 8192;
     private static final int CHUNKS = 32;
     private static final Duration STREAM_PAUSE = Duration.ofMillis(50);
+    /** The second answer: 200 chunks at one per {@code STREAM_PAUSE}, about 10 s if nobody stops it. */
+    private static final int SECOND_CALL_CHUNKS = 200;
 
     /** Where the client calls run: on a platform thread or in a weft task (a virtual thread). */
     enum Caller {
@@ -76,13 +78,18 @@ class SharedDeadlineTest {
             int n = slowCalls.incrementAndGet();
             try {
                 Thread.sleep(n == 2 ? SECOND_CALL_DELAY : HANDLER_DELAY);
-                exchange.sendResponseHeaders(200, (long) CHUNK * CHUNKS);
+                // The second answer is streamed slowly and is much longer, so that however late
+                // the client's connection close arrives on a busy machine (the JDK's HttpClient
+                // closes it asynchronously), a write after it fails rather than fitting in the
+                // socket buffers.
+                int chunks = n == 2 ? SECOND_CALL_CHUNKS : CHUNKS;
+                exchange.sendResponseHeaders(200, (long) CHUNK * chunks);
                 OutputStream os = exchange.getResponseBody();
                 byte[] chunk = new byte[CHUNK];
-                for (int i = 0; i < CHUNKS; i++) {
+                for (int i = 0; i < chunks; i++) {
                     os.write(chunk);
                     os.flush();
-                    if (i == 0) {
+                    if (i == 0 || n == 2) {
                         // Writing to a peer that has closed succeeds once (the data provokes a
                         // reset) and fails after; without this pause the whole body can fit in
                         // the socket buffers before the reset is seen, and "succeed".
@@ -173,7 +180,7 @@ class SharedDeadlineTest {
             assertEquals(Boolean.FALSE, interruptedAfter.get(), "weft's interrupt outlived the timeout");
 
             // The server answers the second call after the client gave up: it must fail to write.
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (outcomes.get(2) == null && System.nanoTime() - until < 0) {
                 Thread.sleep(5);
             }
