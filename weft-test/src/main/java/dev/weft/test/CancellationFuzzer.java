@@ -321,6 +321,8 @@ public final class CancellationFuzzer {
                     continue;
                 }
                 started = true;
+            } else if (c.startsWith("dev.weft.test.CancellationFuzzer")) {
+                break; // the fuzzer's own frames below the block
             }
             b.append("\n      at ").append(f);
             if (++shown == 12) {
