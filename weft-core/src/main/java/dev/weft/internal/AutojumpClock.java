@@ -99,8 +99,7 @@ public final class AutojumpClock implements Clock {
             try {
                 result = body.call();
             } catch (Throwable t) {
-                String s = clock.finish(me);
-                watchdog.interrupt();
+                String s = stopWatchdog(clock, me, watchdog);
                 if (s != null) {
                     AssertionError e = new AssertionError(s);
                     e.addSuppressed(t);
@@ -108,31 +107,39 @@ public final class AutojumpClock implements Clock {
                 }
                 throw t;
             }
-            String s = clock.finish(me);
-            watchdog.interrupt();
+            String s = stopWatchdog(clock, me, watchdog);
             if (s != null) {
                 throw new AssertionError(s);
             }
         } finally {
             current = outer;
         }
-        joinQuietly(watchdog);
         return result;
     }
 
-    private static void joinQuietly(Thread t) {
+    /**
+     * Ends the block's watch and returns the stall report, if any. The watchdog is joined first,
+     * so that its interrupt (sent to unblock this thread after a stall) is not left behind: it is
+     * cleared after a stall, and an interrupt from anywhere else is kept.
+     */
+    private static String stopWatchdog(AutojumpClock clock, Thread me, Thread watchdog) {
+        String s = clock.finish(me);
+        watchdog.interrupt();
         boolean interrupted = false;
         for (;;) {
             try {
-                t.join();
+                watchdog.join();
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
             }
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        if (s != null) {
+            Thread.interrupted();
+        } else if (interrupted) {
+            me.interrupt();
         }
+        return s;
     }
 
     /** How much virtual time has passed since this clock started. */

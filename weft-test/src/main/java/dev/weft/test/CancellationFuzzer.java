@@ -315,13 +315,14 @@ public final class CancellationFuzzer {
         boolean started = false;
         for (StackTraceElement f : frames) {
             String c = f.getClassName();
+            boolean fuzzer = c.equals(CancellationFuzzer.class.getName()) || c.startsWith(CancellationFuzzer.class.getName() + "$");
             if (!started) {
-                if (c.startsWith("dev.weft.test.CancellationFuzzer") || c.equals("dev.weft.internal.Checkpoints")
+                if (fuzzer || c.equals("dev.weft.internal.Checkpoints")
                         || (c.equals("dev.weft.ThreadRecord") && f.getMethodName().equals("checkpoint"))) {
                     continue;
                 }
                 started = true;
-            } else if (c.startsWith("dev.weft.test.CancellationFuzzer")) {
+            } else if (fuzzer) {
                 break; // the fuzzer's own frames below the block
             }
             b.append("\n      at ").append(f);

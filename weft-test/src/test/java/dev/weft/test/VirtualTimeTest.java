@@ -156,7 +156,7 @@ class VirtualTimeTest {
         assertTrue(m.contains("a deadlock"), m);
         assertTrue(m.contains("thread 'receiver'"), m);
         assertTrue(m.contains("parked in a weft wait"), m);
-        Thread.interrupted();
+        assertFalse(Thread.interrupted(), "the test thread was left interrupted");
     }
 
     /** The clock installed before is back after the block, even when the block throws. */
