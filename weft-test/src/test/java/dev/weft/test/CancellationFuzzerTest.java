@@ -116,6 +116,25 @@ class CancellationFuzzerTest {
         assertEquals(List.of(5, 0, 1, 2, 3, 4), reached);
     }
 
+    /** maxCheckpoints caps the one-by-one runs; random runs come on top; bad arguments are refused with a message. */
+    @Test
+    void maxCheckpointsCapsTheRunsAndArgumentsAreChecked() {
+        CancellationFuzzer f = CancellationFuzzer.of(() -> {
+            for (int i = 0; i < 5; i++) {
+                Weft.checkpoint();
+            }
+        });
+        CancellationFuzzer.Report r = f.maxCheckpoints(2).randomRuns(3).seed(9).check();
+        assertEquals(new CancellationFuzzer.Report(5, 1 + 2 + 3, 9), r);
+        assertEquals("6 runs, cancelled at each of 5 checkpoints (seed 9): every invariant held", r.toString());
+        assertTrue(f.rerun(3).cancelled());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> f.maxCheckpoints(0)).getMessage().contains("at least 1"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> f.randomRuns(-1)).getMessage().contains("zero or more"));
+        assertTrue(assertThrows(NullPointerException.class, () -> CancellationFuzzer.of(null)).getMessage().contains("block is null"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> VirtualTime.withStallTimeout(Duration.ZERO))
+                .getMessage().contains("must be positive"));
+    }
+
     /** A block that fails with nothing cancelling it is reported as such, not fuzzed. */
     @Test
     void aBlockFailingUncancelledIsReported() {
