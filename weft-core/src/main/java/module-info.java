@@ -7,14 +7,18 @@
  * test kits replace. {@link dev.weft.Weft#taskTree()} shows what is running, also as the
  * {@code dev.weft:type=TaskTree} platform MBean; with {@code jdk.jfr} present, weft emits JDK
  * Flight Recorder events named {@code dev.weft.*}. Everything in {@code dev.weft.internal} is an
- * implementation detail and is not exported.
+ * implementation detail, exported only to weft's test kit ({@code dev.weft.test}).
  *
  * @uses dev.weft.spi.ContextBridge
  * @uses dev.weft.spi.TaskObserver
  */
+@SuppressWarnings("module") // dev.weft.test is built after this module
 module dev.weft {
     exports dev.weft;
     exports dev.weft.spi;
+    // The test kit (weft-test) drives the virtual clock's engine and the checkpoint hook, which
+    // weft-core's own tests use too; nobody else sees them.
+    exports dev.weft.internal to dev.weft.test;
 
     // The TaskTree platform MBean (see dev.weft.Weft#taskTree). A plain requires, not static: a
     // module-path application would otherwise not resolve java.management, and the MBean that

@@ -184,6 +184,7 @@ final class ThreadRecord extends ThreadDeadlines {
      * outside weft. A weft interrupt still pending is consumed; a foreign one stays set.
      */
     void checkpoint() {
+        dev.weft.internal.Checkpoints.reached(); // the cancellation fuzzer's hook; a null check when unused
         CancelScope by = CancelStatus.cancelledFrom(innermost);
         if (by != null) {
             // The message first: naming a passed deadline publishes it, which may deliver an

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.TestSupport.ThreadKind;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -158,7 +159,7 @@ class DeadlineCauseTest {
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
     void weftCallCauseIsTheCancellation(ThreadKind kind) throws Exception {
-        ThreadKind.runOn(kind, () -> {
+        TestSupport.runOn(kind, () -> {
             DeadlineExceededException e = assertThrows(DeadlineExceededException.class,
                     () -> Timeout.failAfter(BUDGET, () -> {
                         Weft.sleep(Duration.ofMinutes(5));
@@ -177,7 +178,7 @@ class DeadlineCauseTest {
     @MethodSource("jdkCalls")
     void jdkCallCauseIsTheCancellationCarryingTheJdkException(ThreadKind kind, Blocker blocker) throws Exception {
         try (Resources r = new Resources()) {
-            ThreadKind.runOn(kind, () -> {
+            TestSupport.runOn(kind, () -> {
                 long t0 = System.nanoTime();
                 DeadlineExceededException e = assertThrows(DeadlineExceededException.class,
                         () -> Timeout.failAfter(BUDGET, () -> {
@@ -196,7 +197,7 @@ class DeadlineCauseTest {
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
     void failAtCauseIsTheCancellationToo(ThreadKind kind) throws Exception {
-        ThreadKind.runOn(kind, () -> {
+        TestSupport.runOn(kind, () -> {
             DeadlineExceededException e = assertThrows(DeadlineExceededException.class,
                     () -> Timeout.failAt(Deadline.after(BUDGET), () -> {
                         Thread.sleep(Duration.ofMinutes(5));

@@ -1,6 +1,6 @@
 package dev.weft;
 
-import static dev.weft.ThreadKind.runOn;
+import static dev.weft.TestSupport.runOn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,9 +22,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import dev.weft.TestSupport.ThreadKind;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -205,15 +207,16 @@ class DeadlineTest {
 
     /** failAfter(d) reports the deadline fixed at its entry: between "now + d" before and after the call. */
     @Test
+    @ExtendWith(OnVirtualTime.class)
     void deadlineIsFixedAtEntry() {
         Duration d = Duration.ofMillis(40);
-        Deadline before = Deadline.after(d);
+        Deadline atEntry = Deadline.after(d);
         DeadlineExceededException e = assertThrows(DeadlineExceededException.class, () -> Timeout.failAfter(d, () -> {
             Weft.sleep(LONG);
             return null;
         }));
-        Deadline after = Deadline.after(d);
-        assertTrue(e.deadline().compareTo(before) >= 0 && e.deadline().compareTo(after) <= 0);
+        assertEquals(atEntry, e.deadline(), "virtual time stands still until the test waits");
+        assertEquals(d, OnVirtualTime.elapsed());
     }
 
     // ---- scope deadlines ----
@@ -292,6 +295,7 @@ class DeadlineTest {
 
     /** TMO-23: once the deadline has passed the scope is cancelled, and moving the deadline later never undoes it. */
     @Test
+    @ExtendWith(OnVirtualTime.class)
     void movingDeadlineLaterDoesNotUndoCancellation() {
         CancelScope.run(s -> {
             s.setDeadline(Deadline.after(Duration.ofMillis(-1)));
@@ -310,21 +314,22 @@ class DeadlineTest {
     @Test
     void passedDeadlineIsSeenAtAnyCheckpoint() {
         AtomicReference<CancelScope> scope = new AtomicReference<>();
-        CancelScope.run(s -> {
-            scope.set(s);
-            Deadline d = Deadline.after(Duration.ofMillis(200));
-            s.setDeadline(d);
-            assertFalse(s.isCancelled());
-            long until = System.nanoTime() + PROMPT_NANOS;
-            while (!d.isExpired()) { // busy: no blocking call, no checkpoint
-                assertTrue(System.nanoTime() - until < 0);
-                Thread.onSpinWait();
-            }
-            assertTrue(s.isCancelled());
-            Weft.checkpoint();
-            fail("the checkpoint did not notice the passed deadline");
-            return null;
-        });
+        try (ManualClock clock = ManualClock.install()) {
+            CancelScope.run(s -> {
+                scope.set(s);
+                Deadline d = Deadline.after(Duration.ofMillis(200));
+                s.setDeadline(d);
+                assertFalse(s.isCancelled());
+                // Time passes while the code computes: no blocking call, no checkpoint, and the
+                // timer is not told (it could not fire in time on a busy machine either).
+                clock.advanceSilently(Duration.ofMillis(200));
+                assertTrue(d.isExpired());
+                assertTrue(s.isCancelled());
+                Weft.checkpoint();
+                fail("the checkpoint did not notice the passed deadline");
+                return null;
+            });
+        }
         assertTrue(scope.get().cancelledCaught());
     }
 
@@ -345,6 +350,7 @@ class DeadlineTest {
 
     /** setDeadline and clearDeadline after the scope exited change nothing. */
     @Test
+    @ExtendWith(OnVirtualTime.class)
     void deadlineChangesAfterExitHaveNoEffect() {
         AtomicReference<CancelScope> scope = new AtomicReference<>();
         Deadline d = Deadline.after(Duration.ofHours(1));
@@ -363,6 +369,7 @@ class DeadlineTest {
 
     /** TMO-29: the first reason wins: an explicit cancel is not turned into a deadline expiry later, and vice versa. */
     @Test
+    @ExtendWith(OnVirtualTime.class)
     void firstCancelReasonWins() {
         CancelledException explicitFirst = CancelScope.run(s -> {
             s.cancel();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.TestSupport.ThreadKind;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -47,7 +48,7 @@ class ReinterruptAfterSwallowTest {
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
     void swallowedCancellationThenTakeEndsPromptly(ThreadKind kind) throws Exception {
-        ThreadKind.runOn(kind, () -> {
+        TestSupport.runOn(kind, () -> {
             for (int i = 0; i < 10; i++) {
                 swallowThenTake();
             }
@@ -58,7 +59,7 @@ class ReinterruptAfterSwallowTest {
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
     void caughtInterruptThenPollIsInterruptedAgain(ThreadKind kind) throws Exception {
-        ThreadKind.runOn(kind, () -> {
+        TestSupport.runOn(kind, () -> {
             ArrayBlockingQueue<String> queue = new ArrayBlockingQueue<>(1);
             long t0 = System.nanoTime();
             assertThrows(DeadlineExceededException.class, () -> Timeout.failAfter(BUDGET, () -> {
@@ -81,7 +82,7 @@ class ReinterruptAfterSwallowTest {
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
     void everyLaterJdkCallIsInterrupted(ThreadKind kind) throws Exception {
-        ThreadKind.runOn(kind, () -> {
+        TestSupport.runOn(kind, () -> {
             long t0 = System.nanoTime();
             Optional<String> r = Timeout.moveOnAfter(BUDGET, () -> {
                 for (int i = 0; i < 2; i++) {
@@ -107,7 +108,7 @@ class ReinterruptAfterSwallowTest {
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
     void shieldedThreadIsNotInterruptedAgain(ThreadKind kind) throws Exception {
-        ThreadKind.runOn(kind, () -> {
+        TestSupport.runOn(kind, () -> {
             ArrayBlockingQueue<String> queue = new ArrayBlockingQueue<>(1);
             long[] polled = new long[1];
             assertThrows(DeadlineExceededException.class, () -> Timeout.failAfter(BUDGET, () -> {
@@ -137,7 +138,7 @@ class ReinterruptAfterSwallowTest {
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
     void threadsThatAreNotCancelledAreNotInterrupted(ThreadKind kind) throws Exception {
-        ThreadKind.runOn(kind, () -> {
+        TestSupport.runOn(kind, () -> {
             ArrayBlockingQueue<String> queue = new ArrayBlockingQueue<>(1);
             CancelScope.run(s -> {
                 s.cancel();

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.TestSupport.ThreadKind;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
@@ -34,7 +35,7 @@ class SwallowedCancellationTest {
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
     void failAfterThrowsWhenTheBodySwallowsAWeftCancellation(ThreadKind kind) throws Exception {
-        ThreadKind.runOn(kind, () -> {
+        TestSupport.runOn(kind, () -> {
             AtomicReference<Exception> swallowed = new AtomicReference<>();
             long t0 = System.nanoTime();
             DeadlineExceededException e = assertThrows(DeadlineExceededException.class,
@@ -59,7 +60,7 @@ class SwallowedCancellationTest {
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
     void failAfterThrowsWhenTheBodySwallowsAnInterrupt(ThreadKind kind) throws Exception {
-        ThreadKind.runOn(kind, () -> {
+        TestSupport.runOn(kind, () -> {
             long t0 = System.nanoTime();
             DeadlineExceededException e = assertThrows(DeadlineExceededException.class,
                     () -> Timeout.failAfter(SHORT, () -> {
@@ -81,7 +82,7 @@ class SwallowedCancellationTest {
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
     void failAtThrowsWhenAQueuePollsInterruptIsSwallowed(ThreadKind kind) throws Exception {
-        ThreadKind.runOn(kind, () -> {
+        TestSupport.runOn(kind, () -> {
             ArrayBlockingQueue<String> queue = new ArrayBlockingQueue<>(1);
             assertThrows(DeadlineExceededException.class, () -> Timeout.failAt(Deadline.after(SHORT), () -> {
                 try {
@@ -98,7 +99,7 @@ class SwallowedCancellationTest {
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
     void moveOnAfterReturnsEmptyWhenTheBodySwallowed(ThreadKind kind) throws Exception {
-        ThreadKind.runOn(kind, () -> {
+        TestSupport.runOn(kind, () -> {
             assertEquals(Optional.empty(), Timeout.moveOnAfter(SHORT, () -> {
                 try {
                     Weft.sleep(LONG);
@@ -123,7 +124,7 @@ class SwallowedCancellationTest {
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
     void deadlineThatNeverReachedTheBodyChangesNothing(ThreadKind kind) throws Exception {
-        ThreadKind.runOn(kind, () -> {
+        TestSupport.runOn(kind, () -> {
             String r = Timeout.failAfter(Duration.ofMillis(5), () -> {
                 long end = System.nanoTime() + Duration.ofMillis(30).toNanos();
                 while (System.nanoTime() - end < 0) {
@@ -143,7 +144,7 @@ class SwallowedCancellationTest {
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
     void cancellationAbsorbedByAnInnerScopeIsNotASwallow(ThreadKind kind) throws Exception {
-        ThreadKind.runOn(kind, () -> {
+        TestSupport.runOn(kind, () -> {
             String r = Timeout.failAfter(Duration.ofMillis(80), () -> {
                 Optional<String> inner = Timeout.moveOnAfter(Duration.ofMillis(5), () -> {
                     Weft.sleep(LONG);
@@ -234,7 +235,7 @@ class SwallowedCancellationTest {
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
     void detectedEveryRound(ThreadKind kind) throws Exception {
-        ThreadKind.runOn(kind, () -> {
+        TestSupport.runOn(kind, () -> {
             for (int i = 0; i < 40; i++) {
                 boolean weftCall = i % 2 == 0;
                 assertThrows(DeadlineExceededException.class, () -> Timeout.failAfter(Duration.ofMillis(2), () -> {

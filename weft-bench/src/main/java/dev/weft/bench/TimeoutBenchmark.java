@@ -3,6 +3,7 @@ package dev.weft.bench;
 import dev.weft.CallableOp;
 import dev.weft.TaskGroup;
 import dev.weft.Timeout;
+import dev.weft.Weft;
 import dev.weft.bench.kotlin.Coroutines;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -107,6 +108,15 @@ public class TimeoutBenchmark {
     @OperationsPerInvocation(Coroutines.LOOP)
     public int kotlinWithTimeout() {
         return Coroutines.withTimeoutLoop();
+    }
+
+    /**
+     * weft: {@code Weft.checkpoint()} outside any deadline: the check every weft blocking call
+     * starts with (it includes the cancellation fuzzer's hook, a null check when unused).
+     */
+    @Benchmark
+    public void weftCheckpoint() {
+        Weft.checkpoint();
     }
 
     /** The floor: one {@code System.nanoTime()}, the clock read a deadline starts from. */

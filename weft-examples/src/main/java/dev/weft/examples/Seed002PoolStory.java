@@ -7,6 +7,7 @@ import dev.weft.CancelledException;
 import dev.weft.Deadline;
 import dev.weft.Task;
 import dev.weft.TaskGroup;
+import dev.weft.Weft;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -221,6 +222,39 @@ public final class Seed002PoolStory implements Story {
         });
     }
 
+    /**
+     * One job as the cancellation fuzzer drives it (Seed002FuzzTest): borrow, query, hold,
+     * release, where the release's wait is a weft call ({@code Weft.sleep}), as a weft-aware
+     * network client's would be. The fuzzer counts weft checkpoints; a {@code Thread.sleep} in
+     * the release would be reached only by weft's interrupt, not at a checkpoint of its own.
+     */
+    static void fuzzedJob(HikariDataSource pool, boolean shielded, AtomicInteger closed) throws Exception {
+        Connection c = pool.getConnection();
+        try {
+            query(c);
+            Weft.sleep(Duration.ofMillis(1));
+        } finally {
+            if (shielded) {
+                CancelScope.shield(() -> {
+                    weftRelease(c, closed);
+                    return null;
+                });
+            } else {
+                weftRelease(c, closed);
+            }
+        }
+    }
+
+    /** A slow release whose wait is a weft call: a round trip to the database, a wait, then close. */
+    private static void weftRelease(Connection c, AtomicInteger closed) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT 1");
+        }
+        Weft.sleep(Duration.ofMillis(RELEASE_MILLIS));
+        c.close();
+        closed.incrementAndGet();
+    }
+
     /** A query while the connection is borrowed. */
     private static void query(Connection c) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT SUM(total) FROM orders")) {
@@ -239,7 +273,7 @@ public final class Seed002PoolStory implements Story {
         closed.incrementAndGet();
     }
 
-    private static HikariDataSource newPool(String name) throws SQLException {
+    static HikariDataSource newPool(String name) throws SQLException {
         HikariConfig cfg = new HikariConfig();
         String pool = "story002-" + name + "-" + POOLS.incrementAndGet();
         cfg.setJdbcUrl("jdbc:h2:mem:" + pool);
