@@ -3,39 +3,50 @@ package dev.weft;
 import static dev.weft.TestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
-import jdk.jfr.consumer.RecordingFile;
+import jdk.jfr.consumer.RecordingStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * weft's JFR events, recorded with a {@link Recording} and read back from its file: a task's life
+ * weft's JFR events, recorded with a {@link RecordingStream}: a task's life
  * (committed on its own thread), a scope's cancellation with its kind and the tasks it reached, a
  * deadline's expiry with its lateness, and a swallowed cancellation.
  */
 class FlightEventsTest {
-    private static List<RecordedEvent> record(TestSupport.Body body) throws Throwable {
-        Path file = Files.createTempFile("weft-events", ".jfr");
-        try (Recording r = new Recording()) {
-            for (String e : List.of("dev.weft.TaskEnd", "dev.weft.ScopeCancelled", "dev.weft.DeadlineExpired",
-                    "dev.weft.SwallowedCancellation")) {
-                r.enable(e).withThreshold(Duration.ZERO).withStackTrace();
+    private static final List<String> EVENTS = List.of("dev.weft.TaskEnd", "dev.weft.ScopeCancelled",
+            "dev.weft.DeadlineExpired", "dev.weft.SwallowedCancellation");
+
+    /**
+     * Records {@code body} with a {@link RecordingStream} and returns what it recorded once
+     * {@code complete} holds: an event committed on another thread (weft's timer, a task that is
+     * finishing) may be committed after the body has returned, and reaches the stream up to a
+     * flush later, so the test waits, boundedly, for the events it is about to check.
+     */
+    private static List<RecordedEvent> record(TestSupport.Body body, Predicate<List<RecordedEvent>> complete)
+            throws Throwable {
+        List<RecordedEvent> seen = new CopyOnWriteArrayList<>();
+        try (RecordingStream rs = new RecordingStream()) {
+            for (String e : EVENTS) {
+                rs.enable(e).withThreshold(Duration.ZERO).withStackTrace();
             }
-            r.start();
+            rs.setReuse(false);
+            rs.onEvent(seen::add);
+            rs.startAsync();
             body.run();
-            r.stop();
-            r.dump(file);
-            return RecordingFile.readAllEvents(file);
-        } finally {
-            Files.deleteIfExists(file);
+            awaitCondition(() -> complete.test(seen), "the expected events, among " + seen);
         }
+        return List.copyOf(seen);
+    }
+
+    private static Predicate<List<RecordedEvent>> has(String name, String field, String value) {
+        return all -> all.stream().anyMatch(e -> e.getEventType().getName().equals(name) && value.equals(e.getString(field)));
     }
 
     private static List<RecordedEvent> named(List<RecordedEvent> all, String name) {
@@ -67,7 +78,9 @@ class FlightEventsTest {
                 });
                 return null;
             }));
-        });
+        }, seen -> seen.stream().filter(e -> e.getEventType().getName().equals("dev.weft.TaskEnd")
+                && "jfr-life".equals(e.getString("group"))).count() >= 3
+                && has("dev.weft.ScopeCancelled", "scope", "TaskGroup 'jfr-life'").test(seen));
         List<RecordedEvent> tasks = named(all, "dev.weft.TaskEnd").stream()
                 .filter(e -> "jfr-life".equals(e.getString("group"))).toList();
         assertEquals(3, tasks.size(), all::toString);
@@ -112,7 +125,7 @@ class FlightEventsTest {
             await(started, "the tasks to start");
             g.cancel();
             return null;
-        }));
+        }), has("dev.weft.ScopeCancelled", "scope", "TaskGroup 'jfr-cancel'"));
         RecordedEvent e = named(all, "dev.weft.ScopeCancelled").stream()
                 .filter(x -> x.getString("scope").equals("TaskGroup 'jfr-cancel'")).findFirst().orElseThrow(() -> new AssertionError(all.toString()));
         assertEquals("explicit", e.getString("kind"));
@@ -130,7 +143,8 @@ class FlightEventsTest {
                 return null;
             });
             assertTrue(r.isEmpty());
-        });
+        }, seen -> has("dev.weft.DeadlineExpired", "scope", "timeout").test(seen)
+                && has("dev.weft.ScopeCancelled", "scope", "timeout").test(seen));
         RecordedEvent expired = named(all, "dev.weft.DeadlineExpired").stream()
                 .filter(x -> x.getString("scope").equals("timeout")).findFirst().orElseThrow(() -> new AssertionError(all.toString()));
         long late = expired.getLong("late");
@@ -152,7 +166,7 @@ class FlightEventsTest {
                         // the trap the event makes visible
                     }
                     return "late";
-                })));
+                })), has("dev.weft.SwallowedCancellation", "scope", "timeout of PT0.01S"));
         List<RecordedEvent> s = named(all, "dev.weft.SwallowedCancellation");
         assertEquals(1, s.size(), all::toString);
         assertEquals("timeout of PT0.01S", s.getFirst().getString("scope"));
