@@ -1,6 +1,5 @@
 package dev.weft;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -83,9 +82,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ol>
  * <li>Every node linked in {@link #senders} or {@link #receivers} is WAITING; a node leaves its
  *     queue in the critical section that moves it out of WAITING.
- * <li>{@code buffer.size() <= capacity}.
+ * <li>{@code count <= capacity}.
  * <li>Senders wait only while the buffer is full: {@code senders} non-empty implies
- *     {@code buffer.size() == capacity} (so for a rendezvous channel the buffer is always empty).
+ *     {@code count == capacity} (so for a rendezvous channel the buffer is always empty).
  * <li>Receivers wait only while there is nothing to take: {@code receivers} non-empty implies an
  *     empty buffer and an empty {@code senders}.
  * <li>Once {@link #closed}, both queues are empty (close completes every waiter with CLOSED and
@@ -98,7 +97,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * cancellation race are explained here, beside the code they govern. The kernel is mapped in
  * {@code docs/design.md}.
  *
- * <p>Fields: {@link #capacity} is final; {@link #buffer}, {@link #senders} and
+ * <p>Fields: {@link #capacity} is final; {@link #buffer} (a ring of {@link #count} elements
+ * from {@link #head}, grown on demand up to the capacity), {@link #senders} and
  * {@link #receivers} are read and written only under {@link #lock}; {@link #closed} is written
  * under the lock and volatile, so {@link #isClosed()} reads it without the lock.
  *
@@ -110,18 +110,23 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Channel<T> implements Iterable<T>, AutoCloseable {
     /** What the internal receive returns for "closed and drained"; never an element (no nulls). */
     private static final Object CLOSED_MARK = new Object();
+    /** The largest ring allocated up front; larger capacities grow it on demand. */
+    private static final int INITIAL_RING = 1024;
 
     private final int capacity;
     /** Package-private so that ChannelTest can stage a cancellation racing a hand-off. */
     final ReentrantLock lock = new ReentrantLock();
-    private final ArrayDeque<T> buffer;
+    /** The buffered elements, a ring: {@link #count} of them from {@link #head}, oldest first. */
+    private Object[] buffer;
+    private int head;
+    private int count;
     private final ChannelWaiter.Queue senders = new ChannelWaiter.Queue();
     private final ChannelWaiter.Queue receivers = new ChannelWaiter.Queue();
     private volatile boolean closed;
 
     private Channel(int capacity) {
         this.capacity = capacity;
-        this.buffer = new ArrayDeque<>(Math.min(capacity, 16));
+        this.buffer = new Object[Math.clamp(capacity, 1, INITIAL_RING)];
     }
 
     /**
@@ -186,8 +191,8 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             if (!receivers.isEmpty()) {
                 wake = complete(receivers.pollFirst(), element);
                 me = null;
-            } else if (buffer.size() < capacity) {
-                buffer.addLast(element);
+            } else if (count < capacity) {
+                push(element);
                 me = null;
             } else {
                 me = new ChannelWaiter(Thread.currentThread(), element, this, senders);
@@ -228,8 +233,8 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             }
             if (!receivers.isEmpty()) {
                 wake = complete(receivers.pollFirst(), element);
-            } else if (buffer.size() < capacity) {
-                buffer.addLast(element);
+            } else if (count < capacity) {
+                push(element);
             } else {
                 return false;
             }
@@ -393,7 +398,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      */
     private Object takeNow(ChannelWaiter sender) {
         assert lock.isHeldByCurrentThread();
-        Object x = buffer.pollFirst();
+        Object x = poll();
         if (sender == null) {
             return x;
         }
@@ -406,10 +411,45 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         if (x == null) {
             return item;
         }
-        @SuppressWarnings("unchecked")
-        T t = (T) item;
-        buffer.addLast(t);
+        push(item);
         return x;
+    }
+
+    /** Appends {@code x} to the ring, growing it if it is full (below capacity). Lock held. */
+    private void push(Object x) {
+        Object[] b = buffer;
+        if (count == b.length) {
+            b = grow();
+        }
+        int i = head + count;
+        b[i < b.length ? i : i - b.length] = x;
+        count++;
+    }
+
+    /** Removes and returns the oldest buffered element, or null. Lock held. */
+    private Object poll() {
+        if (count == 0) {
+            return null;
+        }
+        Object[] b = buffer;
+        int h = head;
+        Object x = b[h];
+        b[h] = null;
+        head = h + 1 == b.length ? 0 : h + 1;
+        count--;
+        return x;
+    }
+
+    /** Doubles the ring (at most to the capacity), oldest element first. Lock held. */
+    private Object[] grow() {
+        Object[] b = buffer;
+        Object[] n = new Object[(int) Math.min(2L * b.length, Math.min(capacity, Integer.MAX_VALUE - 8))];
+        int firstPart = Math.min(count, b.length - head);
+        System.arraycopy(b, head, n, 0, firstPart);
+        System.arraycopy(b, 0, n, firstPart, count - firstPart);
+        head = 0;
+        buffer = n;
+        return n;
     }
 
     /** Completes the waiting receiver {@code r} with {@code element}. Lock held. */
@@ -518,9 +558,9 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     /** Checks the invariants of the overview. Lock held; for assertions. */
     private boolean checkInvariants() {
         assert lock.isHeldByCurrentThread();
-        assert buffer.size() <= capacity : "buffer over capacity";
-        assert senders.isEmpty() || buffer.size() == capacity : "a sender waits while there is room";
-        assert receivers.isEmpty() || (buffer.isEmpty() && senders.isEmpty())
+        assert count <= capacity : "buffer over capacity";
+        assert senders.isEmpty() || count == capacity : "a sender waits while there is room";
+        assert receivers.isEmpty() || (count == 0 && senders.isEmpty())
                 : "a receiver waits while there is something to take";
         assert !closed || (senders.isEmpty() && receivers.isEmpty()) : "a waiter outlived close()";
         return true;
