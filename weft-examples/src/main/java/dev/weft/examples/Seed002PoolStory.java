@@ -245,6 +245,28 @@ public final class Seed002PoolStory implements Story {
         }
     }
 
+    /**
+     * The same job with the story's own release, whose wait is a JDK call ({@code Thread.sleep}),
+     * as a driver's network round trip would be: the fuzzer reaches it with
+     * {@code inJdkBlockingCalls()} (Seed002FuzzTest).
+     */
+    static void jdkJob(HikariDataSource pool, boolean shielded, AtomicInteger closed) throws Exception {
+        Connection c = pool.getConnection();
+        try {
+            query(c);
+            Weft.sleep(Duration.ofMillis(1));
+        } finally {
+            if (shielded) {
+                CancelScope.shield(() -> {
+                    release(c, RELEASE_MILLIS, closed);
+                    return null;
+                });
+            } else {
+                release(c, RELEASE_MILLIS, closed);
+            }
+        }
+    }
+
     /** A slow release whose wait is a weft call: a round trip to the database, a wait, then close. */
     private static void weftRelease(Connection c, AtomicInteger closed) throws SQLException {
         try (Statement s = c.createStatement()) {

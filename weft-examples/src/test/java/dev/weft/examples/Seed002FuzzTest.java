@@ -47,4 +47,34 @@ class Seed002FuzzTest {
             assertEquals(r.runs(), closed.get(), "every run closed its connection");
         }
     }
+
+    /**
+     * With the story's own release, a {@code Thread.sleep}: the naive one leaks, the shielded one
+     * keeps the pool whole also when the cancellation lands inside that JDK call.
+     */
+    @Test
+    void jdkBlockingReleaseIsFuzzedInsideItsBlockingCall() throws Exception {
+        try (HikariDataSource pool = Seed002PoolStory.newPool("fuzz-jdk")) {
+            AtomicInteger closed = new AtomicInteger();
+            AssertionError e = assertThrows(AssertionError.class,
+                    () -> CancellationFuzzer.of(() -> Seed002PoolStory.jdkJob(pool, false, closed))
+                            .invariant("no connection borrowed", () -> pool.getHikariPoolMXBean().getActiveConnections() == 0)
+                            .inJdkBlockingCalls()
+                            .check());
+            System.out.println("[Seed002FuzzTest] naive, JDK release: " + e.getMessage());
+            assertTrue(e.getMessage().contains("cancelled in the JDK blocking call after checkpoint"), e.getMessage());
+            assertTrue(e.getMessage().contains("at java.base/java.lang.Thread.sleep"), e.getMessage());
+            assertTrue(e.getMessage().contains("Seed002PoolStory.release"), e.getMessage());
+        }
+        try (HikariDataSource pool = Seed002PoolStory.newPool("fuzz-jdk-shielded")) {
+            AtomicInteger closed = new AtomicInteger();
+            CancellationFuzzer.Report r = CancellationFuzzer.of(() -> Seed002PoolStory.jdkJob(pool, true, closed))
+                    .invariant("no connection borrowed", () -> pool.getHikariPoolMXBean().getActiveConnections() == 0)
+                    .inJdkBlockingCalls()
+                    .check();
+            System.out.println("[Seed002FuzzTest] shielded, JDK release: " + r);
+            assertTrue(r.jdkCalls() >= 1, "a run was cancelled inside the release's Thread.sleep: " + r);
+            assertEquals(r.runs(), closed.get(), "every run closed its connection");
+        }
+    }
 }

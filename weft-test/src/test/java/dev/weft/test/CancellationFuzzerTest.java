@@ -125,7 +125,7 @@ class CancellationFuzzerTest {
             }
         });
         CancellationFuzzer.Report r = f.maxCheckpoints(2).randomRuns(3).seed(9).check();
-        assertEquals(new CancellationFuzzer.Report(5, 1 + 2 + 3, 9), r);
+        assertEquals(new CancellationFuzzer.Report(5, 1 + 2 + 3, 9, 0), r);
         assertEquals("6 runs, cancelled at each of 5 checkpoints (seed 9): every invariant held", r.toString());
         assertTrue(f.rerun(3).cancelled());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> f.maxCheckpoints(0)).getMessage().contains("at least 1"));
@@ -241,5 +241,69 @@ class CancellationFuzzerTest {
                 .invariant("every opened generator cleaned up", () -> opened.getAndSet(0) == cleaned.getAndSet(0))
                 .check();
         assertTrue(r.checkpoints() >= 10, r.toString());
+    }
+
+    /**
+     * Borrows after a checkpoint and gives back after a JDK blocking call, with no finally: only a
+     * cancellation inside that call (weft's interrupt) loses the count.
+     */
+    private static void holdAcrossAJdkCall(AtomicInteger borrowed) throws Exception {
+        Weft.checkpoint();
+        borrowed.incrementAndGet();
+        Thread.sleep(20); // work on what was borrowed: a JDK blocking call
+        borrowed.decrementAndGet();
+    }
+
+    /** The fuzzer cancels inside the JDK blocking call of a release and names it. */
+    @Test
+    void findsALeakInAJdkBlockingCall() {
+        AtomicInteger borrowed = new AtomicInteger();
+        CancellationFuzzer.of(() -> holdAcrossAJdkCall(borrowed))
+                .invariant("nothing borrowed", () -> borrowed.getAndSet(0) == 0)
+                .check(); // at its one checkpoint, nothing is borrowed yet: no leak found
+        CancellationFuzzer f = CancellationFuzzer.of(() -> holdAcrossAJdkCall(borrowed))
+                .invariant("nothing borrowed", () -> borrowed.getAndSet(0) == 0)
+                .inJdkBlockingCalls();
+        AssertionError e = assertThrows(AssertionError.class, f::check);
+        String m = e.getMessage();
+        assertTrue(m.contains("after the block was cancelled in the JDK blocking call after checkpoint "), m);
+        assertTrue(m.contains("rerun this case alone with .rerunInJdkCall("), m);
+        assertTrue(m.contains("in a JDK blocking call at or after checkpoint "), m);
+        assertTrue(m.contains("at java.base/java.lang.Thread.sleep"), m);
+        assertTrue(m.contains("holdAcrossAJdkCall"), m);
+        int k = Integer.parseInt(m.replaceAll("(?s).*rerunInJdkCall\\((\\d+)\\).*", "$1"));
+        for (int i = 0; i < 5; i++) { // the same case, alone, fails again
+            assertThrows(AssertionError.class, () -> f.rerunInJdkCall(k));
+        }
+    }
+
+    /** A shielded release passes when cancelled in its JDK blocking call; those runs are counted. */
+    @Test
+    void shieldedJdkReleasePassesInsideItsBlockingCall() {
+        AtomicInteger borrowed = new AtomicInteger();
+        CancellationFuzzer.Report r = CancellationFuzzer.of(() -> {
+            borrowed.incrementAndGet();
+            try {
+                Weft.sleep(Duration.ofMillis(1));
+            } finally {
+                CancelScope.shield(() -> {
+                    Thread.sleep(20);
+                    borrowed.decrementAndGet();
+                    return null;
+                });
+            }
+        }).invariant("nothing borrowed", () -> borrowed.getAndSet(0) == 0).inJdkBlockingCalls().check();
+        assertTrue(r.jdkCalls() >= 1, r.toString());
+        assertEquals(1 + 2 * r.checkpoints(), r.runs(), r.toString());
+        assertTrue(r.toString().contains("JDK blocking calls"), r.toString());
+    }
+
+    /** A block with no JDK blocking call is never cancelled in one: the extra runs end uncancelled. */
+    @Test
+    void noJdkBlockingCallNoJdkCancellation() {
+        CancellationFuzzer.Report r = CancellationFuzzer.of(() -> Weft.sleep(Duration.ofMillis(1)))
+                .inJdkBlockingCalls().check();
+        assertEquals(0, r.jdkCalls(), r.toString());
+        assertThrows(IllegalArgumentException.class, () -> CancellationFuzzer.of(() -> { }).rerunInJdkCall(0));
     }
 }
