@@ -57,9 +57,20 @@ public final class Task<T> {
 
     private static final Waiter DONE = new Waiter(null, null);
 
+    /** Makes the unstarted thread of a task, named {@code name}, which runs {@code record}. */
+    static Thread newThread(Runnable record, String name) {
+        Thread t = THREADS.newThread(record);
+        t.setName(name);
+        return t;
+    }
+
     private final String name;
     private final Context context;
-    private final Callable<T> body;
+    /**
+     * A {@link Callable} or a {@link TaskGroup.Action}: an action is run as is, without an
+     * adapter object.
+     */
+    private final Object body;
     final TaskGroup group;
     final ThreadRecord record;
     final CancelScope root;
@@ -72,13 +83,20 @@ public final class Task<T> {
     private volatile Waiter waiters;
 
 
-    Task(TaskGroup group, String name, Callable<T> body, Context context) {
+    /**
+     * Makes the tasks' threads: a shared factory is thread-safe, where a builder per task would
+     * be one more object per spawn. The thread is named right after.
+     */
+    private static final java.util.concurrent.ThreadFactory THREADS = Thread.ofVirtual().factory();
+
+    Task(TaskGroup group, String name, Object body, Context context) {
+        assert body instanceof Callable<?> || body instanceof TaskGroup.Action : body;
         this.group = group;
         this.name = name;
         this.body = body;
         this.context = context;
-        this.thread = Thread.ofVirtual().name(name).unstarted(this::run);
-        this.record = ThreadRecord.forTask(this, thread);
+        this.record = ThreadRecord.forTask(this);
+        this.thread = record.thread;
         this.root = new CancelScope(group.scope, record, ScopeKind.TASK, null, name);
         this.record.innermost = root;
     }
@@ -89,7 +107,8 @@ public final class Task<T> {
     }
 
     /**
-     * The task's thread: runs the body, then completes. Timeline:
+     * The task's thread (its record's {@link ThreadRecord#run} calls this): runs the body, then
+     * completes. Timeline:
      * <ol>
      * <li>Install the thread record, apply an interrupt decided before the thread ran.
      * <li>Enter the task's context and run the body.
@@ -102,22 +121,43 @@ public final class Task<T> {
      *     reaches them (so {@code join} throws {@link TaskFailedException}, not a cancellation).
      * <li>Leave the group's live count (the last task wakes the group's owner).
      * </ol>
+     * The steps after the body are {@link #finish}: only the first two are on a parked task's
+     * stack, in a small frame (ScaleRun's histogram: the stack is most of a sleeping task's heap).
      */
-    private void run() {
+    @SuppressWarnings("unchecked")
+    void run() {
         record.startTask();
         Object flight = Flight.taskBegin();
         Context previous = null;
         boolean entered = false;
-        T v = null;
+        Object v = null;
         Throwable outcome = null;
         try {
             previous = ThreadRecord.enterContext(context);
             entered = true;
             Bridging.taskStarted(this);
-            v = body.call();
+            if (body instanceof TaskGroup.Action a) {
+                a.run();
+            } else {
+                v = ((Callable<T>) body).call();
+            }
         } catch (Throwable t) {
             outcome = t;
         }
+        finish(flight, entered, previous, v, outcome);
+    }
+
+    /**
+     * Steps 3 to 7 of {@link #run}'s timeline, after the body.
+     *
+     * @param flight the JFR event begun with the task, or null
+     * @param entered whether the task's context was entered (then {@code previous} is restored)
+     * @param previous the context current before, for {@link ThreadRecord#exitContext}
+     * @param v what the body returned
+     * @param outcome what the body threw, or null
+     */
+    @SuppressWarnings("unchecked")
+    private void finish(Object flight, boolean entered, Context previous, Object v, Throwable outcome) {
         outcome = Outcomes.merge(outcome, ScopeGenerators.closeAll(record, root));
         if (entered) {
             Bridging.taskEnded(this, outcome, outcome != null && Outcomes.isCancellation(record, outcome));
@@ -129,7 +169,7 @@ public final class Task<T> {
         outcome = Outcomes.outranking(record, outcome);
         try {
             if (outcome == null) {
-                value = v;
+                value = (T) v;
                 complete(State.SUCCESS);
             } else if (Outcomes.isCancellation(record, outcome)) {
                 complete(State.CANCELLED);

@@ -273,10 +273,7 @@ public final class TaskGroup {
      */
     public Task<Void> spawn(Action body) {
         Args.nonNull(body, "body", "pass the task's code, e.g. () -> work()");
-        return spawn(null, () -> {
-            body.run();
-            return null;
-        }, null);
+        return start(null, body, null);
     }
 
     /**
@@ -290,10 +287,7 @@ public final class TaskGroup {
      */
     public Task<Void> spawn(Action body, Context context) {
         Args.nonNull(body, "body", "pass the task's code, e.g. () -> work()");
-        return spawn(null, () -> {
-            body.run();
-            return null;
-        }, Args.nonNull(context, "context", "pass the Context to run in, or call spawn(body) to run in a copy of the current one"));
+        return start(null, body, Args.nonNull(context, "context", "pass the Context to run in, or call spawn(body) to run in a copy of the current one"));
     }
 
     /**
@@ -309,6 +303,14 @@ public final class TaskGroup {
      */
     public <T> Task<T> spawn(String name, Callable<T> body, Context context) {
         Args.nonNull(body, "body", "pass the task's code, e.g. () -> work()");
+        return start(name, body, context);
+    }
+
+    /**
+     * Spawns a task whose body is a {@link Callable} or an {@link Action} (run as is: an adapter
+     * would be one more object per task); the arguments are checked.
+     */
+    private <T> Task<T> start(String name, Object body, Context context) {
         Context ctx = context != null ? context : Context.copyCurrent();
         for (;;) {
             long st = live.get();

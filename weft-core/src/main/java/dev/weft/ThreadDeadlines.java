@@ -22,18 +22,27 @@ import java.lang.invoke.VarHandle;
  * ({@code TimerRetentionTest}).
  *
  * <p>Fields: {@link #armed} is CAS'd by any thread; {@link #wakeAt} is written by the owner and
- * read by the timer; {@link Arm#record} is cut once by the owner as its task ends.
+ * read by the timer; {@link #arm} is created lazily by a CAS from null (any thread) and swapped
+ * for {@link #DISARMED} by the owner as its task ends, which also cuts {@link Arm#record}.
+ * Invariant: once {@link #disarm} has run, no timer entry registered later links to the record
+ * (a registration racing with it either got the old arm, whose record is cut, or DISARMED).
  */
 abstract sealed class ThreadDeadlines extends ThreadInterrupts permits ThreadRecord {
     private static final VarHandle ARMED;
+    private static final VarHandle ARM;
 
     static {
         try {
-            ARMED = MethodHandles.lookup().findVarHandle(ThreadDeadlines.class, "armed", long.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            ARMED = l.findVarHandle(ThreadDeadlines.class, "armed", long.class);
+            ARM = l.findVarHandle(ThreadDeadlines.class, "arm", Arm.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
+
+    /** The arm of every disarmed record: links to nothing, so a late registration holds nothing. */
+    private static final Arm DISARMED = new Arm(null);
 
     /** What the timer's entries point at; see the overview. */
     static final class Arm {
@@ -48,7 +57,16 @@ abstract sealed class ThreadDeadlines extends ThreadInterrupts permits ThreadRec
         super(thread);
     }
 
-    final Arm arm = new Arm(this);
+    ThreadDeadlines(String taskName) {
+        super(taskName);
+    }
+
+    /**
+     * The link the timer's entries hold: null until the thread first arms a deadline (most tasks
+     * never do: an object per task saved, ScaleRun's histogram), then set once by a CAS; after
+     * {@link #disarm} it is {@link #DISARMED} or an arm whose record is cut, never a live link.
+     */
+    private volatile Arm arm;
     private volatile long armed = ScopeNode.NO_DEADLINE;
     /** When a weft call parked in {@link Parking} wants to wake up by itself, or NO_DEADLINE. */
     volatile long wakeAt = ScopeNode.NO_DEADLINE;
@@ -64,7 +82,7 @@ abstract sealed class ThreadDeadlines extends ThreadInterrupts permits ThreadRec
                 return; // an earlier (or equal) deadline is armed: its firing re-arms for this one
             }
             if (ARMED.compareAndSet(this, a, deadline)) {
-                DeadlineTimer.register(arm, deadline);
+                DeadlineTimer.register(link(), deadline);
                 return;
             }
         }
@@ -83,7 +101,27 @@ abstract sealed class ThreadDeadlines extends ThreadInterrupts permits ThreadRec
     /** Forgets the armed deadline and cuts the timer's link to this record: the thread is ending. */
     final void disarm() {
         armed = ScopeNode.NO_DEADLINE;
-        arm.record = null;
+        Arm a = (Arm) ARM.getAndSet(this, DISARMED);
+        if (a != null) {
+            a.record = null;
+        }
+    }
+
+    /** The timer's link as it is now, or null if never armed; for {@code LazyArmRaceTest}. */
+    final Arm armForTest() {
+        return arm;
+    }
+
+    /** The timer's link to this record, created on first use; {@link #DISARMED} once disarmed. */
+    private Arm link() {
+        Arm a = arm;
+        if (a == null) {
+            a = new Arm(this);
+            if (!ARM.compareAndSet(this, (Arm) null, a)) {
+                a = arm; // a concurrent arm won, or the thread was disarmed meanwhile
+            }
+        }
+        return a;
     }
 
     /**

@@ -68,6 +68,14 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
         this.thread = thread;
     }
 
+    /**
+     * A task's record: makes the task's thread, unstarted and named {@code taskName}, which runs
+     * this record (a {@link ThreadRecord}, the only subclass, is the thread's {@link Runnable}).
+     */
+    ThreadInterrupts(String taskName) {
+        this.thread = Task.newThread((Runnable) this, taskName);
+    }
+
     /** The thread this record belongs to. */
     final Thread thread() {
         return thread;
