@@ -2,7 +2,7 @@
 # The whole comparison in one command: builds the benchmarks, runs weft beside its JDK, Java,
 # kotlinx-coroutines and CPython asyncio peers (JMH runs and weft-bench/asyncio_bench.py, one
 # sitting), writes the JSON results, and regenerates docs/benchmarks.md's generated sections and
-# docs/bench/<family>.svg from them. About 13 minutes on a quiet 2-core machine; --quick takes
+# docs/bench/<family>.svg from them. About 10 minutes on a quiet 2-core machine; --quick takes
 # about 4 and is a smoke run (its figures are labelled as such everywhere they appear).
 #
 #   weft-bench/compare.sh                 full comparison; resumes: runs whose JSON exists are kept
