@@ -4,18 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.examples.Main;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -26,35 +20,20 @@ import org.junit.jupiter.api.Test;
  * and as JSON; the server's own {@code GET /debug/tasks} returns the same tree as JSON.
  */
 class TasksProcessTest {
-    private static final Pattern URL = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)/");
+    /** Strict: trailing tokens after the document are an error too. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private static final int SLOW = 3;
 
     /** A {@code serve} process with {@link #SLOW} requests sleeping in their handlers. */
     private static final class BusyServer implements AutoCloseable {
-        final Process process;
-        final Queue<String> lines = new ConcurrentLinkedQueue<>();
+        final ServeProcess serve;
         final int port;
 
         BusyServer() throws Exception {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            process = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-                    "dev.weft.examples.Main", "serve", "--port", "0", "--deadline-ms", "120000", "--grace-ms", "0"))
-                    .redirectErrorStream(true).start();
-            Thread.ofVirtual().start(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String l = r.readLine(); l != null; l = r.readLine()) {
-                        lines.add(l);
-                    }
-                } catch (Exception e) {
-                    lines.add("reader: " + e);
-                }
-            });
-            ServerTesting.await("the server prints its address", Duration.ofSeconds(30),
-                    () -> lines.stream().anyMatch(l -> l.contains("lists the endpoints")));
-            Matcher m = URL.matcher(lines.stream().filter(l -> l.contains("lists the endpoints")).findFirst().orElseThrow());
-            assertTrue(m.find());
-            port = Integer.parseInt(m.group(1));
+            serve = new ServeProcess("--deadline-ms", "120000", "--grace-ms", "0");
+            port = serve.port;
             for (int i = 0; i < SLOW; i++) {
                 Thread.ofVirtual().start(() -> { // one thread each: the common pool may have a single worker
                     try (RawHttp c = new RawHttp(port)) {
@@ -67,12 +46,12 @@ class TasksProcessTest {
         }
 
         String pid() {
-            return Long.toString(process.pid());
+            return serve.pid();
         }
 
         @Override
         public void close() {
-            process.destroyForcibly();
+            serve.close();
         }
     }
 
@@ -101,7 +80,12 @@ class TasksProcessTest {
 
     @SuppressWarnings("unchecked")
     private static long sleepingRequestsIn(String json) {
-        Map<String, Object> tree = (Map<String, Object>) StrictJson.parse(json);
+        Map<String, Object> tree;
+        try {
+            tree = JSON.readValue(json, Map.class);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("the task tree is not valid JSON: " + e.getMessage() + "\n" + json, e);
+        }
         return nodes(tree.get("roots"))
                 .filter(n -> "task".equals(n.get("kind")) && ((String) n.get("name")).startsWith("request-"))
                 .filter(n -> n.get("frames") instanceof List<?> f && !f.isEmpty()
