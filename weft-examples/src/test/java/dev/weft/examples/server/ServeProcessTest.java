@@ -13,8 +13,6 @@ import org.junit.jupiter.api.Test;
  * exit, says so, and still answers the request it cuts.
  */
 class ServeProcessTest {
-
-    /** A {@code ./run serve} process and its output lines. */
     private static CompletableFuture<RawHttp.Reply> request(int port, String path) {
         return CompletableFuture.supplyAsync(() -> {
             try (RawHttp c = new RawHttp(port)) {
