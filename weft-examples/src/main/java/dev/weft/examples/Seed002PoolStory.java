@@ -225,24 +225,10 @@ public final class Seed002PoolStory implements Story {
     /**
      * One job as the cancellation fuzzer drives it (Seed002FuzzTest): borrow, query, hold,
      * release, where the release's wait is a weft call ({@code Weft.sleep}), as a weft-aware
-     * network client's would be. The fuzzer counts weft checkpoints; a {@code Thread.sleep} in
-     * the release would be reached only by weft's interrupt, not at a checkpoint of its own.
+     * network client's would be, so that the fuzzer's checkpoints fall inside it.
      */
     static void fuzzedJob(HikariDataSource pool, boolean shielded, AtomicInteger closed) throws Exception {
-        Connection c = pool.getConnection();
-        try {
-            query(c);
-            Weft.sleep(Duration.ofMillis(1));
-        } finally {
-            if (shielded) {
-                CancelScope.shield(() -> {
-                    weftRelease(c, closed);
-                    return null;
-                });
-            } else {
-                weftRelease(c, closed);
-            }
-        }
+        borrowHoldRelease(pool, shielded, c -> weftRelease(c, closed));
     }
 
     /**
@@ -251,6 +237,16 @@ public final class Seed002PoolStory implements Story {
      * {@code inJdkBlockingCalls()} (Seed002FuzzTest).
      */
     static void jdkJob(HikariDataSource pool, boolean shielded, AtomicInteger closed) throws Exception {
+        borrowHoldRelease(pool, shielded, c -> release(c, RELEASE_MILLIS, closed));
+    }
+
+    /** How a fuzzed job gives its connection back. */
+    @FunctionalInterface
+    private interface Release {
+        void release(Connection c) throws Exception;
+    }
+
+    private static void borrowHoldRelease(HikariDataSource pool, boolean shielded, Release release) throws Exception {
         Connection c = pool.getConnection();
         try {
             query(c);
@@ -258,11 +254,11 @@ public final class Seed002PoolStory implements Story {
         } finally {
             if (shielded) {
                 CancelScope.shield(() -> {
-                    release(c, RELEASE_MILLIS, closed);
+                    release.release(c);
                     return null;
                 });
             } else {
-                release(c, RELEASE_MILLIS, closed);
+                release.release(c);
             }
         }
     }
