@@ -36,6 +36,10 @@ import java.util.stream.Stream;
  *
  * <p>A snapshot is immutable and safe to share between threads. Trees larger than
  * {@value #MAX_NODES} nodes are cut, and say so ({@link #truncated()}).
+ *
+ * <p>(One file of some 470 lines, most of them Javadoc: the snapshot, its node type and its two
+ * renderings, text and JSON, are one public value and read best together; the walk that builds it
+ * is {@code TaskTreeWalker}.)
  */
 public final class TaskTree {
     /** The most nodes a snapshot holds; the rest is left out and {@link #truncated()} says so. */
