@@ -21,9 +21,9 @@ import java.util.List;
  *     callbacks of every scope reached, and asks each thread reached to re-check and interrupt
  *     itself ({@link ThreadInterrupts#deliver}).
  * </ul>
- * A task spawned concurrently with a cancel is not missed: spawn adds the task to its group's
- * concurrent set before the task's thread checks its chain, and cancel publishes the outcome
- * (volatile) before reading that set, so one of the two sees the other. A scope entered
+ * A task spawned concurrently with a cancel is not missed: spawn links the task into its group's
+ * list of live tasks before the task's thread checks its chain, and cancel publishes the outcome
+ * (volatile) before reading that list, so one of the two sees the other. A scope entered
  * concurrently is not missed either: its chain reaches the cancelled scope, so every check in it
  * sees the cancellation, and its callbacks are checked at registration.
  */

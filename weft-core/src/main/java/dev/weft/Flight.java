@@ -45,7 +45,7 @@ final class Flight {
     /** Ends a task's life event started by {@link #taskBegin()}, on the task's thread. */
     static void taskEnd(Object event, Task<?> task) {
         if (event != null) {
-            dev.weft.internal.FlightEvents.taskEnd(event, task.name(), task.group.name(), task.state().name());
+            dev.weft.internal.FlightEvents.taskEnd(event, task.name(), task.group().name(), task.state().name());
         }
     }
 

@@ -71,10 +71,16 @@ public final class Task<T> {
      * adapter object.
      */
     private final Object body;
-    final TaskGroup group;
     final ThreadRecord record;
+    /** The task's root scope; its parent is the group's scope, whose {@link ScopeNode#group} is the group. */
     final CancelScope root;
-    private final Thread thread;
+    /**
+     * The next older live task in the group's list, or null; written under the group's LINKING
+     * bit, read by anyone (see {@link TaskGroup}'s overview).
+     */
+    volatile Task<?> next;
+    /** The next newer live task in the group's list, or null; only under the group's LINKING bit. */
+    Task<?> prev;
 
     private volatile State status = State.RUNNING;
     private T value;
@@ -91,17 +97,16 @@ public final class Task<T> {
 
     Task(TaskGroup group, String name, Object body, Context context) {
         assert body instanceof Callable<?> || body instanceof TaskGroup.Action : body;
-        this.group = group;
         this.name = name;
         this.body = body;
         this.context = context;
         this.record = ThreadRecord.forTask(this);
-        this.thread = record.thread;
         this.root = new CancelScope(group.scope, record, ScopeKind.TASK, null, name);
         this.record.innermost = root;
     }
 
     void start() {
+        Thread thread = record.thread;
         Parking.threadStarted(thread); // before it can run: a virtual clock never misses it
         thread.start();
     }
@@ -158,6 +163,7 @@ public final class Task<T> {
      */
     @SuppressWarnings("unchecked")
     private void finish(Object flight, boolean entered, Context previous, Object v, Throwable outcome) {
+        TaskGroup group = group();
         outcome = Outcomes.merge(outcome, ScopeGenerators.closeAll(record, root));
         if (entered) {
             Bridging.taskEnded(this, outcome, outcome != null && Outcomes.isCancellation(record, outcome));
@@ -184,6 +190,11 @@ public final class Task<T> {
             group.taskCompleted(this);
             record.endThread();
         }
+    }
+
+    /** The group the task belongs to. */
+    TaskGroup group() {
+        return root.parent.group;
     }
 
     private void complete(State s) {
@@ -240,7 +251,7 @@ public final class Task<T> {
      * @throws IllegalStateException if a task joins itself
      */
     public T join() {
-        if (Thread.currentThread() == thread) {
+        if (Thread.currentThread() == record.thread) {
             throw new IllegalStateException("task '" + name + "' cannot join itself: it would wait forever");
         }
         // A weft blocking call: level-triggered even when the task has already completed.

@@ -1,9 +1,11 @@
 package dev.weft;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,17 +49,48 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  *
  * <h2>Implementation overview</h2>
- * No lock: a server's acceptor spawns while thousands of tasks end, and a contended lock here put
- * the spawning thread to sleep (the demo server's tail latency; TaskGroupBenchmark).
- * {@link #live} holds the number of live tasks and a CLOSED bit; spawn increments it with a CAS
- * that fails once CLOSED is set, a task's completion decrements it, and the owner sets CLOSED
- * with a CAS from exactly zero, after the body, so no task can join an ended group. The live
- * tasks are also in {@link #tasks} (a concurrent set), for cancellation. The owner waits in
- * {@link #awaitTasks} ({@link Parking#awaitUninterruptibly}): it publishes {@link #waiter} and
- * then re-reads the count, the last task decrements the count and then reads {@link #waiter}
- * (all volatile), so the wake-up is never lost. Failures go to a concurrent FIFO queue, in the
- * order they were recorded. The exit is written as a numbered timeline in {@link #run(String, Body)};
- * the kernel is mapped in {@code docs/design.md}.
+ * No blocking lock: a server's acceptor spawns while thousands of tasks end, and a contended
+ * monitor or {@code ReentrantLock} here put the spawning thread to sleep (the demo server's tail
+ * latency; TaskGroupBenchmark). {@link #live} holds the number of live tasks, a CLOSED bit and a
+ * LINKING bit. Spawn increments the count with a CAS that fails once CLOSED is set, a task's
+ * completion decrements it, and the owner sets CLOSED with a CAS from exactly zero, after the
+ * body, so no task can join an ended group. The owner waits in {@link #awaitTasks}
+ * ({@link Parking#awaitUninterruptibly}): it publishes {@link #waiter} and then re-reads the
+ * count, the last task decrements the count and then reads {@link #waiter} (all volatile), so
+ * the wake-up is never lost. Failures go to a concurrent FIFO queue, in the order they were
+ * recorded. The exit is written as a numbered timeline in {@link #run(String, Body)}; the kernel
+ * is mapped in {@code docs/design.md}.
+ *
+ * <h3>The live tasks: a list through the tasks</h3>
+ * The live tasks, which cancellation and the task tree walk, are a doubly linked list through
+ * the {@link Task} objects themselves ({@link Task#next}, {@link Task#prev}), newest first from
+ * {@link #head}: no node or table per task (ScaleRun's histogram). Invariants:
+ * <ul>
+ * <li>Only a thread holding LINKING writes {@link #head}, a {@code prev} or a {@code next} that
+ *     is reachable from {@link #head}. LINKING is taken by the same CAS that counts a spawn in,
+ *     and by a CAS before a task's completion counts it out; it is released by the atomic add
+ *     that ends the section (for a completion, the add that also decrements the count). A
+ *     section is a handful of field writes, so a thread that finds LINKING set spins
+ *     ({@link #lockLinks}); no thread blocks or allocates while holding it.
+ * <li>A task is linked at the head before its thread starts, and unlinked once, as it
+ *     completes, before it leaves the count: the list holds exactly the tasks counted in, less
+ *     those that have completed. A task is never linked twice.
+ * <li>Readers take no lock ({@link #liveTasks}): {@link #head} and {@code next} are volatile,
+ *     and an unlinked task keeps its {@code next} while a reader may stand on it, so a reader
+ *     goes on from there to the tasks after it. Unlinking never reorders, and tasks are only
+ *     added at the head; so a reader reaches every task linked before it read {@link #head} and
+ *     still linked when it finished, and may also see tasks linked or unlinked meanwhile (as the
+ *     concurrent set this replaced). A cancellation is not missed: spawn links a task before
+ *     its thread starts, cancel publishes the outcome before it reads {@link #head}.
+ * <li>Readers announce themselves in {@link #readers} before they read {@link #head} and leave
+ *     after. The unlinking thread reads {@link #readers} after its unlinking writes; when it is
+ *     zero, no reader can reach the unlinked task any more (a later reader starts after the
+ *     unlink), so it clears the task's {@code next}: a completed task that the caller keeps does
+ *     not keep the tasks that were after it in the list. When readers were active it keeps
+ *     {@code next}; those readers can only reach tasks that were unlinked while they were
+ *     reading, whose {@code next} was kept for the same reason, so no reader ever meets a
+ *     cleared link.
+ * </ul>
  */
 public final class TaskGroup {
     private static final AtomicInteger GROUPS = new AtomicInteger();
@@ -95,11 +128,28 @@ public final class TaskGroup {
     private final String name;
     final CancelScope scope;
     private static final long CLOSED = 1L << 62;
+    /** Held while the list of live tasks is relinked; see the overview. */
+    private static final long LINKING = 1L << 61;
+    /** Spins before a thread that waits for LINKING yields its carrier. */
+    private static final int LINK_SPINS = 64;
 
-    /** Live tasks (low bits) and the CLOSED bit. */
+    private static final VarHandle READERS;
+
+    static {
+        try {
+            READERS = MethodHandles.lookup().findVarHandle(TaskGroup.class, "readers", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Live tasks (low bits), the CLOSED bit and the LINKING bit. */
     private final AtomicLong live = new AtomicLong();
-    /** The live tasks, for cancellation; a task is added before it starts and removed as it ends. */
-    private final Set<Task<?>> tasks = ConcurrentHashMap.newKeySet();
+    /** The newest live task, the head of the list of live tasks; see the overview. */
+    private volatile Task<?> head;
+    /** How many threads are reading the list of live tasks ({@link #liveTasks}). */
+    @SuppressWarnings("unused")
+    private volatile int readers;
     private final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
     private final AtomicInteger spawned = new AtomicInteger();
     /** The owner while it waits in {@link #awaitTasks}, else null. */
@@ -312,26 +362,46 @@ public final class TaskGroup {
      */
     private <T> Task<T> start(String name, Object body, Context context) {
         Context ctx = context != null ? context : Context.copyCurrent();
-        for (;;) {
+        if ((live.get() & CLOSED) != 0) {
+            throw ended();
+        }
+        Task<T> t = new Task<>(this, name != null ? name : this.name + "-" + spawned.getAndIncrement(), body, ctx);
+        // Count the task in and take LINKING in one CAS, link it at the head, release.
+        for (int spins = 0;;) {
             long st = live.get();
             if ((st & CLOSED) != 0) {
-                throw new IllegalStateException("TaskGroup '" + this.name + "' has ended: spawn tasks"
-                        + " while its body or one of its tasks still runs");
+                throw ended();
             }
-            if (live.compareAndSet(st, st + 1)) {
+            if ((st & LINKING) != 0) {
+                spins = spinOnce(spins);
+            } else if (live.compareAndSet(st, (st + 1) | LINKING)) {
                 break;
             }
         }
-        Task<T> t;
-        try {
-            t = new Task<>(this, name != null ? name : this.name + "-" + spawned.getAndIncrement(), body, ctx);
-            tasks.add(t);
-        } catch (Throwable e) {
-            taskGone();
-            throw e;
+        Task<?> h = head;
+        t.next = h;
+        if (h != null) {
+            h.prev = t;
         }
+        head = t;
+        live.getAndAdd(-LINKING);
         t.start();
         return t;
+    }
+
+    private IllegalStateException ended() {
+        return new IllegalStateException("TaskGroup '" + this.name + "' has ended: spawn tasks"
+                + " while its body or one of its tasks still runs");
+    }
+
+    /** One round of waiting for LINKING: a spin, or a yield once the spins are spent. */
+    private static int spinOnce(int spins) {
+        if (spins < LINK_SPINS) {
+            Thread.onSpinWait();
+            return spins + 1;
+        }
+        Thread.yield();
+        return spins;
     }
 
     /**
@@ -375,14 +445,32 @@ public final class TaskGroup {
         }
     }
 
-    /** A task completed: it leaves the live set and count. */
+    /** A task completed: it leaves the list of live tasks and the count. */
     void taskCompleted(Task<?> t) {
-        tasks.remove(t);
-        taskGone();
-    }
-
-    private void taskGone() {
-        if (live.decrementAndGet() == 0) {
+        for (int spins = 0;;) {
+            long st = live.get();
+            if ((st & LINKING) != 0) {
+                spins = spinOnce(spins);
+            } else if (live.compareAndSet(st, st | LINKING)) {
+                break;
+            }
+        }
+        Task<?> p = t.prev;
+        Task<?> n = t.next;
+        if (n != null) {
+            n.prev = p;
+        }
+        if (p != null) {
+            p.next = n;
+        } else {
+            head = n;
+        }
+        t.prev = null;
+        if ((int) READERS.getVolatile(this) == 0) {
+            t.next = null; // no reader can stand on t: nothing more to keep (see the overview)
+        }
+        // Release LINKING and leave the count in one step.
+        if (live.addAndGet(-LINKING - 1) == 0) {
             Thread w = waiter;
             if (w != null) {
                 Parking.unpark(w);
@@ -390,9 +478,22 @@ public final class TaskGroup {
         }
     }
 
-    /** A snapshot of the live tasks, for cancellation. */
+    /**
+     * A snapshot of the live tasks, oldest first, for cancellation and the task tree; takes no
+     * lock (see the overview).
+     */
     List<Task<?>> liveTasks() {
-        return List.copyOf(tasks);
+        READERS.getAndAdd(this, 1);
+        try {
+            List<Task<?>> out = new ArrayList<>();
+            for (Task<?> t = head; t != null; t = t.next) {
+                out.add(t);
+            }
+            Collections.reverse(out);
+            return out;
+        } finally {
+            READERS.getAndAdd(this, -1);
+        }
     }
 
     @Override
