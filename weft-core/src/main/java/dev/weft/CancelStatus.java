@@ -97,8 +97,8 @@ final class CancelStatus {
                     break;
                 }
                 fireCallbacks(x);
-                if (x.group != null) {
-                    for (Task<?> t : x.group.liveTasks()) {
+                if (x.group() != null) {
+                    for (Task<?> t : x.group().liveTasks()) {
                         reached += 1 + propagate(t.root);
                     }
                 }

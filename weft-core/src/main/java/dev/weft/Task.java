@@ -72,7 +72,7 @@ public final class Task<T> {
      */
     private final Object body;
     final ThreadRecord record;
-    /** The task's root scope; its parent is the group's scope, whose {@link ScopeNode#group} is the group. */
+    /** The task's root scope; its parent is the group's scope, whose {@link ScopeNode#group()} is the group. */
     final CancelScope root;
     /**
      * The next older live task in the group's list, or null; written under the group's LINKING
@@ -194,7 +194,7 @@ public final class Task<T> {
 
     /** The group the task belongs to. */
     TaskGroup group() {
-        return root.parent.group;
+        return root.parent.group();
     }
 
     private void complete(State s) {

@@ -151,8 +151,8 @@ final class TaskTreeWalker {
         if (i + 1 < chain.size() && b.room()) {
             children.add(scopeNode(b, r, chain, i + 1, now, depth + 1));
         }
-        if (s.group != null && s.kind != ScopeKind.TASK) {
-            for (Task<?> t : s.group.liveTasks()) {
+        if (s.group() != null && s.kind != ScopeKind.TASK) {
+            for (Task<?> t : s.group().liveTasks()) {
                 if (!b.room()) {
                     break;
                 }
@@ -177,7 +177,7 @@ final class TaskTreeWalker {
             case TIMEOUT -> TaskTree.Kind.TIMEOUT;
             default -> TaskTree.Kind.CANCEL_SCOPE;
         };
-        String name = s.group != null ? s.group.name()
+        String name = s.group() != null ? s.group().name()
                 : s.kind == ScopeKind.TIMEOUT && s.detail() instanceof Duration d ? "timeout of " + d
                 : s.detail() != null ? s.detail().toString() : kind.word();
         return new TaskTree.Node(kind, name, null, null, reason(s, now), s.shield, deadline(s), remaining(s, now),
