@@ -33,6 +33,15 @@ import javax.management.ObjectName;
  *
  * <p>Usage: {@code ScaleRun [--tasks N] [--histogram] [--raw]}. Exit status 1 if the heap ran
  * out.
+ *
+ * <p>Bytes per sleeping task: most of a parked virtual thread's heap is its stack chunk, whose
+ * size depends on whether the frames were interpreted or compiled when the thread parked. A
+ * fresh JVM parks the first tasks in interpreted frames (a weft task: about 1.7 KB of stack, against
+ * about 0.8 KB compiled), so compare weft and {@code --raw} with compiled frames:
+ * {@code java -Xcomp -Xmx2g -cp weft-bench/target/benchmarks.jar dev.weft.bench.ScaleRun
+ * --tasks 20000 --histogram [--raw]}. The {@code FillerElement} arrays in the histogram are the
+ * collector's padding and vary between runs by some 10 B per task; leave them out of a
+ * comparison.
  */
 public final class ScaleRun {
     private ScaleRun() {
