@@ -145,7 +145,13 @@ final class Parking {
                     r.wakeAt = until;
                     r.arm(until);
                 }
-                park(blocker);
+                if (Time.hooks() == null) {
+                    // park(blocker) written out: one frame less on every sleeping task's stack
+                    // (64 B of its 776, ScaleRun's histogram with compiled frames).
+                    LockSupport.park(blocker);
+                } else {
+                    park(blocker);
+                }
             }
         } finally {
             if (until != ScopeNode.NO_DEADLINE) {
