@@ -1,5 +1,7 @@
 package dev.weft;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -84,8 +86,19 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
 
     private static final int NEW = 0;
     private static final int SUSPENDED = 1;
-    private static final int RUNNING = 2;
-    private static final int DONE = 3;
+    /** A consumer has claimed the next step and is filling in the step's fields. */
+    private static final int CLAIMED = 2;
+    private static final int RUNNING = 3;
+    private static final int DONE = 4;
+    private static final VarHandle PHASE;
+
+    static {
+        try {
+            PHASE = MethodHandles.lookup().findVarHandle(Generator.class, "phase", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /**
      * The body of a generator.
@@ -148,14 +161,19 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
      * this object's monitor.
      */
     private CancelScope owner;
-    /** The thread (record) that created or last stepped this generator. Guarded by the monitor. */
-    private ThreadRecord ownerThread;
+    /**
+     * The thread (record) that created or last stepped this generator. Written under the monitor;
+     * read without it by the owner's fast path in {@link #step} (hence volatile).
+     */
+    private volatile ThreadRecord ownerThread;
     /** The label of the owner scope whose end closed this generator, or null. Guarded by the monitor. */
     private String closedBy;
     private Context stepContext;
     /** Bridged state captured by the consumer for the next step / installed by the body's thread. */
     private Object bridgeStep, bridgeUndo;
     private CancelScope stepRoot;
+    /** Whether the body's thread was started; written by the consumer holding the claim. */
+    private boolean started;
     private boolean closing;
     private boolean hasItem;
     private T item;
@@ -283,16 +301,15 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     }
 
     private boolean casPhase(int from, int to) {
-        synchronized (this) {
-            if (phase != from) {
-                return false;
-            }
-            phase = to;
-            return true;
-        }
+        return PHASE.compareAndSet(this, from, to);
     }
 
-    /** Runs one step of the body in the caller's place; rethrows the body's failure. */
+    private IllegalStateException alreadyRunning() {
+        Thread c = consumer;
+        return new IllegalStateException(name + " is already running a step for thread '"
+                + (c == null ? "?" : c.getName()) + "': a generator serves one consumer at a time");
+    }
+
     /**
      * Runs one step of the body in the caller's place; rethrows the body's failure. A step on a
      * thread other than the owner's moves the ownership there. {@code endOf}, when not null, is
@@ -304,50 +321,22 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         if (!close) {
             r.checkpoint();
         }
-        boolean first;
-        CancelScope takeOver = null;
-        synchronized (this) {
-            int p = phase;
-            if (endOf != null && owner != endOf) {
-                return; // another task consumed it since: it is that task's now
-            }
-            if (p == RUNNING) {
-                throw new IllegalStateException(name + " is already running a step for thread '"
-                        + consumer.getName() + "': a generator serves one consumer at a time");
-            }
-            if (p == DONE) {
-                if (!close) {
-                    refuseIfAbandoned();
-                }
+        if (close || endOf != null || ownerThread != r || !casPhase(SUSPENDED, CLAIMED)) {
+            if (!claimSlowly(r, close, endOf)) {
                 return;
             }
-            if (endOf != null) {
-                closedBy = endOf.label();
-            } else if (!close && ownerThread != r) {
-                ownerThread = r;
-                takeOver = ScopeGenerators.closingScope(r);
-                owner = takeOver;
-            }
-            if (close) {
-                hasItem = false;
-                item = null;
-            }
-            first = p == NEW;
-            consumer = Thread.currentThread();
-            closing = close;
-            stepContext = Context.currentOrImplicit();
-            bridgeStep = Bridging.capture();
-            if (first) {
-                thread = Thread.ofVirtual().name(name).inheritInheritableThreadLocals(false).unstarted(this::runBody);
-                record = ThreadRecord.forGenerator(thread);
-            }
-            stepRoot = new CancelScope(r.innermost, record, ScopeKind.GENERATOR_STEP, null, name);
-            record.stepTask = r.currentTask();
-            phase = RUNNING;
         }
-        if (takeOver != null) {
-            ScopeGenerators.bind(r, this, takeOver);
-        }
+        // This thread holds the claim (CLAIMED): no other consumer writes these fields now, and
+        // the body's thread reads them only after it sees RUNNING below.
+        consumer = Thread.currentThread();
+        closing = close;
+        stepContext = Context.currentOrImplicit();
+        bridgeStep = Bridging.capture();
+        stepRoot = stepScope(r.innermost);
+        record.stepTask = r.currentTask();
+        boolean first = !started;
+        started = true;
+        phase = RUNNING;
         r.delegate = stepRoot;
         boolean foreignInterrupt = false;
         try {
@@ -371,6 +360,76 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             if (e instanceof Error err) throw err;
             throw new UndeclaredThrowableException(e, name + " threw " + e);
         }
+    }
+
+    /**
+     * The root scope of the next step, whose parent is the consumer's innermost scope: the last
+     * step's scope when it has that parent and nothing marked it (never cancelled, no deadline, no
+     * callbacks), so that a steady consumer allocates no scope per item; else a fresh one. Called
+     * by the consumer holding the claim, while the body is suspended, so only another thread can
+     * touch the old scope meanwhile, and only by cancelling it, which the check below then sees
+     * (a cancel racing the check is a cancel of the step about to run, as if it came just after).
+     */
+    private CancelScope stepScope(CancelScope parent) {
+        CancelScope s = stepRoot;
+        if (s != null && s.parent == parent && s.outcome == null && s.deadline == ScopeNode.NO_DEADLINE
+                && s.callbacks == null) {
+            return s;
+        }
+        return new CancelScope(parent, record, ScopeKind.GENERATOR_STEP, null, name);
+    }
+
+    /**
+     * Claims the next step when the fast path (the owner thread's next step) does not apply: the
+     * first step, a close, an owner's end, a step on another thread (which takes the generator
+     * over), or a refused step. Under the monitor, so that an owner's end and a take-over are
+     * ordered; the claim itself is still a CAS, as the owner's fast path claims without the monitor.
+     *
+     * @return true if this thread now holds the claim (CLAIMED); false if there is nothing to run
+     */
+    private boolean claimSlowly(ThreadRecord r, boolean close, CancelScope endOf) {
+        CancelScope takeOver = null;
+        synchronized (this) {
+            int p;
+            for (;;) {
+                p = phase;
+                if (endOf != null && owner != endOf) {
+                    return false; // another task consumed it since: it is that task's now
+                }
+                if (p == RUNNING || p == CLAIMED) {
+                    throw alreadyRunning();
+                }
+                if (p == DONE) {
+                    if (!close) {
+                        refuseIfAbandoned();
+                    }
+                    return false;
+                }
+                if (casPhase(p, CLAIMED)) {
+                    break;
+                }
+                // another consumer claimed it, or a close ended it, meanwhile: look again
+            }
+            if (endOf != null) {
+                closedBy = endOf.label();
+            } else if (!close && ownerThread != r) {
+                ownerThread = r;
+                takeOver = ScopeGenerators.closingScope(r);
+                owner = takeOver;
+            }
+            if (close) {
+                hasItem = false;
+                item = null;
+            }
+            if (p == NEW) {
+                thread = Thread.ofVirtual().name(name).inheritInheritableThreadLocals(false).unstarted(this::runBody);
+                record = ThreadRecord.forGenerator(thread);
+            }
+        }
+        if (takeOver != null) {
+            ScopeGenerators.bind(r, this, takeOver);
+        }
+        return true;
     }
 
     /** The generator's thread. */
