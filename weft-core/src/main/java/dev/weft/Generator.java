@@ -66,17 +66,37 @@ import java.util.stream.StreamSupport;
  *
  * <h2>Implementation overview</h2>
  * The body runs on its own virtual thread, which acts as a coroutine: exactly one of the consumer
- * and the body runs at a time. {@link #phase} is the hand-off: the consumer moves it
- * {@code SUSPENDED → RUNNING} (a CAS that also refuses concurrent consumers) and waits; the body's
- * thread moves it to {@code SUSPENDED} at a yield or {@code DONE} at the end, and waits in turn.
- * Each side waits by the {@link Parking} policy (yield briefly, then park); the other unparks it
- * after writing {@link #phase} (volatile), which orders every plain field ({@link #item},
- * {@link #error}, the consumer's context) between the two threads. Before each step the consumer
- * hands over its context object and a fresh step scope whose parent is the consumer's innermost
- * scope, and registers that scope as its {@link ThreadRecord#delegate}, so that cancelling the
- * consumer reaches the body; the consumer waits for the step without being interruptible
- * ({@link Parking#awaitUninterruptibly}: the body gets the cancellation), so no step outlives
- * the call that started it. The kernel is mapped in {@code docs/design.md}.
+ * and the body runs at a time. {@link #phase} is the hand-off, one volatile word:
+ * <pre>
+ *   NEW ─claim─▶ CLAIMED ─publish─▶ RUNNING ─yield─▶ YIELDED ─taken back─▶ SUSPENDED ─claim─▶ CLAIMED …
+ *                                   RUNNING ─end───▶ DONE          (close of NEW: NEW ─▶ DONE)
+ * </pre>
+ * A consumer claims a step by a CAS from {@code NEW} or {@code SUSPENDED} to {@code CLAIMED} (so
+ * a second consumer fails and is refused), fills in the step's fields (its thread, context,
+ * scope, task, the closing flag), then publishes {@code RUNNING} and waits; the body's thread
+ * moves it to {@code YIELDED} at a yield or {@code DONE} at the end and waits in turn; the
+ * consumer, woken, moves {@code YIELDED} to {@code SUSPENDED}, and only then may the next step be
+ * claimed (by it or by another thread), so a consumer never waits for a step that is not its own.
+ * Each side waits by the {@link Parking} policy (yield the carrier briefly, then park); the other
+ * unparks it after writing {@link #phase}, which orders every plain field ({@link #item},
+ * {@link #error}, the step's fields) between the two threads.
+ *
+ * <p>Invariants: only the holder of the claim ({@code CLAIMED} to {@code YIELDED}/{@code DONE})
+ * writes the step's fields; only the body's thread moves {@code RUNNING} on; {@link #consumer}
+ * is the thread waiting for the current step from {@code RUNNING} until it takes the step back.
+ * The owner thread's next step is claimed by the CAS alone; everything else (the first step, a
+ * close, a take-over by another thread, an owner's end) claims under the monitor, which orders
+ * ownership changes ({@link #owner}, {@link #ownerThread}, {@link #closedBy}) against an owner's
+ * end ({@link #closeAtScopeEnd}).
+ *
+ * <p>Each step runs under a step scope whose parent is the consumer's innermost scope at that
+ * {@code next()}; the consumer registers it as its {@link ThreadRecord#delegate}, so that
+ * cancelling the consumer reaches the body, and waits without being interruptible
+ * ({@link Parking#awaitUninterruptibly}: the body gets the cancellation), so no step outlives the
+ * call that started it. The last step's scope is reused when its parent is the same and nothing
+ * marked it (no cancel, deadline or callback); otherwise the step gets a fresh one. A scope is
+ * reused only while it is nobody's current scope (between steps), so a consumer in a steady loop
+ * allocates nothing per item here. The kernel is mapped in {@code docs/design.md}.
  *
  * @param <T> the type of the values
  */
@@ -89,7 +109,9 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     /** A consumer has claimed the next step and is filling in the step's fields. */
     private static final int CLAIMED = 2;
     private static final int RUNNING = 3;
-    private static final int DONE = 4;
+    /** The body yielded; the consumer of that step has not taken the step back yet. */
+    private static final int YIELDED = 4;
+    private static final int DONE = 5;
     private static final VarHandle PHASE;
 
     static {
@@ -347,6 +369,12 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
                 Parking.unpark(thread);
             }
             foreignInterrupt = Parking.awaitUninterruptibly(r, stepEnded, stepRoot, true, this);
+            if (phase == YIELDED) {
+                // Only now may another consumer claim the next step: had the body's yield
+                // released it, a claim could start before this thread saw the step end, and this
+                // thread would wait for a step that is not its own (and be woken by no one).
+                PHASE.setRelease(this, SUSPENDED);
+            }
         } finally {
             r.delegate = null;
             if (foreignInterrupt) {
@@ -396,7 +424,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
                 if (endOf != null && owner != endOf) {
                     return false; // another task consumed it since: it is that task's now
                 }
-                if (p == RUNNING || p == CLAIMED) {
+                if (p == RUNNING || p == CLAIMED || p == YIELDED) {
                     throw alreadyRunning();
                 }
                 if (p == DONE) {
@@ -479,7 +507,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         Bridging.stepEnd(bridgeUndo);
         ThreadRecord.switchContextForStep(null);
         Thread waiting = consumer;
-        phase = SUSPENDED;
+        phase = YIELDED;
         Parking.unpark(waiting);
         Parking.awaitHandBack(stepStarted, this);
         beginStep();
