@@ -37,9 +37,19 @@ import org.openjdk.jmh.infra.Blackhole;
  * kotlinx-coroutines {@code Channel(capacity)} between coroutines on {@code Dispatchers.Default}
  * (its threads, one per core, stand where the virtual threads' carriers stand).
  *
- * <p>Generator peers: a plain {@link Iterator} per item ({@link #generatorPeerIterator}, the
- * floor), and a {@code SynchronousQueue} hand-off between two virtual threads per item
- * ({@link #generatorPeerSynchronousQueue}, what a thread-backed generator does without weft).
+ * <p>Generator peers: a plain {@link Iterator} per item ({@link #generatorPeerIterator}, no
+ * thread at all), and a {@code SynchronousQueue} hand-off between two virtual threads per item
+ * ({@link #generatorPeerSynchronousQueue}: a one-way stream in which the producer runs ahead by
+ * one item, so not what a generator can do). A generator is lock-step: the body computes the
+ * next value only when asked, and the consumer waits meanwhile, so each item costs a round trip
+ * between two threads. The {@code generatorFloor*} benchmarks measure that round trip alone, two
+ * virtual threads and nothing else: {@link #generatorFloorPark} (park/unpark),
+ * {@link #generatorFloorYield2} and {@link #generatorFloorYield8} (yield the carrier 2 or 8 times
+ * before parking; weft's generator waits as the latter), {@link #generatorFloorSpin} (spin while
+ * the partner is known to run on another carrier), and
+ * {@link #generatorFloorSynchronousQueues} (a request queue and an answer queue). Any
+ * thread-backed generator pays at least the best of them per item; quote {@link #generatorWeft}
+ * as a ratio to them from the same run.
  *
  * <p>Performance targets ({@code docs/benchmarks.md}, "Targets at a glance") these are baselines for: channel hand-off at least
  * {@code ArrayBlockingQueue} throughput between virtual threads; generator at most 1 us per item
@@ -509,7 +519,6 @@ public class QueueBaselineBenchmark {
         new SpinPingPong(200).run();
     }
 
-    /** An iterator over the elements of an array, as simple as an iterator gets. */
     /**
      * weft's {@link dev.weft.Generator}: a virtual-thread consumer iterates {@value #ITEMS} values
      * yielded by the generator's body, each step handed back and forth (compare with
@@ -540,6 +549,7 @@ public class QueueBaselineBenchmark {
         joinAll(new Thread[] {consumer}, failure);
     }
 
+    /** An iterator over the elements of an array, as simple as an iterator gets. */
     static final class Counting implements Iterator<Object> {
         private final Object[] items;
         private int i;
