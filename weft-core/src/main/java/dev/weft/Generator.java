@@ -1,5 +1,7 @@
 package dev.weft;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -64,17 +66,37 @@ import java.util.stream.StreamSupport;
  *
  * <h2>Implementation overview</h2>
  * The body runs on its own virtual thread, which acts as a coroutine: exactly one of the consumer
- * and the body runs at a time. {@link #phase} is the hand-off: the consumer moves it
- * {@code SUSPENDED → RUNNING} (a CAS that also refuses concurrent consumers) and waits; the body's
- * thread moves it to {@code SUSPENDED} at a yield or {@code DONE} at the end, and waits in turn.
- * Each side waits by the {@link Parking} policy (yield briefly, then park); the other unparks it
- * after writing {@link #phase} (volatile), which orders every plain field ({@link #item},
- * {@link #error}, the consumer's context) between the two threads. Before each step the consumer
- * hands over its context object and a fresh step scope whose parent is the consumer's innermost
- * scope, and registers that scope as its {@link ThreadRecord#delegate}, so that cancelling the
- * consumer reaches the body; the consumer waits for the step without being interruptible
- * ({@link Parking#awaitUninterruptibly}: the body gets the cancellation), so no step outlives
- * the call that started it. The kernel is mapped in {@code docs/design.md}.
+ * and the body runs at a time. {@link #phase} is the hand-off, one volatile word:
+ * <pre>
+ *   NEW ─claim─▶ CLAIMED ─publish─▶ RUNNING ─yield─▶ YIELDED ─taken back─▶ SUSPENDED ─claim─▶ CLAIMED …
+ *                                   RUNNING ─end───▶ DONE          (close of NEW: NEW ─▶ DONE)
+ * </pre>
+ * A consumer claims a step by a CAS from {@code NEW} or {@code SUSPENDED} to {@code CLAIMED} (so
+ * a second consumer fails and is refused), fills in the step's fields (its thread, context,
+ * scope, task, the closing flag), then publishes {@code RUNNING} and waits; the body's thread
+ * moves it to {@code YIELDED} at a yield or {@code DONE} at the end and waits in turn; the
+ * consumer, woken, moves {@code YIELDED} to {@code SUSPENDED}, and only then may the next step be
+ * claimed (by it or by another thread), so a consumer never waits for a step that is not its own.
+ * Each side waits by the {@link Parking} policy (yield the carrier briefly, then park); the other
+ * unparks it after writing {@link #phase}, which orders every plain field ({@link #item},
+ * {@link #error}, the step's fields) between the two threads.
+ *
+ * <p>Invariants: only the holder of the claim ({@code CLAIMED} to {@code YIELDED}/{@code DONE})
+ * writes the step's fields; only the body's thread moves {@code RUNNING} on; {@link #consumer}
+ * is the thread waiting for the current step from {@code RUNNING} until it takes the step back.
+ * The owner thread's next step is claimed by the CAS alone; everything else (the first step, a
+ * close, a take-over by another thread, an owner's end) claims under the monitor, which orders
+ * ownership changes ({@link #owner}, {@link #ownerThread}, {@link #closedBy}) against an owner's
+ * end ({@link #closeAtScopeEnd}).
+ *
+ * <p>Each step runs under a step scope whose parent is the consumer's innermost scope at that
+ * {@code next()}; the consumer registers it as its {@link ThreadRecord#delegate}, so that
+ * cancelling the consumer reaches the body, and waits without being interruptible
+ * ({@link Parking#awaitUninterruptibly}: the body gets the cancellation), so no step outlives the
+ * call that started it. The last step's scope is reused when its parent is the same and nothing
+ * marked it (no cancel, deadline or callback); otherwise the step gets a fresh one. A scope is
+ * reused only while it is nobody's current scope (between steps), so a consumer in a steady loop
+ * allocates nothing per item here. The kernel is mapped in {@code docs/design.md}.
  *
  * @param <T> the type of the values
  */
@@ -84,8 +106,21 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
 
     private static final int NEW = 0;
     private static final int SUSPENDED = 1;
-    private static final int RUNNING = 2;
-    private static final int DONE = 3;
+    /** A consumer has claimed the next step and is filling in the step's fields. */
+    private static final int CLAIMED = 2;
+    private static final int RUNNING = 3;
+    /** The body yielded; the consumer of that step has not taken the step back yet. */
+    private static final int YIELDED = 4;
+    private static final int DONE = 5;
+    private static final VarHandle PHASE;
+
+    static {
+        try {
+            PHASE = MethodHandles.lookup().findVarHandle(Generator.class, "phase", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /**
      * The body of a generator.
@@ -148,14 +183,19 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
      * this object's monitor.
      */
     private CancelScope owner;
-    /** The thread (record) that created or last stepped this generator. Guarded by the monitor. */
-    private ThreadRecord ownerThread;
+    /**
+     * The thread (record) that created or last stepped this generator. Written under the monitor;
+     * read without it by the owner's fast path in {@link #step} (hence volatile).
+     */
+    private volatile ThreadRecord ownerThread;
     /** The label of the owner scope whose end closed this generator, or null. Guarded by the monitor. */
     private String closedBy;
     private Context stepContext;
     /** Bridged state captured by the consumer for the next step / installed by the body's thread. */
     private Object bridgeStep, bridgeUndo;
     private CancelScope stepRoot;
+    /** Whether the body's thread was started; written by the consumer holding the claim. */
+    private boolean started;
     private boolean closing;
     private boolean hasItem;
     private T item;
@@ -283,16 +323,15 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     }
 
     private boolean casPhase(int from, int to) {
-        synchronized (this) {
-            if (phase != from) {
-                return false;
-            }
-            phase = to;
-            return true;
-        }
+        return PHASE.compareAndSet(this, from, to);
     }
 
-    /** Runs one step of the body in the caller's place; rethrows the body's failure. */
+    private IllegalStateException alreadyRunning() {
+        Thread c = consumer;
+        return new IllegalStateException(name + " is already running a step for thread '"
+                + (c == null ? "?" : c.getName()) + "': a generator serves one consumer at a time");
+    }
+
     /**
      * Runs one step of the body in the caller's place; rethrows the body's failure. A step on a
      * thread other than the owner's moves the ownership there. {@code endOf}, when not null, is
@@ -304,50 +343,22 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         if (!close) {
             r.checkpoint();
         }
-        boolean first;
-        CancelScope takeOver = null;
-        synchronized (this) {
-            int p = phase;
-            if (endOf != null && owner != endOf) {
-                return; // another task consumed it since: it is that task's now
-            }
-            if (p == RUNNING) {
-                throw new IllegalStateException(name + " is already running a step for thread '"
-                        + consumer.getName() + "': a generator serves one consumer at a time");
-            }
-            if (p == DONE) {
-                if (!close) {
-                    refuseIfAbandoned();
-                }
+        if (close || endOf != null || ownerThread != r || !casPhase(SUSPENDED, CLAIMED)) {
+            if (!claimSlowly(r, close, endOf)) {
                 return;
             }
-            if (endOf != null) {
-                closedBy = endOf.label();
-            } else if (!close && ownerThread != r) {
-                ownerThread = r;
-                takeOver = ScopeGenerators.closingScope(r);
-                owner = takeOver;
-            }
-            if (close) {
-                hasItem = false;
-                item = null;
-            }
-            first = p == NEW;
-            consumer = Thread.currentThread();
-            closing = close;
-            stepContext = Context.currentOrImplicit();
-            bridgeStep = Bridging.capture();
-            if (first) {
-                thread = Thread.ofVirtual().name(name).inheritInheritableThreadLocals(false).unstarted(this::runBody);
-                record = ThreadRecord.forGenerator(thread);
-            }
-            stepRoot = new CancelScope(r.innermost, record, ScopeKind.GENERATOR_STEP, null, name);
-            record.stepTask = r.currentTask();
-            phase = RUNNING;
         }
-        if (takeOver != null) {
-            ScopeGenerators.bind(r, this, takeOver);
-        }
+        // This thread holds the claim (CLAIMED): no other consumer writes these fields now, and
+        // the body's thread reads them only after it sees RUNNING below.
+        consumer = Thread.currentThread();
+        closing = close;
+        stepContext = Context.currentOrImplicit();
+        bridgeStep = Bridging.capture();
+        stepRoot = stepScope(r.innermost);
+        record.stepTask = r.currentTask();
+        boolean first = !started;
+        started = true;
+        phase = RUNNING;
         r.delegate = stepRoot;
         boolean foreignInterrupt = false;
         try {
@@ -358,6 +369,12 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
                 Parking.unpark(thread);
             }
             foreignInterrupt = Parking.awaitUninterruptibly(r, stepEnded, stepRoot, true, this);
+            if (phase == YIELDED) {
+                // Only now may another consumer claim the next step: had the body's yield
+                // released it, a claim could start before this thread saw the step end, and this
+                // thread would wait for a step that is not its own (and be woken by no one).
+                PHASE.setRelease(this, SUSPENDED);
+            }
         } finally {
             r.delegate = null;
             if (foreignInterrupt) {
@@ -371,6 +388,76 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             if (e instanceof Error err) throw err;
             throw new UndeclaredThrowableException(e, name + " threw " + e);
         }
+    }
+
+    /**
+     * The root scope of the next step, whose parent is the consumer's innermost scope: the last
+     * step's scope when it has that parent and nothing marked it (never cancelled, no deadline, no
+     * callbacks), so that a steady consumer allocates no scope per item; else a fresh one. Called
+     * by the consumer holding the claim, while the body is suspended, so only another thread can
+     * touch the old scope meanwhile, and only by cancelling it, which the check below then sees
+     * (a cancel racing the check is a cancel of the step about to run, as if it came just after).
+     */
+    private CancelScope stepScope(CancelScope parent) {
+        CancelScope s = stepRoot;
+        if (s != null && s.parent == parent && s.outcome == null && s.deadline == ScopeNode.NO_DEADLINE
+                && s.callbacks == null) {
+            return s;
+        }
+        return new CancelScope(parent, record, ScopeKind.GENERATOR_STEP, null, name);
+    }
+
+    /**
+     * Claims the next step when the fast path (the owner thread's next step) does not apply: the
+     * first step, a close, an owner's end, a step on another thread (which takes the generator
+     * over), or a refused step. Under the monitor, so that an owner's end and a take-over are
+     * ordered; the claim itself is still a CAS, as the owner's fast path claims without the monitor.
+     *
+     * @return true if this thread now holds the claim (CLAIMED); false if there is nothing to run
+     */
+    private boolean claimSlowly(ThreadRecord r, boolean close, CancelScope endOf) {
+        CancelScope takeOver = null;
+        synchronized (this) {
+            int p;
+            for (;;) {
+                p = phase;
+                if (endOf != null && owner != endOf) {
+                    return false; // another task consumed it since: it is that task's now
+                }
+                if (p == RUNNING || p == CLAIMED || p == YIELDED) {
+                    throw alreadyRunning();
+                }
+                if (p == DONE) {
+                    if (!close) {
+                        refuseIfAbandoned();
+                    }
+                    return false;
+                }
+                if (casPhase(p, CLAIMED)) {
+                    break;
+                }
+                // another consumer claimed it, or a close ended it, meanwhile: look again
+            }
+            if (endOf != null) {
+                closedBy = endOf.label();
+            } else if (!close && ownerThread != r) {
+                ownerThread = r;
+                takeOver = ScopeGenerators.closingScope(r);
+                owner = takeOver;
+            }
+            if (close) {
+                hasItem = false;
+                item = null;
+            }
+            if (p == NEW) {
+                thread = Thread.ofVirtual().name(name).inheritInheritableThreadLocals(false).unstarted(this::runBody);
+                record = ThreadRecord.forGenerator(thread);
+            }
+        }
+        if (takeOver != null) {
+            ScopeGenerators.bind(r, this, takeOver);
+        }
+        return true;
     }
 
     /** The generator's thread. */
@@ -420,7 +507,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         Bridging.stepEnd(bridgeUndo);
         ThreadRecord.switchContextForStep(null);
         Thread waiting = consumer;
-        phase = SUSPENDED;
+        phase = YIELDED;
         Parking.unpark(waiting);
         Parking.awaitHandBack(stepStarted, this);
         beginStep();

@@ -176,15 +176,34 @@ final class ThreadRecord extends ThreadDeadlines implements Runnable {
     /**
      * Starts a generator step: the chain becomes {@code stepRoot} (whose parent is the consumer's
      * innermost scope), and the interrupt state is made to agree with it. Generator thread only.
+     *
+     * <p>Fast path, without the monitor, as in {@link #pop}: when the thread has no interrupt
+     * pending, no {@link #deliver} runs and the new chain is not cancelled, there is nothing to
+     * settle. It writes {@link #innermost} and then reads the interrupt state, the delivering flag
+     * and the chain (all volatile); a canceller marks its scope and then delivers, which writes
+     * the flag and then reads {@code innermost}; so either this sees the cancellation or the
+     * delivery, or the delivery sees the new chain and interrupts this thread itself.
      */
-    synchronized void beginStep(CancelScope stepRoot) {
+    void beginStep(CancelScope stepRoot) {
         innermost = stepRoot;
-        settle();
+        if (quiet() && !isCancelled()) {
+            return;
+        }
+        synchronized (this) {
+            settle();
+        }
     }
 
-    /** Ends a generator step: takes back any weft interrupt before the thread parks at a yield. */
+    /**
+     * Ends a generator step: takes back any weft interrupt before the thread parks at a yield.
+     * Without the monitor when none is pending and no delivery runs ({@link #quiet()}): a delivery
+     * that starts after that check interrupts the suspended thread, exactly as one that starts
+     * after the monitor's release would; the next {@link #beginStep} settles it.
+     */
     void endStep() {
-        dropInterrupt();
+        if (!quiet()) {
+            dropInterrupt();
+        }
     }
 
     @Override

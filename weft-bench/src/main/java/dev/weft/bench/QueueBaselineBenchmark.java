@@ -37,9 +37,19 @@ import org.openjdk.jmh.infra.Blackhole;
  * kotlinx-coroutines {@code Channel(capacity)} between coroutines on {@code Dispatchers.Default}
  * (its threads, one per core, stand where the virtual threads' carriers stand).
  *
- * <p>Generator peers: a plain {@link Iterator} per item ({@link #generatorPeerIterator}, the
- * floor), and a {@code SynchronousQueue} hand-off between two virtual threads per item
- * ({@link #generatorPeerSynchronousQueue}, what a thread-backed generator does without weft).
+ * <p>Generator peers: a plain {@link Iterator} per item ({@link #generatorPeerIterator}, no
+ * thread at all), and a {@code SynchronousQueue} hand-off between two virtual threads per item
+ * ({@link #generatorPeerSynchronousQueue}: a one-way stream in which the producer runs ahead by
+ * one item, so not what a generator can do). A generator is lock-step: the body computes the
+ * next value only when asked, and the consumer waits meanwhile, so each item costs a round trip
+ * between two threads. The {@code generatorFloor*} benchmarks measure that round trip alone, two
+ * virtual threads and nothing else: {@link #generatorFloorPark} (park/unpark),
+ * {@link #generatorFloorYield2} and {@link #generatorFloorYield8} (yield the carrier 2 or 8 times
+ * before parking; weft's generator waits as the latter), {@link #generatorFloorSpin} (spin while
+ * the partner is known to run on another carrier), and
+ * {@link #generatorFloorSynchronousQueues} (a request queue and an answer queue). Any
+ * thread-backed generator pays at least the best of them per item; quote {@link #generatorWeft}
+ * as a ratio to them from the same run.
  *
  * <p>Performance targets ({@code docs/benchmarks.md}, "Targets at a glance") these are baselines for: channel hand-off at least
  * {@code ArrayBlockingQueue} throughput between virtual threads; generator at most 1 us per item
@@ -290,7 +300,225 @@ public class QueueBaselineBenchmark {
         joinAll(new Thread[] {producer, consumer}, failure);
     }
 
-    /** An iterator over the elements of an array, as simple as an iterator gets. */
+
+    /**
+     * The floor of any generator backed by a thread: two virtual threads in lock-step, one round
+     * trip per item (the consumer asks, the producer answers, the consumer waits meanwhile), by a
+     * volatile turn word and {@code LockSupport.park/unpark}, yielding the carrier {@code yields}
+     * times before parking. Unlike {@link #generatorPeerSynchronousQueue}, the producer never runs
+     * ahead: this is what a generator pays per item before any of its own work.
+     */
+    static final class PingPong {
+        private final int yields;
+        private volatile int turn; // 0: the consumer's, 1: the producer's
+        private volatile Thread consumer;
+        private volatile Thread producer;
+        private Object item;
+
+        PingPong(int yields) {
+            this.yields = yields;
+        }
+
+        private void await(int mine) {
+            for (int round = 0; turn != mine; round++) {
+                if (round < yields) {
+                    Thread.yield();
+                } else {
+                    java.util.concurrent.locks.LockSupport.park(this);
+                }
+            }
+        }
+
+        /** The consumer's side: hands the turn over and waits for the item. */
+        Object ask() {
+            turn = 1;
+            java.util.concurrent.locks.LockSupport.unpark(producer);
+            await(0);
+            Object v = item;
+            item = null;
+            return v;
+        }
+
+        /** The producer's side: waits for a request and answers it. */
+        void answer(Object v) {
+            await(1);
+            item = v;
+            turn = 0;
+            java.util.concurrent.locks.LockSupport.unpark(consumer);
+        }
+
+        void run() throws InterruptedException {
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            turn = 0;
+            Thread p = Thread.ofVirtual().unstarted(guarded(failure, () -> {
+                for (int i = 0; i < ITEMS; i++) {
+                    answer(ITEM);
+                }
+            }));
+            producer = p;
+            Thread c = Thread.ofVirtual().unstarted(guarded(failure, () -> {
+                for (int i = 0; i < ITEMS; i++) {
+                    if (ask() != ITEM) {
+                        throw new AssertionError("wrong item");
+                    }
+                }
+            }));
+            consumer = c;
+            p.start();
+            c.start();
+            joinAll(new Thread[] {p, c}, failure);
+        }
+    }
+
+    /** Generator floor: lock-step round trip per item, park/unpark only. */
+    @Benchmark
+    @OperationsPerInvocation(ITEMS)
+    public void generatorFloorPark() throws InterruptedException {
+        new PingPong(0).run();
+    }
+
+    /** Generator floor: lock-step round trip per item, yielding the carrier twice before parking. */
+    @Benchmark
+    @OperationsPerInvocation(ITEMS)
+    public void generatorFloorYield2() throws InterruptedException {
+        new PingPong(2).run();
+    }
+
+    /** Generator floor: lock-step round trip per item, yielding the carrier 8 times before parking. */
+    @Benchmark
+    @OperationsPerInvocation(ITEMS)
+    public void generatorFloorYield8() throws InterruptedException {
+        new PingPong(8).run();
+    }
+
+    /**
+     * Generator floor with JDK queues: two {@code SynchronousQueue}s, one for the request and one
+     * for the answer, one round trip per item.
+     */
+    @Benchmark
+    @OperationsPerInvocation(ITEMS)
+    public void generatorFloorSynchronousQueues() throws InterruptedException {
+        SynchronousQueue<Object> requests = new SynchronousQueue<>();
+        SynchronousQueue<Object> answers = new SynchronousQueue<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread producer = Thread.ofVirtual().start(guarded(failure, () -> {
+            for (int i = 0; i < ITEMS; i++) {
+                requests.take();
+                answers.put(ITEM);
+            }
+        }));
+        Thread consumer = Thread.ofVirtual().start(guarded(failure, () -> {
+            for (int i = 0; i < ITEMS; i++) {
+                requests.put(ITEM);
+                if (answers.take() != ITEM) {
+                    throw new AssertionError("wrong item");
+                }
+            }
+        }));
+        joinAll(new Thread[] {producer, consumer}, failure);
+    }
+
+
+    /**
+     * A lock-step pair that spins instead of switching while its partner is known to be running:
+     * the state word says whose turn it is and whether that side has woken up ({@code *_RUN}); a
+     * waiter spins (up to {@code spins} rounds) only while its partner is running, so the partner
+     * is on another carrier, then yields twice, then parks. The waker unparks only a parked waiter.
+     * This is the floor when both threads stay mounted: two cache-line transfers per round trip.
+     */
+    static final class SpinPingPong {
+        static final int TO_P = 0, P_RUN = 1, TO_C = 2, C_RUN = 3;
+        private final int spins;
+        private volatile int state = C_RUN;
+        private volatile boolean consumerParked, producerParked;
+        private Thread consumer, producer;
+        private Object item;
+
+        SpinPingPong(int spins) {
+            this.spins = spins;
+        }
+
+        private void await(boolean isConsumer) {
+            int mine = isConsumer ? TO_C : TO_P;
+            int partnerRunning = isConsumer ? P_RUN : C_RUN;
+            int spun = 0, yielded = 0;
+            for (;;) {
+                int s = state;
+                if (s == mine) {
+                    state = mine + 1;
+                    return;
+                }
+                if (s == partnerRunning && spun < spins) {
+                    spun++;
+                    Thread.onSpinWait();
+                } else if (yielded < 2) {
+                    yielded++;
+                    Thread.yield();
+                } else {
+                    if (isConsumer) {
+                        consumerParked = true;
+                    } else {
+                        producerParked = true;
+                    }
+                    if (state != mine) {
+                        java.util.concurrent.locks.LockSupport.park(this);
+                    }
+                    if (isConsumer) {
+                        consumerParked = false;
+                    } else {
+                        producerParked = false;
+                    }
+                }
+            }
+        }
+
+        Object ask() {
+            state = TO_P;
+            if (producerParked) {
+                java.util.concurrent.locks.LockSupport.unpark(producer);
+            }
+            await(true);
+            Object v = item;
+            item = null;
+            return v;
+        }
+
+        void answer(Object v) {
+            await(false);
+            item = v;
+            state = TO_C;
+            if (consumerParked) {
+                java.util.concurrent.locks.LockSupport.unpark(consumer);
+            }
+        }
+
+        void run() throws InterruptedException {
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            producer = Thread.ofVirtual().unstarted(guarded(failure, () -> {
+                for (int i = 0; i < ITEMS; i++) {
+                    answer(ITEM);
+                }
+            }));
+            consumer = Thread.ofVirtual().unstarted(guarded(failure, () -> {
+                for (int i = 0; i < ITEMS; i++) {
+                    if (ask() != ITEM) {
+                        throw new AssertionError("wrong item");
+                    }
+                }
+            }));
+            producer.start();
+            consumer.start();
+            joinAll(new Thread[] {producer, consumer}, failure);
+        }
+    }
+
+    /** Generator floor when both threads stay mounted: lock-step, spinning while the partner runs. */
+    @Benchmark
+    @OperationsPerInvocation(ITEMS)
+    public void generatorFloorSpin() throws InterruptedException {
+        new SpinPingPong(200).run();
+    }
+
     /**
      * weft's {@link dev.weft.Generator}: a virtual-thread consumer iterates {@value #ITEMS} values
      * yielded by the generator's body, each step handed back and forth (compare with
@@ -321,6 +549,7 @@ public class QueueBaselineBenchmark {
         joinAll(new Thread[] {consumer}, failure);
     }
 
+    /** An iterator over the elements of an array, as simple as an iterator gets. */
     static final class Counting implements Iterator<Object> {
         private final Object[] items;
         private int i;
