@@ -186,6 +186,13 @@ final class Parking {
                 }
                 continue;
             }
+            if (!cell.parked) {
+                // Announce the park, then look once more: a decider reads the flag after its
+                // decision (WaitCell#mayBeParked), so either it sees the flag and unparks, or
+                // this look sees its decision.
+                cell.parked = true;
+                continue;
+            }
             park(blocker);
         }
     }
