@@ -4,17 +4,20 @@ import static dev.weft.TestSupport.WAKE_BOUND;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.weft.TestSupport.Background;
+import dev.weft.TestSupport.ScopedCall;
 import dev.weft.TestSupport.ThreadKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -181,5 +184,55 @@ class ChannelWakeUpStressTest {
             assertEquals(1, seen.get(i), "element " + i);
         }
         assertEquals(0, ch.waitingSenders() + ch.waitingReceivers());
+    }
+
+    /**
+     * A receiver of a buffered channel is woken to take from the buffer, not handed the element;
+     * if it is cancelled before it looks again, it must pass the wake-up to the next waiting
+     * receiver. Three receivers wait, the oldest (the one woken) and sometimes the second are
+     * cancelled around the send: the element always reaches a receiver (a lost wake-up would
+     * leave it buffered while the third receiver sleeps), exactly once.
+     */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void aWokenReceiverThatIsCancelledPassesTheWakeUpOn(ThreadKind threads) throws Exception {
+        SplittableRandom rnd = new SplittableRandom(threads.ordinal());
+        long end = System.nanoTime() + BUDGET.toNanos();
+        for (int round = 0; round < MIN_ROUNDS / 2 || System.nanoTime() - end < 0; round++) {
+            Channel<Integer> ch = Channel.bounded(2);
+            ConcurrentLinkedQueue<Integer> got = new ConcurrentLinkedQueue<>();
+            List<ScopedCall<Void>> receivers = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                receivers.add(ScopedCall.start(threads, () -> {
+                    try {
+                        got.add(ch.receive());
+                    } catch (CancelledException | ChannelClosedException e) {
+                        // not received: the element must reach another receiver
+                    }
+                    return null;
+                }));
+                int linked = i + 1;
+                TestSupport.awaitCondition(() -> ch.waitingReceivers() == linked, "receiver " + i + " waits");
+            }
+            boolean cancelSecond = rnd.nextBoolean();
+            if (rnd.nextBoolean()) {
+                receivers.get(0).cancel();
+                randomPause(rnd, receivers.get(2).thread());
+                ch.send(round);
+            } else {
+                ch.send(round);
+                randomPause(rnd, receivers.get(2).thread());
+                receivers.get(0).cancel();
+            }
+            if (cancelSecond) {
+                receivers.get(1).cancel();
+            }
+            TestSupport.awaitCondition(() -> got.size() == 1, "round " + round + ": the element reaches a receiver");
+            ch.close();
+            for (ScopedCall<Void> r : receivers) {
+                r.finish();
+            }
+            assertEquals(List.of(round), List.copyOf(got), "round " + round);
+        }
     }
 }
