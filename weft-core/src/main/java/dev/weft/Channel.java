@@ -563,7 +563,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             holdsSignal = true;
             try {
                 r.checkpoint();
-            } catch (CancelledException e) {
+            } catch (RuntimeException | Error e) { // a CancelledException, or a failing hook
                 passSignalOn();
                 throw e;
             }
@@ -588,7 +588,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         return toWake(w);
     }
 
-    /** A signalled receiver that was cancelled before it looked again hands its signal on. */
+    /** A woken receiver that was cancelled before it looked again hands its wake-up on. */
     private void passSignalOn() {
         Thread wake;
         lock.lock();
