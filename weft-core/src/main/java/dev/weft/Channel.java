@@ -62,8 +62,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * FIFO {@link #receivers} queue of blocked receivers, and {@link #closed}. An operation takes the
  * lock, completes at once if it can, and otherwise links a waiter node and waits on it outside the
  * lock. A partner that completes a waiting operation does so by unlinking the node, writing the
- * element into it (a receiver of a rendezvous channel) or moving the node's element (a sender),
- * and deciding the node DONE, all under the lock; then, after unlocking, it unparks the waiter if the waiter has
+ * element into it (for a receiver) or moving the node's element (for a sender), and deciding the
+ * node DONE, all under the lock; then, after unlocking, it unparks the waiter if the waiter has
  * announced that it parks ({@link WaitCell#mayBeParked}, read after the decision). The waiter
  * wakes when its node is decided ({@link Parking#awaitDecision}, the loop {@link Suspension} uses
  * too); before its first park it announces the park and looks at the decision once more, so a
@@ -71,25 +71,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * is thus not unparked at all, which saves an atomic write to its thread and a park that would
  * return at once on the permit left over.
  *
- * <p>A receiver of a buffered channel is not handed an element: a send buffers it and wakes the
- * oldest waiting receiver ({@link #signalReceiver}: DONE without an element), which then takes
- * the lock again and takes whatever the buffer holds first, like any receiver that arrives (and
- * waits again if a receiver that was running took the element meanwhile). An element handed to
- * one chosen receiver could be taken by nobody else until that receiver's thread runs; with more
- * threads than carriers, or carriers the operating system preempts, the hand-offs then queue
- * behind sleeping threads (measured at 4 producers and 4 consumers on a loaded machine: 1.5
- * times {@code ArrayBlockingQueue}, which also wakes a waiter to retry). A woken receiver that
- * is cancelled before it looks again receives nothing and passes its wake-up to the next
- * waiting receiver ({@link #passSignalOn}), so no element stays buffered while receivers sleep.
- *
  * <p>Cancellation safety comes from the node's state machine ({@link ChannelWaiter}): a waiter
  * that is cancelled aborts its node ({@link ChannelWaiter#abort}): it takes the lock and, if its
  * node is still WAITING, decides it CANCELLED and unlinks it: the operation did not happen, and no partner can see the node any more.
  * If a partner or {@code close()} moved it first, the outcome they decided stands: a DONE sender
  * returns normally and a DONE receiver returns its element, swallowing the cancellation (it is
- * level-triggered, so it resurfaces at the next weft call); a DONE receiver of a buffered channel,
- * which was only woken, has received nothing yet: it throws the cancellation and passes the
- * wake-up on. Both sides decide under the same lock,
+ * level-triggered, so it resurfaces at the next weft call). Both sides decide under the same lock,
  * which plays the role of the compare-and-set "WAITING to DONE by the partner, or WAITING to
  * CANCELLED by the waiter": exactly one of them wins. ({@code ChannelTest} stages both orders of
  * this race by holding {@link #lock}; {@code ChannelCancellationSafetyTest} sweeps random ones.)
@@ -103,11 +90,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <li>{@code count <= capacity}.
  * <li>Senders wait only while the buffer is full: {@code senders} non-empty implies
  *     {@code count == capacity} (so for a rendezvous channel the buffer is always empty).
- * <li>Receivers wait only while there is nothing to take that a woken receiver will not take:
- *     {@code receivers} non-empty implies, for a rendezvous channel, an empty {@code senders};
- *     for a buffered one, {@code count <= signalled}, the receivers woken ({@link #signalled})
- *     that have not yet come back for an element or passed the wake-up on. Every change that
- *     adds an element or takes back a wake-up wakes at most one receiver to restore it.
+ * <li>Receivers wait only while there is nothing to take: {@code receivers} non-empty implies an
+ *     empty buffer and an empty {@code senders}.
  * <li>Once {@link #closed}, both queues are empty (close completes every waiter with CLOSED and
  *     nothing queues afterwards); {@code closed} never goes back to false.
  * </ol>
@@ -120,7 +104,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Fields: {@link #capacity} is final; {@link #buffer} (a ring of {@link #count} elements
  * from {@link #head}, grown on demand up to the capacity), {@link #senders} and
- * {@link #receivers} and {@link #signalled} are read and written only under {@link #lock}; {@link #closed} is written
+ * {@link #receivers} are read and written only under {@link #lock}; {@link #closed} is written
  * under the lock and volatile, so {@link #isClosed()} reads it without the lock.
  *
  * @implNote A waiter on a rendezvous channel yields a few times before it parks; see
@@ -143,11 +127,6 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     private int count;
     private final ChannelWaiter.Queue senders = new ChannelWaiter.Queue();
     private final ChannelWaiter.Queue receivers = new ChannelWaiter.Queue();
-    /**
-     * Receivers of a buffered channel woken to look at the buffer again ({@link #signalReceiver})
-     * that have not yet come back for an element or passed the signal on.
-     */
-    private int signalled;
     private volatile boolean closed;
 
     private Channel(int capacity) {
@@ -214,12 +193,11 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             if (closed) {
                 throw closedForSend();
             }
-            if (capacity == 0 && !receivers.isEmpty()) {
+            if (!receivers.isEmpty()) {
                 wake = complete(receivers.pollFirst(), element);
                 me = null;
             } else if (count < capacity) {
                 push(element);
-                wake = signalReceiver();
                 me = null;
             } else {
                 me = new ChannelWaiter(Thread.currentThread(), element, this, senders);
@@ -258,11 +236,10 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             if (closed) {
                 throw closedForSend();
             }
-            if (capacity == 0 && !receivers.isEmpty()) {
+            if (!receivers.isEmpty()) {
                 wake = complete(receivers.pollFirst(), element);
             } else if (count < capacity) {
                 push(element);
-                wake = signalReceiver();
             } else {
                 return false;
             }
@@ -508,100 +485,40 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     private Object receiveOrMark() {
         ThreadRecord r = ThreadRecord.current();
         r.checkpoint();
-        boolean holdsSignal = false;
-        for (;;) {
-            ChannelWaiter me;
-            Object x;
-            Thread wake;
-            Thread passed = null;
-            lock.lock();
-            try {
-                boolean cameBack = holdsSignal;
-                if (holdsSignal) {
-                    signalled--;
-                    holdsSignal = false;
-                }
-                ChannelWaiter sender = senders.pollFirst();
-                x = takeNow(sender);
-                wake = sender == null ? null : toWake(sender);
-                if (x != null) {
-                    me = null;
-                    if (cameBack) {
-                        passed = signalReceiver();
-                    }
-                } else if (closed) {
-                    me = null;
-                    x = CLOSED_MARK;
-                } else {
-                    me = new ChannelWaiter(Thread.currentThread(), null, this, receivers);
-                    receivers.addLast(me);
-                }
-                assert checkInvariants();
-            } finally {
-                lock.unlock();
-            }
-            if (me == null) {
-                if (wake != null) {
-                    Parking.unpark(wake);
-                }
-                if (passed != null) {
-                    Parking.unpark(passed);
-                }
-                return x;
-            }
-            if (await(r, me) == ChannelWaiter.CLOSED) {
-                return CLOSED_MARK;
-            }
-            x = me.item;
-            if (x != null) {
-                me.item = null;
-                return x;
-            }
-            // Signalled (a buffered channel): an element was buffered for the waiting receivers,
-            // but a receiver that was running may have taken it since. Look again; a cancellation
-            // now ends this receive without an element, so the signal goes to another receiver.
-            holdsSignal = true;
-            try {
-                r.checkpoint();
-            } catch (RuntimeException | Error e) { // a CancelledException, or a failing hook
-                passSignalOn();
-                throw e;
-            }
-        }
-    }
-
-    /**
-     * Wakes the oldest waiting receiver of a buffered channel if the buffer holds more elements
-     * than the receivers already woken will take (invariant 4); it unlinks the receiver and
-     * decides it DONE without an element, so that it looks at the buffer again. Returns the thread
-     * to unpark after unlocking ({@link #toWake}), or null. Lock held; called after each change
-     * that may add an element or take back a signal, which needs at most one receiver woken.
-     */
-    private Thread signalReceiver() {
-        if (count <= signalled || receivers.isEmpty()) {
-            return null;
-        }
-        ChannelWaiter w = receivers.pollFirst();
-        boolean decided = w.decide(ChannelWaiter.DONE);
-        assert decided : "a linked node is WAITING";
-        signalled++;
-        return toWake(w);
-    }
-
-    /** A woken receiver that was cancelled before it looked again hands its wake-up on. */
-    private void passSignalOn() {
+        ChannelWaiter me;
+        Object x;
+        ChannelWaiter sender;
         Thread wake;
         lock.lock();
         try {
-            signalled--;
-            wake = signalReceiver();
+            sender = senders.pollFirst();
+            x = takeNow(sender);
+            wake = sender == null ? null : toWake(sender);
+            if (x != null) {
+                me = null;
+            } else if (closed) {
+                me = null;
+                x = CLOSED_MARK;
+            } else {
+                me = new ChannelWaiter(Thread.currentThread(), null, this, receivers);
+                receivers.addLast(me);
+            }
             assert checkInvariants();
         } finally {
             lock.unlock();
         }
-        if (wake != null) {
-            Parking.unpark(wake);
+        if (me == null) {
+            if (wake != null) {
+                Parking.unpark(wake);
+            }
+            return x;
         }
+        if (await(r, me) == ChannelWaiter.CLOSED) {
+            return CLOSED_MARK;
+        }
+        x = me.item;
+        me.item = null;
+        return x;
     }
 
     /**
@@ -666,9 +583,8 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         assert lock.isHeldByCurrentThread();
         assert count <= capacity : "buffer over capacity";
         assert senders.isEmpty() || count == capacity : "a sender waits while there is room";
-        assert signalled >= 0 && (capacity > 0 || signalled == 0) : "signalled receivers: " + signalled;
-        assert receivers.isEmpty() || (capacity == 0 ? senders.isEmpty() : count <= signalled)
-                : "a receiver waits while there is something to take that no woken receiver will take";
+        assert receivers.isEmpty() || (count == 0 && senders.isEmpty())
+                : "a receiver waits while there is something to take";
         assert !closed || (senders.isEmpty() && receivers.isEmpty()) : "a waiter outlived close()";
         return true;
     }

@@ -7,9 +7,7 @@ package dev.weft;
  * section "Parking".
  *
  * <pre>
- *   WAITING ──partner (under the channel lock)──▶ DONE        the operation happened (a receiver
- *                                                              of a buffered channel: it was woken
- *                                                              to take from the buffer, item null)
+ *   WAITING ──partner (under the channel lock)──▶ DONE        the operation happened
  *      │    ──close()  (under the channel lock)──▶ CLOSED      it did not: the channel closed
  *      └────the waiter itself, cancelled (lock)──▶ CANCELLED   it did not: the caller was cancelled
  * </pre>

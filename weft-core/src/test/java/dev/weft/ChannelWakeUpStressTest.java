@@ -187,15 +187,14 @@ class ChannelWakeUpStressTest {
     }
 
     /**
-     * A receiver of a buffered channel is woken to take from the buffer, not handed the element;
-     * if it is cancelled before it looks again, it must pass the wake-up to the next waiting
-     * receiver. Three receivers wait, the oldest (the one woken) and sometimes the second are
-     * cancelled around the send: the element always reaches a receiver (a lost wake-up would
-     * leave it buffered while the third receiver sleeps), exactly once.
+     * Three receivers wait on a buffered channel; the oldest (the one the element is handed to)
+     * and sometimes the second are cancelled around the send. Whichever wins each race, the
+     * element reaches exactly one receiver: a cancelled receiver either withdrew before the
+     * hand-off (and the element goes to the next) or returns the element it was handed.
      */
     @ParameterizedTest
     @EnumSource(ThreadKind.class)
-    void aWokenReceiverThatIsCancelledPassesTheWakeUpOn(ThreadKind threads) throws Exception {
+    void anElementReachesOneReceiverWhileTheOthersAreCancelled(ThreadKind threads) throws Exception {
         SplittableRandom rnd = new SplittableRandom(threads.ordinal());
         long end = System.nanoTime() + BUDGET.toNanos();
         for (int round = 0; round < MIN_ROUNDS / 2 || System.nanoTime() - end < 0; round++) {
