@@ -63,13 +63,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * lock, completes at once if it can, and otherwise links a waiter node and waits on it outside the
  * lock. A partner that completes a waiting operation does so by unlinking the node, writing the
  * element into it (for a receiver) or moving the node's element (for a sender), and deciding the
- * node DONE, all under the lock; then, after unlocking, it unparks the waiter if the waiter has
- * announced that it parks ({@link WaitCell#mayBeParked}, read after the decision). The waiter
- * wakes when its node is decided ({@link Parking#awaitDecision}, the loop {@link Suspension} uses
- * too); before its first park it announces the park and looks at the decision once more, so a
- * decider that saw no announcement cannot leave it asleep. A waiter still yielding (rendezvous)
- * is thus not unparked at all, which saves an atomic write to its thread and a park that would
- * return at once on the permit left over.
+ * node DONE, all under the lock; then, after unlocking, it unparks the waiter. The waiter wakes
+ * when its node is decided ({@link Parking#awaitDecision}, the loop {@link Suspension} uses too).
  *
  * <p>Cancellation safety comes from the node's state machine ({@link ChannelWaiter}): a waiter
  * that is cancelled aborts its node ({@link ChannelWaiter#abort}): it takes the lock and, if its
@@ -281,12 +276,10 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     public Optional<T> tryReceive() {
         Object x;
         ChannelWaiter sender;
-        Thread wake;
         lock.lock();
         try {
             sender = senders.pollFirst();
             x = takeNow(sender);
-            wake = sender == null ? null : toWake(sender);
             if (x == null) {
                 if (closed) {
                     throw closedForReceive();
@@ -297,8 +290,8 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         } finally {
             lock.unlock();
         }
-        if (wake != null) {
-            Parking.unpark(wake);
+        if (sender != null) {
+            Parking.unpark(sender.thread);
         }
         @SuppressWarnings("unchecked")
         T t = (T) x;
@@ -325,10 +318,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
                     w.item = null;
                     boolean decided = w.decide(ChannelWaiter.CLOSED);
                     assert decided : "a linked node is WAITING";
-                    Thread t = toWake(w);
-                    if (t != null) {
-                        woken.add(t);
-                    }
+                    woken.add(w.thread);
                 }
             }
             assert checkInvariants();
@@ -404,7 +394,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     /**
      * Takes the oldest element without waiting, or returns null. {@code sender} is the oldest
      * blocked sender, already unlinked by the caller, or null; it completes here (DONE), and the
-     * caller unparks it ({@link #toWake}) after unlocking. Lock held.
+     * caller unparks it after unlocking. Lock held.
      */
     private Object takeNow(ChannelWaiter sender) {
         assert lock.isHeldByCurrentThread();
@@ -467,18 +457,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         r.item = element;
         boolean decided = r.decide(ChannelWaiter.DONE);
         assert decided : "a linked node is WAITING";
-        return toWake(r);
-    }
-
-    /**
-     * The thread to unpark after unlocking, now that {@code w} is decided: its waiter, or null if
-     * it has not announced a park ({@link WaitCell#mayBeParked}); it then sees the decision
-     * before it would park. A waiter still yielding (rendezvous) is thus not unparked, which
-     * would cost an atomic write to its thread and leave a permit that makes its next park
-     * return at once. Lock held, after the decision.
-     */
-    private static Thread toWake(ChannelWaiter w) {
-        return w.mayBeParked() ? w.thread : null;
+        return r.thread;
     }
 
     /** Receives, returning {@link #CLOSED_MARK} for "closed and drained". */
@@ -488,12 +467,10 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         ChannelWaiter me;
         Object x;
         ChannelWaiter sender;
-        Thread wake;
         lock.lock();
         try {
             sender = senders.pollFirst();
             x = takeNow(sender);
-            wake = sender == null ? null : toWake(sender);
             if (x != null) {
                 me = null;
             } else if (closed) {
@@ -508,8 +485,8 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             lock.unlock();
         }
         if (me == null) {
-            if (wake != null) {
-                Parking.unpark(wake);
+            if (sender != null) {
+                Parking.unpark(sender.thread);
             }
             return x;
         }

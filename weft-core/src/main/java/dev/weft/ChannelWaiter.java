@@ -15,9 +15,7 @@ package dev.weft;
  * waiter's {@link #abort} takes it too), and the node is unlinked from its queue in the same
  * critical section; so a node linked in a queue is WAITING, and whoever moves it first decides
  * the outcome for both sides. Because every decider holds the lock, {@link #item} is written
- * before the decision ({@link WaitCell#decide}). The decider unparks the waiter after unlocking
- * only if {@link WaitCell#mayBeParked} was true after its decision; otherwise the waiter has not
- * yet announced a park and sees the decision at its next look.
+ * before the decision ({@link WaitCell#decide}).
  *
  * <p>Fields: {@link #thread} is final. {@link #item} (a sender's element, or the element handed to
  * a receiver) is written under the lock before the decision leaves WAITING, and read by the

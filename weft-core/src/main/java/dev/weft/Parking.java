@@ -29,10 +29,7 @@ import java.util.function.BooleanSupplier;
  * check for cancellation, park. A waker makes the condition true, then {@link #unpark}s. The
  * condition is volatile and the waiter is published before its first check, so the wake-up is
  * never lost: either the waiter's check sees the condition, or the waker's read finds the waiter
- * and its unpark makes the next park return. In {@link #awaitDecision} the waiter also announces
- * its first park on the cell ({@link WaitCell#mayBeParked}) and looks once more before it parks,
- * so a waker that decides the cell and then finds no announcement may skip the unpark (channels
- * do; {@link Suspension} always unparks). Cancellation wakes a parked weft call by weft's
+ * and its unpark makes the next park return. Cancellation wakes a parked weft call by weft's
  * interrupt ({@link ThreadInterrupts#deliver}), which makes {@link LockSupport#park} return; a
  * timed wait (a sleep) parks untimed and is woken by the {@link DeadlineTimer} at its
  * {@link ThreadDeadlines#wakeAt} (a timed park would enter the JDK's timer queue, whose
@@ -187,13 +184,6 @@ final class Parking {
                 if (!cell.decided()) {
                     Thread.yield();
                 }
-                continue;
-            }
-            if (!cell.parked) {
-                // Announce the park, then look once more: a decider reads the flag after its
-                // decision (WaitCell#mayBeParked), so either it sees the flag and unparks, or
-                // this look sees its decision.
-                cell.parked = true;
                 continue;
             }
             park(blocker);

@@ -52,10 +52,6 @@ abstract class WaitCell {
     /** The value handed over (a resumption, a channel element) or the failure to throw. */
     Object item;
     volatile int decision;
-    /**
-     * Set by the waiter, once, before it first parks, and never cleared; see {@link #mayBeParked}.
-     */
-    volatile boolean parked;
 
     WaitCell(Thread thread, Object item) {
         this.thread = thread;
@@ -66,17 +62,6 @@ abstract class WaitCell {
     final boolean decided() {
         int d = decision;
         return d != WAITING && d != CLAIMED;
-    }
-
-    /**
-     * Whether the waiter may be parked, or about to park, so that the decider must unpark it.
-     * Read by a decider after its decision: false means the waiter has not yet announced a park,
-     * and since it announces ({@link #parked}) before it looks at the decision one last time and
-     * parks, it will see the decision and not park. Both fields are volatile, so the waiter's
-     * "announce, then look" and the decider's "decide, then look" cannot both miss each other.
-     */
-    final boolean mayBeParked() {
-        return parked;
     }
 
     /** Moves WAITING to {@code d}; true if this call decided. Does not wake the waiter. */

@@ -21,12 +21,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The wake-up of a blocked channel call: a partner (or {@code close()}) that decides a waiter
- * unparks it only if the waiter has announced its park ({@link WaitCell#mayBeParked}); a waiter
- * that has not announced looks at its decision once more before it parks. These tests race the
- * decision against that announcement at random offsets, on both kinds of threads, and fail if a
- * waiter sleeps through its decision (it would not finish within {@link TestSupport#WAKE_BOUND})
- * or if an element is lost, duplicated or reordered.
+ * The wake-up of a blocked channel call: a partner (or {@code close()}) decides the waiter's node
+ * under the channel's lock and unparks it after unlocking, while the waiter yields, checks its
+ * decision and parks. These tests race the decision against the waiter's way into its park at
+ * random offsets, on both kinds of threads, and fail if a waiter sleeps through its decision (it
+ * would not finish within {@link TestSupport#WAKE_BOUND}) or if an element is lost, duplicated
+ * or reordered, also when receivers are cancelled around a hand-off.
  */
 @Tag("stress")
 class ChannelWakeUpStressTest {
