@@ -45,7 +45,9 @@ import org.openjdk.jmh.infra.Blackhole;
  *     per context, so two threads never share a cache ({@link #holderArrayGetTwoThreads}).
  * <li>{@link #scopedValueGetLoop} and {@link #threadLocalGetLoop}: {@code ScopedValue.get}
  *     beside {@code ThreadLocal.get} in the same loop shape ({@value #LOOP} reads per binding).
- * <li>Set + reset: {@link #threadLocalSetRestore} (the baseline); {@link #holderPathCopySetRestore}
+ * <li>Set + reset: {@link #threadLocalSetRestore} (the baseline) and
+ *     {@link #threadLocalSetConsumeRestore} (the same with the {@code Blackhole} call that the
+ *     models need between their two writes); {@link #holderPathCopySetRestore}
  *     (one persistent trie update of the holder's map and the O(1) restore of the old map: weft's
  *     copy-on-write set without a token, a lookup or a fork check); {@link #mapDirectSetRestore}
  *     (the same with the map in the thread-local itself); {@link #holderInPlaceSetRestore} (a
@@ -239,20 +241,36 @@ public class ContextFloorBenchmark {
         TL.set(old);
     }
 
+    /**
+     * {@link #threadLocalSetRestore} with a {@code Blackhole.consume} between set and restore,
+     * the baseline of the models below, which need one so that the JIT does not drop the first
+     * write (and the allocation behind it) as dead.
+     */
+    @Benchmark
+    public void threadLocalSetConsumeRestore(Vars s, Blackhole bh) {
+        Integer old = TL.get();
+        TL.set(V_NEW);
+        bh.consume(old);
+        TL.set(old);
+    }
+
     /** One persistent trie update of the holder's map, then the old map put back (O(1)). */
     @Benchmark
-    public void holderPathCopySetRestore(Vars s) {
+    public void holderPathCopySetRestore(Vars s, Blackhole bh) {
         Holder h = HOLDER.get();
         Hamt<Var, Object> before = h.map;
         h.map = before.put(VAR_0, V_NEW);
+        bh.consume(h.map);
         h.map = before;
     }
 
     /** The same with the map in the thread-local itself: two {@code ThreadLocal.set}s. */
     @Benchmark
-    public void mapDirectSetRestore(Vars s) {
+    public void mapDirectSetRestore(Vars s, Blackhole bh) {
         Hamt<Var, Object> before = MAP.get();
-        MAP.set(before.put(VAR_0, V_NEW));
+        Hamt<Var, Object> next = before.put(VAR_0, V_NEW);
+        MAP.set(next);
+        bh.consume(next);
         MAP.set(before);
     }
 
