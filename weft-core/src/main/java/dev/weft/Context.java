@@ -56,7 +56,10 @@ import java.util.concurrent.Callable;
  * The variables with fork copiers that are present are listed under a hidden key in the same
  * trie, so a copy made from another thread sees the values and the list from one snapshot.
  * {@link #owner} is set by a CAS on entry and cleared on exit; the CAS orders the previous
- * owner's writes before the next owner's reads.
+ * owner's writes before the next owner's reads. A set is one descent of the trie that yields
+ * the new map and the old value together ({@code Hamt.put} with an {@code Hamt.Update}); the
+ * token keeps the maps from before and after, so a reset with nothing set in between is one
+ * field write.
  */
 public final class Context {
     private static final ThreadLocal<Context> CURRENT = new ThreadLocal<>();
@@ -157,9 +160,13 @@ public final class Context {
 
     /** Sets {@code var} in this context; returns the old value or MISSING. Owner thread only. */
     Object put(ContextVar<?> var, Object value) {
-        Hamt<ContextVar<?>, Object> m = map;
-        Object old = m.getOrDefault(var, ContextVar.MISSING);
-        m = m.put(var, value);
+        // One descent gives the new map and the old value. The scratch object is fresh, not kept
+        // in a field: when the trie's put inlines (a shallow trie), the JIT scalar-replaces it,
+        // and writes into a field-held object would cost GC barriers that grow set's compiled
+        // code past what the JIT inlines into a caller (which then cannot drop the Token).
+        Hamt.Update u = new Hamt.Update();
+        Hamt<ContextVar<?>, Object> m = map.put(var, value, u);
+        Object old = u.old(ContextVar.MISSING);
         if (old == ContextVar.MISSING && var.forks()) {
             m = withForking(m, var, true);
         }

@@ -33,8 +33,12 @@ import java.util.function.UnaryOperator;
  * @implNote {@link #get} costs one {@link ThreadLocal} read plus a cache check: each variable keeps
  * the last (map, value) pair it read, valid as long as the current context's map is the same
  * object, as CPython's {@code ContextVar} cache does. A miss costs one trie lookup,
- * O(log32 n) in the number of variables set. The cache belongs to the thread that filled it
- * until that thread ends, so that threads sharing a variable never write it in turn.
+ * O(log32 n) in the number of variables set. There are two such entries; each belongs to the
+ * thread that filled it until that thread ends, so that threads sharing a variable never write
+ * an entry in turn, and two threads reading the variable in different contexts both hit.
+ * Invariant: an entry pairs a map with this variable's value in that map (or MISSING), and maps
+ * are immutable, so an entry that matches the current map is right whoever wrote it and however
+ * stale it is; the entries are immutable records, so a racy read sees a whole pair.
  *
  * @param <T> the type of the value
  */
@@ -61,6 +65,8 @@ public final class ContextVar<T> {
      * the old or the new pair, never a mix.
      */
     private Cached cached;
+    /** A second entry, for a second thread reading this variable in another context; as {@link #cached}. */
+    private Cached second;
 
     /** A cached lookup, and the thread that may replace it (see {@link #lookup()}). */
     private record Cached(Hamt<ContextVar<?>, Object> map, Object value, Thread owner) {
@@ -161,15 +167,26 @@ public final class ContextVar<T> {
         if (c != null && c.map == map) {
             return c.value;
         }
+        return lookupSecond(map, c);
+    }
+
+    /** The first entry missed: try the second, then the trie (kept apart so lookup stays small). */
+    private Object lookupSecond(Hamt<ContextVar<?>, Object> map, Cached c) {
+        Cached d = second;
+        if (d != null && d.map == map) {
+            return d.value;
+        }
         Object v = map.getOrDefault(this, MISSING);
-        // Only the thread that wrote the cache replaces it (or anyone, once that thread has
+        // Only the thread that wrote an entry replaces it (or anyone, once that thread has
         // ended): threads reading the same variable in different contexts would otherwise
         // write the field in turn and bounce its cache line between cores, which cost 7x a
-        // ThreadLocal read with two threads (ContextBenchmark.contextVarGetTwoThreads); the other
-        // threads pay one trie lookup instead.
+        // ThreadLocal read with two threads (ContextBenchmark.contextVarGetTwoThreads). A second
+        // thread takes the second entry; a third and later ones pay one trie lookup instead.
         Thread me = Thread.currentThread();
         if (c == null || c.owner == me || !c.owner.isAlive()) {
             cached = new Cached(map, v, me);
+        } else if (d == null || d.owner == me || !d.owner.isAlive()) {
+            second = new Cached(map, v, me);
         }
         return v;
     }
@@ -196,6 +213,21 @@ public final class ContextVar<T> {
      * @throws IllegalArgumentException if the token belongs to another variable or another context
      */
     public void reset(Token<T> token) {
+        Context ctx = Context.currentOrNull();
+        // The usual case, kept small so that set, close and reset inline together and the JIT
+        // can drop the Token: a fresh token of this variable, in its own context, with nothing
+        // set since. Restoring the map from before the set is the whole reset: O(1).
+        if (token != null && !token.used && token.var == this && token.context == ctx
+                && ctx.map == token.after) {
+            ctx.map = token.before;
+            token.used = true;
+            return;
+        }
+        resetChecked(token, ctx);
+    }
+
+    /** {@link #reset} past the fast path: the checks in order, then the general restore. */
+    private void resetChecked(Token<T> token, Context ctx) {
         Args.nonNull(token, "token", "pass the Token that set() returned");
         if (token.used) {
             throw new IllegalStateException("the Token for ContextVar '" + name
@@ -205,14 +237,13 @@ public final class ContextVar<T> {
             throw new IllegalArgumentException("this Token was created by ContextVar '" + token.var.name
                     + "', not by '" + name + "': reset it with " + token.var.name + ".reset(token)");
         }
-        Context ctx = Context.currentOrNull();
         if (token.context != ctx) {
             throw new IllegalArgumentException("the Token for ContextVar '" + name
                     + "' was created in a different Context: reset it in the same task or Context.run"
                     + " body that called set()");
         }
         if (ctx.map == token.after) {
-            ctx.map = token.before; // nothing changed since the set (the usual, nested case): O(1)
+            ctx.map = token.before;
         } else if (token.old == MISSING) {
             ctx.remove(this);
         } else {

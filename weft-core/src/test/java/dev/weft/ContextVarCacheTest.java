@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The read caches of {@link ContextVar#get} (each variable's entry, and each context's own
- * one-entry cache) never return a value other than the current context's: not after a write,
- * not after the context moved to another thread, not from another thread's context, not across
- * a generator step.
+ * The read caches of {@link ContextVar#get} (each variable's two entries, each owned by the
+ * thread that filled it until that thread ends) never return a value other than the current
+ * context's: not after a write, not after the context moved to another thread, not from another
+ * thread's context, not across a generator step, not after an entry's owner ended.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ContextVarCacheTest {
@@ -132,6 +132,65 @@ class ContextVarCacheTest {
         }
         assertTrue(failures.isEmpty(), () -> "failures: " + failures);
         assertEquals(rounds, ctx.get(a));
+    }
+
+    /**
+     * Generations of short-lived threads, three at a time, each reading and writing one variable
+     * in its own context while a long-lived thread does the same: entries change hands as their
+     * owners end (both entries, since two threads can hold them), and no read ever returns
+     * another context's value.
+     */
+    @Test
+    @Tag("stress")
+    void entriesChangingHandsAsThreadsEndNeverShowAnotherContextsValue() throws Exception {
+        int generations = 300;
+        int reads = 2_000;
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread steady = Thread.ofPlatform().start(() -> {
+            try {
+                Context.empty().run(() -> {
+                    for (long k = 0; !done.get(); k++) {
+                        a.set(-k);
+                        for (int r = 0; r < 10; r++) {
+                            check(a.get() == -k, "steady: " + a.get() + " for " + -k);
+                        }
+                    }
+                });
+            } catch (Throwable t) {
+                failures.add(t);
+            }
+        });
+        long id = 0;
+        for (int g = 0; g < generations && failures.isEmpty(); g++) {
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                long mine = ++id << 20;
+                Thread.Builder builder = (g + i) % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual();
+                threads.add(builder.start(() -> {
+                    try {
+                        Context.empty().run(() -> {
+                            check(a.get(null) == null, "a fresh context reads unset, got " + a.get(null));
+                            for (long k = 0; k < reads; k++) {
+                                if ((k & 63) == 0) {
+                                    a.set(mine + k);
+                                }
+                                long want = mine + (k & ~63L);
+                                check(a.get() == want, "read " + a.get() + ", want " + want);
+                            }
+                        });
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                assertTrue(t.join(Duration.ofSeconds(30)), t + " did not finish");
+            }
+        }
+        done.set(true);
+        assertTrue(steady.join(Duration.ofSeconds(30)), "the steady reader did not finish");
+        assertTrue(failures.isEmpty(), () -> "failures: " + failures);
     }
 
     /**

@@ -57,9 +57,11 @@ import org.openjdk.jmh.infra.Blackhole;
  * <li>{@link #contextGetUncached} reads through {@link Context#get}, a trie lookup with no
  *     cache: what {@code ContextVar.get} costs when its one-entry cache misses.
  * <li>The {@code TwoThreads} benchmarks read the same variable from two threads, each in its own
- *     context. ThreadLocal reads do not interfere; a ContextVar keeps one shared cache entry, so
- *     two contexts reading the same var overwrite it on every read. Noisy on a shared 2-core
- *     machine; read it as a direction, not a figure.
+ *     context. ThreadLocal reads do not interfere; a ContextVar keeps two cache entries, each
+ *     owned by the thread that filled it, so two threads both hit (a third would pay a trie
+ *     lookup). Noisy on a shared 2-core machine; read it as a direction, not a figure.
+ * <li>{@link ContextFloorBenchmark} measures stripped-down models of the cheapest designs of a
+ *     switchable per-thread context, for the floor under these figures.
  * <li>{@code set}+{@code reset} peers: ThreadLocal and TTL {@code get, set(new), set(old)}; gRPC
  *     {@code current().withValue(k, v).attach()} then {@code detach}; ScopedValue
  *     {@code where(k, v).run(noop)}, the closest analogue (it has no {@code set}).

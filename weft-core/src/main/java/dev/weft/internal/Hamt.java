@@ -68,8 +68,8 @@ import java.util.function.BiConsumer;
  * </ol>
  *
  * <h2>Memory ordering</h2>
- * Every field of every object here is {@code final} (the one exception, {@link Change}, is a
- * scratch object confined to a single call). By the final-field rule of the JMM, a thread that
+ * Every field of every object here is {@code final} (the one exception, {@link Update}, is a
+ * scratch object confined to one thread at a time and never reachable from a map). By the final-field rule of the JMM, a thread that
  * obtains a reference to a map, even through a data race, sees its nodes and their arrays fully
  * initialised. weft relies on this: it reads contexts racily from other threads.
  *
@@ -160,9 +160,26 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
      */
     public Hamt<K, V> put(K key, V value) {
         int h = spread(Objects.requireNonNull(key, "key").hashCode());
-        Change change = new Change();
+        return put(key, h, value, new Update());
+    }
+
+    /**
+     * As {@link #put(Object, Object)}, and leaves in {@code update} the value {@code key} mapped
+     * to before ({@link Update#old(Object)}), found by the same descent: a caller that needs the old
+     * value and the new map pays one traversal, not two. {@code update} is overwritten by each
+     * call and may be reused by one thread at a time.
+     *
+     * @throws NullPointerException if {@code key} is null
+     */
+    public Hamt<K, V> put(K key, V value, Update update) {
+        int h = spread(Objects.requireNonNull(key, "key").hashCode());
+        update.old = NOT_FOUND;
+        return put(key, h, value, update);
+    }
+
+    private Hamt<K, V> put(K key, int h, V value, Update change) {
         BitmapNode r = (BitmapNode) root.put(key, h, value, 0, change);
-        return r == root ? this : new Hamt<>(r, change.inserted ? size + 1 : size);
+        return r == root ? this : new Hamt<>(r, change.old == NOT_FOUND ? size + 1 : size);
     }
 
     /** This map without {@code key}; {@code this} if {@code key} is absent. */
@@ -232,14 +249,34 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         return Integer.bitCount(bitmap & (bit - 1));
     }
 
-    /** Scratch out-parameter of one {@code put}: confined to the calling thread, never published. */
-    private static final class Change {
-        boolean inserted;
+    /**
+     * The out-parameter of a {@code put}: the value it replaced, or none when the key was new.
+     * Mutable scratch, used by one thread at a time and never reachable from a map. Best made
+     * fresh for each call: when the put inlines, the JIT then keeps it in registers.
+     */
+    public static final class Update {
+        /** The replaced value, or {@link #NOT_FOUND} for a new key (so also: whether one was added). */
+        Object old = NOT_FOUND;
+
+        /** A fresh scratch object. */
+        public Update() {
+        }
+
+        /**
+         * Returns the value the last {@code put} replaced, or {@code absent} if the key was new.
+         *
+         * @param absent what to return for a new key
+         * @return the old value (possibly null) or {@code absent}
+         */
+        public Object old(Object absent) {
+            Object o = old;
+            return o == NOT_FOUND ? absent : o;
+        }
     }
 
     private abstract static sealed class Node permits BitmapNode, CollisionNode {
-        /** Returns this node if nothing changed; sets {@code change.inserted} for a new key. */
-        abstract Node put(Object key, int hash, Object value, int shift, Change change);
+        /** Returns this node if nothing changed; sets {@code change.old} when the key was present. */
+        abstract Node put(Object key, int hash, Object value, int shift, Update change);
 
         /**
          * Returns this node if the key is absent. Otherwise the replacement, which may be a
@@ -275,20 +312,21 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         }
 
         @Override
-        Node put(Object key, int hash, Object value, int shift, Change change) {
+        Node put(Object key, int hash, Object value, int shift, Update change) {
             int bit = 1 << ((hash >>> shift) & MASK);
             if ((dataMap & bit) != 0) {
                 int i = index(dataMap, bit);
                 Object k = slots[2 * i];
                 if (hashes[i] == hash && (k == key || key.equals(k))) {
-                    if (slots[2 * i + 1] == value) {
+                    Object old = slots[2 * i + 1];
+                    change.old = old;
+                    if (old == value) {
                         return this;
                     }
                     Object[] s = slots.clone();
                     s[2 * i + 1] = value;
                     return new BitmapNode(dataMap, nodeMap, hashes, s);
                 }
-                change.inserted = true;
                 Node sub = mergeEntries(k, slots[2 * i + 1], hashes[i], key, value, hash, shift + BITS);
                 return dataToNode(bit, i, sub);
             }
@@ -298,7 +336,6 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
                 Node newSub = sub.put(key, hash, value, shift + BITS, change);
                 return newSub == sub ? this : withNodeAt(j, newSub);
             }
-            change.inserted = true;
             return insertData(bit, hash, key, value);
         }
 
@@ -538,21 +575,21 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         }
 
         @Override
-        Node put(Object key, int h, Object value, int shift, Change change) {
+        Node put(Object key, int h, Object value, int shift, Update change) {
             if (h != hash) {
-                change.inserted = true;
                 return mergeWithCollision(this, key, value, h, shift);
             }
             int i = indexOf(key);
             if (i >= 0) {
-                if (kvs[i + 1] == value) {
+                Object old = kvs[i + 1];
+                change.old = old;
+                if (old == value) {
                     return this;
                 }
                 Object[] a = kvs.clone();
                 a[i + 1] = value;
                 return new CollisionNode(hash, a);
             }
-            change.inserted = true;
             Object[] a = Arrays.copyOf(kvs, kvs.length + 2);
             a[kvs.length] = key;
             a[kvs.length + 1] = value;

@@ -118,6 +118,50 @@ class HamtTest {
         m.checkInvariants();
     }
 
+    /**
+     * The three-argument put reports the value it replaced (null included), or the caller's
+     * "absent" marker for a new key, from the same descent, in bitmap nodes at every depth and in
+     * collision nodes; it builds the same map as the two-argument put, and a reused scratch
+     * object reports each put's own old value.
+     */
+    @Test
+    void putWithUpdateReportsTheReplacedValue() {
+        Object absent = new Object();
+        Hamt.Update u = new Hamt.Update();
+        List<Key> keys = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            keys.add(new Key(i, i)); // sequential: root entries, then sub-nodes
+        }
+        keys.add(Key.trieHashed(100, 7 | 1 << 20)); // shares low bits with key 7: a deeper level
+        keys.add(new Key(101, 12345)); // two keys with one full hash: a collision node
+        keys.add(new Key(102, 12345));
+        keys.add(new Key(103, 12345));
+        Hamt<Key, Object> m = Hamt.empty();
+        Hamt<Key, Object> plain = Hamt.empty();
+        for (Key k : keys) {
+            m = m.put(k, null, u);
+            plain = plain.put(k, null);
+            assertSame(absent, u.old(absent), () -> "new key " + k);
+        }
+        assertEquals(plain, m);
+        m.checkInvariants();
+        for (Key k : keys) {
+            Hamt<Key, Object> before = m;
+            m = m.put(k.copy(), "v" + k.id, u);
+            assertNull(u.old(absent), () -> "null replaced at " + k);
+            assertNotSame(before, m);
+            m = m.put(k, "w" + k.id, u);
+            assertEquals("v" + k.id, u.old(absent));
+            Hamt<Key, Object> same = m;
+            Object w = m.getOrDefault(k, null);
+            m = m.put(k, w, u);
+            assertSame(same, m, "an identical value leaves the map as it was");
+            assertSame(w, u.old(absent));
+        }
+        assertEquals(keys.size(), m.size());
+        m.checkInvariants();
+    }
+
     /** Put then get returns each value, and size counts distinct keys only. */
     @Test
     void putThenGetReturnsValueAndSizeCountsDistinctKeys() {
