@@ -107,8 +107,13 @@ public final class Task<T> {
 
     void start() {
         Thread thread = record.thread;
-        Parking.threadStarted(thread); // before it can run: a virtual clock never misses it
-        thread.start();
+        try {
+            Parking.threadStarted(thread); // before it can run: a virtual clock never misses it
+            thread.start();
+        } catch (Throwable e) {
+            Parking.threadEnded(thread); // it never ran: a virtual clock must not wait for it
+            throw e;
+        }
     }
 
     /**

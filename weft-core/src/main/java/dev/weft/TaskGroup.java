@@ -385,7 +385,14 @@ public final class TaskGroup {
         }
         head = t;
         live.getAndAdd(-LINKING);
-        t.start();
+        try {
+            t.start();
+        } catch (Throwable e) {
+            // The thread never ran, so the task cannot complete by itself: take it back out of
+            // the list and the count, or the group would wait for it forever.
+            taskCompleted(t);
+            throw e;
+        }
         return t;
     }
 
