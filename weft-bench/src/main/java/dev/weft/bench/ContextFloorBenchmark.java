@@ -43,8 +43,10 @@ import org.openjdk.jmh.infra.Blackhole;
  *     {@code ThreadLocal.set}); the cache compare needs no extra load.
  * <li>{@link #holderArrayGet}: the holder keeps values in an array indexed by variable number,
  *     per context, so two threads never share a cache ({@link #holderArrayGetTwoThreads}).
- * <li>{@link #scopedValueGetLoop} and {@link #threadLocalGetLoop}: {@code ScopedValue.get}
- *     beside {@code ThreadLocal.get} in the same loop shape ({@value #LOOP} reads per binding).
+ * <li>{@link #holderCacheGetLoop}: the cache model in the loop shape ({@value #LOOP} reads per
+ *     binding) of {@link ContextBenchmark#scopedValueGetLoop} and
+ *     {@link ContextBenchmark#threadLocalGetLoop}, which run beside it in one command:
+ *     {@code weft-bench/bench.sh 'Context(Floor)?Benchmark\.(holderCacheGetLoop|scopedValueGetLoop|threadLocalGetLoop)$'}.
  * <li>Set + reset: {@link #threadLocalSetRestore} (the baseline) and
  *     {@link #threadLocalSetConsumeRestore} (the same with the {@code Blackhole} call that the
  *     models need between their two writes); {@link #holderPathCopySetRestore}
@@ -103,7 +105,6 @@ public class ContextFloorBenchmark {
     static final ThreadLocal<Integer> TL = new ThreadLocal<>();
     static final ThreadLocal<Holder> HOLDER = new ThreadLocal<>();
     static final ThreadLocal<Hamt<Var, Object>> MAP = new ThreadLocal<>();
-    static final ScopedValue<Integer> SV = ScopedValue.newInstance();
 
     /** Sets {@code vars} variables in every model on the benchmark thread. */
     @State(Scope.Thread)
@@ -202,27 +203,10 @@ public class ContextFloorBenchmark {
         return v;
     }
 
-    /** {@code ScopedValue.get}, {@value #LOOP} reads inside one binding. */
-    @Benchmark
-    @OperationsPerInvocation(LOOP)
-    public void scopedValueGetLoop(Blackhole bh) {
-        ScopedValue.where(SV, V_OLD).run(() -> {
-            for (int i = 0; i < LOOP; i++) {
-                bh.consume(SV.get());
-            }
-        });
-    }
-
-    /** {@code ThreadLocal.get} in the loop shape of {@link #scopedValueGetLoop}. */
-    @Benchmark
-    @OperationsPerInvocation(LOOP)
-    public void threadLocalGetLoop(Vars s, Blackhole bh) {
-        for (int i = 0; i < LOOP; i++) {
-            bh.consume(TL.get());
-        }
-    }
-
-    /** {@link #holderCacheGet} in the loop shape of {@link #scopedValueGetLoop}. */
+    /**
+     * {@link #holderCacheGet} in the loop shape of {@link ContextBenchmark#scopedValueGetLoop}
+     * and {@link ContextBenchmark#threadLocalGetLoop} (run them in the same command).
+     */
     @Benchmark
     @OperationsPerInvocation(LOOP)
     public void holderCacheGetLoop(Vars s, Blackhole bh) {
