@@ -71,7 +71,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *     and by a CAS before a task's completion counts it out; it is released by the atomic add
  *     that ends the section (for a completion, the add that also decrements the count). A
  *     section is a handful of field writes, so a thread that finds LINKING set spins
- *     ({@link #lockLinks}); no thread blocks or allocates while holding it.
+ *     ({@link #spinOnce}); no thread blocks or allocates while holding it.
  * <li>A task is linked at the head before its thread starts, and unlinked once, as it
  *     completes, before it leaves the count: the list holds exactly the tasks counted in, less
  *     those that have completed. A task is never linked twice.
