@@ -31,8 +31,13 @@ import javax.management.ObjectName;
  * count and time of each phase, since a live set near the heap limit makes the collector, not
  * the cancellation, the cost.
  *
- * <p>Usage: {@code ScaleRun [--tasks N] [--histogram] [--raw]}. Exit status 1 if the heap ran
- * out.
+ * <p>With {@code --raw --state threadlocal} each raw thread first sets one {@link ThreadLocal}
+ * (to a value shared by all), and with {@code --raw --state scopedvalue} it sleeps inside one
+ * {@link ScopedValue} binding: what keeping any per-thread state costs a sleeping virtual thread,
+ * the floor under weft's per-thread record.
+ *
+ * <p>Usage: {@code ScaleRun [--tasks N] [--histogram] [--raw [--state none|threadlocal|scopedvalue]]}.
+ * Exit status 1 if the heap ran out.
  *
  * <p>Bytes per sleeping task: most of a parked virtual thread's heap is its stack chunk, whose
  * size depends on whether the frames were interpreted or compiled when the thread parked. A
@@ -57,23 +62,26 @@ public final class ScaleRun {
         int tasks = 1_000_000;
         boolean histogram = false;
         boolean raw = false;
+        String state = "none";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--tasks" -> tasks = Integer.parseInt(args[++i].replace("_", ""));
                 case "--histogram" -> histogram = true;
                 case "--raw" -> raw = true;
+                case "--state" -> state = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; usage: ScaleRun [--tasks N] [--histogram] [--raw]");
+                        + "; usage: ScaleRun [--tasks N] [--histogram] [--raw [--state none|threadlocal|scopedvalue]]");
             }
         }
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         System.out.printf("ScaleRun: %,d %s; java %s, max heap %,d MiB, %d CPUs%n", tasks,
-                raw ? "raw virtual threads in Thread.sleep(1 h)" : "tasks in Weft.sleep(1 h) in one TaskGroup",
+                raw ? "raw virtual threads in Thread.sleep(1 h), per-thread state: " + state
+                        : "tasks in Weft.sleep(1 h) in one TaskGroup",
                 Runtime.version(), Runtime.getRuntime().maxMemory() >> 20,
                 Runtime.getRuntime().availableProcessors());
         long before = usedAfterGc(memory);
         if (raw) {
-            runRaw(tasks, histogram, memory, before);
+            runRaw(tasks, histogram, memory, before, state);
             return;
         }
 
@@ -140,15 +148,30 @@ public final class ScaleRun {
     }
 
     /** The same scale check with raw virtual threads, interrupted and joined one by one. */
-    private static void runRaw(int n, boolean histogram, MemoryMXBean memory, long before) throws Exception {
+    private static final ThreadLocal<Object> STATE_LOCAL = new ThreadLocal<>();
+    private static final ScopedValue<Object> STATE_SCOPED = ScopedValue.newInstance();
+    private static final Object STATE = new Object();
+
+    private static void runRaw(int n, boolean histogram, MemoryMXBean memory, long before, String state)
+            throws Exception {
         AtomicInteger sleeping = new AtomicInteger();
-        Runnable sleeper = () -> {
+        Runnable sleep = () -> {
             sleeping.incrementAndGet();
             try {
                 Thread.sleep(Duration.ofHours(1));
             } catch (InterruptedException expected) {
                 // the "cancel"
             }
+        };
+        Runnable sleeper = switch (state) {
+            case "none" -> sleep;
+            case "threadlocal" -> () -> {
+                STATE_LOCAL.set(STATE);
+                sleep.run();
+            };
+            case "scopedvalue" -> () -> ScopedValue.where(STATE_SCOPED, STATE).run(sleep);
+            default -> throw new IllegalArgumentException("unknown --state " + state
+                    + "; use none, threadlocal or scopedvalue");
         };
         Thread[] threads = new Thread[n];
         long[] gcStart = gcTotals();
