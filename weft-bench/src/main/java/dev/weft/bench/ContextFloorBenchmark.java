@@ -30,8 +30,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * {@code ContextVar.set} must do). So every design pays one {@code ThreadLocal.get} to find the
  * context, and then at least one more dependent load to reach a value in it. The models here
  * keep only that: no null checks, no defaults, no error paths, none of weft's semantics. Their
- * figures, divided by {@link #threadLocalGet}, bound what any implementation of weft's
- * {@code ContextVar} can reach.
+ * figures, divided by {@link ContextBenchmark#threadLocalGet}, bound what any implementation of
+ * weft's {@code ContextVar} can reach. The {@code ThreadLocal} baselines are
+ * {@link ContextBenchmark}'s; run them beside the models in one command:
+ * {@code weft-bench/bench.sh 'Context(Floor)?Benchmark\.(threadLocal.*|holder.*|mapDirect.*|scopedValueGetLoop)$' -p vars=1,100}.
  *
  * <ul>
  * <li>{@link #holderValueGet}: the thread-local holds a mutable holder, the value is one field
@@ -42,12 +44,12 @@ import org.openjdk.jmh.infra.Blackhole;
  * <li>{@link #mapDirectGet}: the thread-local holds the immutable map itself (so a set must call
  *     {@code ThreadLocal.set}); the cache compare needs no extra load.
  * <li>{@link #holderArrayGet}: the holder keeps values in an array indexed by variable number,
- *     per context, so two threads never share a cache ({@link #holderArrayGetTwoThreads}).
+ *     per context, so two threads never share a cache ({@link #holderArrayGetTwoThreads}, beside
+ *     {@link ContextBenchmark#threadLocalGetTwoThreads}).
  * <li>{@link #holderCacheGetLoop}: the cache model in the loop shape ({@value #LOOP} reads per
  *     binding) of {@link ContextBenchmark#scopedValueGetLoop} and
- *     {@link ContextBenchmark#threadLocalGetLoop}, which run beside it in one command:
- *     {@code weft-bench/bench.sh 'Context(Floor)?Benchmark\.(holderCacheGetLoop|scopedValueGetLoop|threadLocalGetLoop)$'}.
- * <li>Set + reset: {@link #threadLocalSetRestore} (the baseline) and
+ *     {@link ContextBenchmark#threadLocalGetLoop}.
+ * <li>Set + reset: {@link ContextBenchmark#threadLocalSetRestore} (the baseline) and
  *     {@link #threadLocalSetConsumeRestore} (the same with the {@code Blackhole} call that the
  *     models need between their two writes); {@link #holderPathCopySetRestore}
  *     (one persistent trie update of the holder's map and the O(1) restore of the old map: weft's
@@ -142,12 +144,6 @@ public class ContextFloorBenchmark {
 
     // ---- get -------------------------------------------------------------------------------
 
-    /** Baseline: {@code ThreadLocal.get}. */
-    @Benchmark
-    public Object threadLocalGet(Vars s) {
-        return TL.get();
-    }
-
     /** Thread-local holder, one field load. */
     @Benchmark
     public Object holderValueGet(Vars s) {
@@ -186,13 +182,6 @@ public class ContextFloorBenchmark {
         return HOLDER.get().values[VAR_0.index];
     }
 
-    /** {@code ThreadLocal.get} from two threads. */
-    @Benchmark
-    @Threads(2)
-    public Object threadLocalGetTwoThreads(Vars s) {
-        return TL.get();
-    }
-
     private static Object cachedGet(Var var, Hamt<Var, Object> map) {
         Cached c = var.cached;
         if (c != null && c.map == map) {
@@ -203,10 +192,7 @@ public class ContextFloorBenchmark {
         return v;
     }
 
-    /**
-     * {@link #holderCacheGet} in the loop shape of {@link ContextBenchmark#scopedValueGetLoop}
-     * and {@link ContextBenchmark#threadLocalGetLoop} (run them in the same command).
-     */
+    /** {@link #holderCacheGet} in the loop shape of {@link ContextBenchmark#threadLocalGetLoop}. */
     @Benchmark
     @OperationsPerInvocation(LOOP)
     public void holderCacheGetLoop(Vars s, Blackhole bh) {
@@ -217,18 +203,10 @@ public class ContextFloorBenchmark {
 
     // ---- set + reset -----------------------------------------------------------------------
 
-    /** Baseline: ThreadLocal get, set(new), set(old). */
-    @Benchmark
-    public void threadLocalSetRestore(Vars s) {
-        Integer old = TL.get();
-        TL.set(V_NEW);
-        TL.set(old);
-    }
-
     /**
-     * {@link #threadLocalSetRestore} with a {@code Blackhole.consume} between set and restore,
-     * the baseline of the models below, which need one so that the JIT does not drop the first
-     * write (and the allocation behind it) as dead.
+     * {@link ContextBenchmark#threadLocalSetRestore} with a {@code Blackhole.consume} between set
+     * and restore, the baseline of the models below, which need one so that the JIT does not
+     * drop the first write (and the allocation behind it) as dead.
      */
     @Benchmark
     public void threadLocalSetConsumeRestore(Vars s, Blackhole bh) {

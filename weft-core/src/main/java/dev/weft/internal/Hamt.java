@@ -69,9 +69,9 @@ import java.util.function.BiConsumer;
  *
  * <h2>Memory ordering</h2>
  * Every field of every object here is {@code final} (the one exception, {@link Update}, is a
- * scratch object confined to one thread at a time and never reachable from a map). By the final-field rule of the JMM, a thread that
- * obtains a reference to a map, even through a data race, sees its nodes and their arrays fully
- * initialised. weft relies on this: it reads contexts racily from other threads.
+ * scratch object used by one thread at a time and never reachable from a map). By the
+ * final-field rule of the JMM, a thread that obtains a reference to a map, even through a data
+ * race, sees its nodes and their arrays fully initialised. weft relies on this: it reads contexts racily from other threads.
  *
  * <p>Null keys are rejected with {@link NullPointerException} by every operation; {@code null} is a
  * legal value, distinct from "absent".
