@@ -50,16 +50,32 @@ import java.util.concurrent.Callable;
  * thread while it runs is allowed and sees a consistent snapshot.
  *
  * @implNote Implementation overview. The current context is a {@link ThreadLocal} holding the
- * mutable {@code Context}; the context holds an immutable {@link Hamt}. Invariant: {@link #map}
- * is written only by the thread that has entered the context (its {@link #owner}), and read by
- * any thread without locks; the trie's final fields make a racy read see a whole snapshot.
- * The variables with fork copiers that are present are listed under a hidden key in the same
- * trie, so a copy made from another thread sees the values and the list from one snapshot.
- * {@link #owner} is set by a CAS on entry and cleared on exit; the CAS orders the previous
- * owner's writes before the next owner's reads. A set is one descent of the trie that yields
- * the new map and the old value together ({@code Hamt.put} with an {@code Hamt.Update}); the
- * token keeps the maps from before and after, so a reset with nothing set in between is one
- * field write.
+ * mutable {@code Context}; the context holds a {@link Hamt}, a hash trie that is either frozen
+ * (immutable, shareable) or open (written in place by one owner).
+ * <p>The writer of a context is the thread that has it current: the thread that entered it, or a
+ * generator's thread running a step in its consumer's place while the consumer waits (the
+ * hand-off orders their writes). Invariants:
+ * <ol>
+ * <li>Only the writer changes {@link #map}, the open map it points to, and {@link #version}.
+ * <li>An open map belongs to one context: it is made by that context's write (from a frozen map)
+ *     and frozen before it is shared by a copy ({@link #copy()}, {@link #wrap}, spawn). Copies
+ *     share frozen maps only, so a set never shows in another context.
+ * <li>{@link #version} is even at rest and odd while the writer changes the map; it grows by two
+ *     per write. It is a sequence lock: a reader on another thread ({@link #copy()}, {@link #size},
+ *     {@link #vars}) takes a {@link Hamt#snapshot} between two reads of an even, equal version
+ *     ({@link #snapshot()}), so it sees the entries of one state, and a fork list that agrees with
+ *     them. A single {@link #get} needs no lock: in-place writes replace one reference at a time.
+ * <li>{@link ContextVar}'s cache keys a value by (map, version). That pair names one state: an
+ *     open map's versions do not repeat while it is open (a write that would wrap the counter's low
+ *     30 bits first freezes the map), and a context that holds a frozen map holds it at the
+ *     version it was frozen at or later, with no write in between, so a cached pair is never stale.
+ * </ol>
+ * A set of a variable already set in this context's open map is a slot write between two version
+ * writes: no allocation, no copy ({@code Hamt.locate}). Other writes copy the nodes they change
+ * unless the open map created them. A token keeps the old value; reset writes it back the same way.
+ * {@link #owner} is set by a CAS on entry and cleared on exit; the CAS orders the previous owner's
+ * writes before the next owner's reads. The variables with fork copiers that are present are
+ * listed under a hidden key in the same trie, so a snapshot has values and list from one state.
  */
 public final class Context {
     private static final ThreadLocal<Context> CURRENT = new ThreadLocal<>();
@@ -67,20 +83,39 @@ public final class Context {
     /** Hidden key: the variables with fork copiers present in the map, as a ContextVar[]. */
     private static final ContextVar<ContextVar<?>[]> FORKING = ContextVar.of("<forking>");
 
+    /** A write that brings {@link #version}'s low 30 bits to zero freezes the map first (invariant 4). */
+    private static final int WRAP = (1 << 30) - 1;
+
     private static final VarHandle OWNER;
+    private static final VarHandle MAP;
+    private static final VarHandle VERSION;
 
     static {
         try {
-            OWNER = MethodHandles.lookup().findVarHandle(Context.class, "owner", Thread.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            OWNER = l.findVarHandle(Context.class, "owner", Thread.class);
+            MAP = l.findVarHandle(Context.class, "map", Hamt.class);
+            VERSION = l.findVarHandle(Context.class, "version", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** The values. Written by the owner thread only; read by any thread. */
+    /**
+     * The values. Changed by the writer only (invariant 1), published with a release write; other
+     * threads read it with an acquire.
+     */
     Hamt<ContextVar<?>, Object> map;
+    /** The sequence lock and cache key of invariants 3 and 4; written by the writer only. */
+    int version;
 
-    /** The thread that has entered this context, or null. */
+    /**
+     * Stands in {@link #owner} while a thread that is not in this context freezes its map for a
+     * copy; never started.
+     */
+    private static final Thread FREEZING = Thread.ofVirtual().name("weft-context-freezing").unstarted(() -> { });
+
+    /** The thread that has entered this context, or {@link #FREEZING}, or null. */
     @SuppressWarnings("unused")
     private volatile Thread owner;
 
@@ -89,8 +124,10 @@ public final class Context {
     /** What entering installed, for exit (see Bridging). Written by the owner thread only. */
     Bridging.Installed bridgeUndo;
 
-    private Context(Hamt<ContextVar<?>, Object> map) {
+    /** A context over {@code map}, which is frozen; {@code version} as invariant 4 requires. */
+    private Context(Hamt<ContextVar<?>, Object> map, int version) {
         this.map = map;
+        this.version = version;
     }
 
     /**
@@ -99,7 +136,7 @@ public final class Context {
      * @return a context with no variables set
      */
     public static Context empty() {
-        return new Context(Hamt.empty());
+        return new Context(Hamt.empty(), 0);
     }
 
     /**
@@ -109,7 +146,7 @@ public final class Context {
      */
     public static Context copyCurrent() {
         Context c = CURRENT.get();
-        return Bridging.captured(c == null ? empty() : c.copy());
+        return Bridging.captured(c == null ? empty() : c.copyAsWriter());
     }
 
     /**
@@ -119,7 +156,58 @@ public final class Context {
      * @return the copy
      */
     public Context copy() {
-        return Bridging.copied(this, new Context(forked(map)));
+        if (CURRENT.get() == this) {
+            return copyAsWriter();
+        }
+        // No thread is in this context: hold it for the two reads that freeze it (an entering
+        // thread waits that long, see enter) and share its map.
+        if (OWNER.compareAndSet(this, (Thread) null, FREEZING)) {
+            Hamt<ContextVar<?>, Object> m;
+            int v;
+            try {
+                m = map.freeze();
+                v = version;
+            } finally {
+                OWNER.setVolatile(this, (Thread) null);
+            }
+            return Bridging.copied(this, new Context(forked(m), v));
+        }
+        Context s = snapshot(); // a thread is in it and may be writing: copy what it may still write
+        return Bridging.copied(this, new Context(forked(s.map), s.version));
+    }
+
+    /** {@link #copy()} by this context's writer: freezes the map and shares it. */
+    private Context copyAsWriter() {
+        return Bridging.copied(this, new Context(forked(map.freeze()), version));
+    }
+
+    /**
+     * This context's state as one frozen map and its version, for a thread that is not its writer:
+     * a sequence-lock read (invariant 3). The writer holds the version odd only for the few
+     * instructions of one write, so the retry loop spins briefly, then yields.
+     */
+    private Context snapshot() {
+        for (int spins = 0; ; spins++) {
+            int v = (int) VERSION.getAcquire(this);
+            if ((v & 1) == 0) {
+                @SuppressWarnings("unchecked")
+                Hamt<ContextVar<?>, Object> m = ((Hamt<ContextVar<?>, Object>) MAP.getAcquire(this)).snapshot();
+                VarHandle.loadLoadFence();
+                if ((int) VERSION.getOpaque(this) == v) {
+                    return new Context(m, v);
+                }
+            }
+            if (spins < 64) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    /** The map to read several entries from: the writer's own, or a snapshot on another thread. */
+    private Hamt<ContextVar<?>, Object> view() {
+        return CURRENT.get() == this ? map : snapshot().map;
     }
 
     static Hamt<ContextVar<?>, Object> forked(Hamt<ContextVar<?>, Object> m) {
@@ -158,39 +246,78 @@ public final class Context {
         return c;
     }
 
-    /** Sets {@code var} in this context; returns the old value or MISSING. Owner thread only. */
+    /** Sets {@code var} in this context; returns the old value or MISSING. Writer only. */
     Object put(ContextVar<?> var, Object value) {
-        // One descent gives the new map and the old value. The scratch object is fresh, not kept
-        // in a field: when the trie's put inlines (a shallow trie), the JIT scalar-replaces it,
-        // and writes into a field-held object would cost GC barriers that grow set's compiled
-        // code past what the JIT inlines into a caller (which then cannot drop the Token).
-        Hamt.Update u = new Hamt.Update();
-        Hamt<ContextVar<?>, Object> m = map.put(var, value, u);
-        Object old = u.old(ContextVar.MISSING);
-        if (old == ContextVar.MISSING && var.forks()) {
-            m = withForking(m, var, true);
+        int v = version;
+        // The usual case: var is already set in this context's open map; one slot write between
+        // the two version writes, nothing allocated (the Slot is scalar-replaced).
+        Hamt.Slot slot = new Hamt.Slot();
+        if (((v + 2) & WRAP) != 0 && map.locate(var, slot)) {
+            Object old = slot.get();
+            VERSION.setOpaque(this, v + 1);
+            VarHandle.storeStoreFence(); // the odd version is seen before the slot changes
+            slot.set(value);
+            VERSION.setRelease(this, v + 2);
+            return old;
         }
-        map = m;
-        return old;
+        return putCopying(var, value, v);
     }
 
-    /** Unsets {@code var} in this context. Owner thread only. */
+    /** {@link #put} of a new variable, or into nodes the open map did not create. */
+    private Object putCopying(ContextVar<?> var, Object value, int v) {
+        Hamt<ContextVar<?>, Object> m = startWrite(v);
+        try {
+            Hamt.Update u = new Hamt.Update();
+            Hamt<ContextVar<?>, Object> n = m.putInPlace(var, value, u);
+            Object old = u.old(ContextVar.MISSING);
+            if (old == ContextVar.MISSING && var.forks()) {
+                n = withForking(n, var, true);
+            }
+            if (n != m) {
+                MAP.setRelease(this, n);
+            }
+            return old;
+        } finally {
+            VERSION.setRelease(this, v + 2);
+        }
+    }
+
+    /** Unsets {@code var} in this context. Writer only. */
     void remove(ContextVar<?> var) {
-        Hamt<ContextVar<?>, Object> m = map;
-        Hamt<ContextVar<?>, Object> without = m.remove(var);
-        if (without == m) {
-            return; // was not set
+        int v = version;
+        Hamt<ContextVar<?>, Object> m = startWrite(v);
+        try {
+            Hamt.Update u = new Hamt.Update();
+            Hamt<ContextVar<?>, Object> n = m.removeInPlace(var, u);
+            if (u.old(ContextVar.MISSING) != ContextVar.MISSING && var.forks()) {
+                n = withForking(n, var, false);
+            }
+            if (n != m) {
+                MAP.setRelease(this, n);
+            }
+        } finally {
+            VERSION.setRelease(this, v + 2);
         }
-        map = var.forks() ? withForking(without, var, false) : without;
     }
 
-    /** Sets {@code var} back to {@code old} (not MISSING) for a token's reset. Owner thread only. */
-    void restore(ContextVar<?> var, Object old) {
-        if (var.forks()) {
-            put(var, old);
+    /** Sets {@code var} back to {@code old}, or unsets it for MISSING: a token's reset. Writer only. */
+    void reset(ContextVar<?> var, Object old) {
+        if (old == ContextVar.MISSING) {
+            remove(var);
         } else {
-            map = map.put(var, old); // one traversal: no old value, no fork list to maintain
+            put(var, old);
         }
+    }
+
+    /**
+     * Makes the version odd before a write that may copy nodes; returns the map to write. A write
+     * that would bring the version's low 30 bits to zero writes into a fresh open map (invariant 4).
+     */
+    private Hamt<ContextVar<?>, Object> startWrite(int v) {
+        Hamt<ContextVar<?>, Object> m = ((v + 2) & WRAP) == 0 ? map.freeze() : map;
+        VERSION.setOpaque(this, v + 1);
+        VarHandle.storeStoreFence();
+        return m;
     }
 
     private static Hamt<ContextVar<?>, Object> withForking(Hamt<ContextVar<?>, Object> m, ContextVar<?> var,
@@ -203,7 +330,8 @@ public final class Context {
         } else {
             next = Arrays.stream(list).filter(v -> v != var).toArray(ContextVar<?>[]::new);
         }
-        return next.length == 0 ? m.remove(FORKING) : m.put(FORKING, next);
+        Hamt.Update u = new Hamt.Update();
+        return next.length == 0 ? m.removeInPlace(FORKING, u) : m.putInPlace(FORKING, next, u);
     }
 
     /**
@@ -250,12 +378,16 @@ public final class Context {
      */
     Context enter() {
         Thread me = Thread.currentThread();
-        if (!OWNER.compareAndSet(this, (Thread) null, me)) {
+        while (!OWNER.compareAndSet(this, (Thread) null, me)) {
             Thread by = (Thread) OWNER.getVolatile(this);
+            if (by == FREEZING || by == null) {
+                Thread.onSpinWait(); // a copy from another thread is freezing the map: a few loads
+                continue;
+            }
             throw new IllegalStateException(by == me
                     ? "this Context is already entered by the current thread: a Context cannot be"
                       + " entered recursively; use copy() for a nested one"
-                    : "this Context is already entered by thread '" + (by == null ? "?" : by.getName())
+                    : "this Context is already entered by thread '" + by.getName()
                       + "': a Context can be entered by one thread at a time; give each thread its own copy()");
         }
         Context previous = CURRENT.get();
@@ -286,7 +418,13 @@ public final class Context {
     @SuppressWarnings("unchecked")
     public <T> T get(ContextVar<T> var) {
         Args.nonNull(var, "var", "pass the ContextVar to look up");
-        return (T) map.getOrDefault(var, null);
+        return (T) published().getOrDefault(var, null);
+    }
+
+    /** The map as last published: one entry read from it needs no lock (invariant 3). */
+    @SuppressWarnings("unchecked")
+    private Hamt<ContextVar<?>, Object> published() {
+        return (Hamt<ContextVar<?>, Object>) MAP.getAcquire(this);
     }
 
     /**
@@ -297,7 +435,7 @@ public final class Context {
      */
     public boolean contains(ContextVar<?> var) {
         Args.nonNull(var, "var", "pass the ContextVar to look up");
-        return var != FORKING && map.containsKey(var);
+        return var != FORKING && published().containsKey(var);
     }
 
     /**
@@ -306,7 +444,7 @@ public final class Context {
      * @return the count
      */
     public int size() {
-        Hamt<ContextVar<?>, Object> m = map;
+        Hamt<ContextVar<?>, Object> m = view();
         return m.containsKey(FORKING) ? m.size() - 1 : m.size();
     }
 
@@ -317,7 +455,7 @@ public final class Context {
      */
     public Set<ContextVar<?>> vars() {
         Set<ContextVar<?>> out = new LinkedHashSet<>();
-        map.forEach((k, v) -> {
+        view().forEach((k, v) -> {
             if (k != FORKING) {
                 out.add(k);
             }
@@ -335,9 +473,9 @@ public final class Context {
      */
     public static Runnable wrap(Runnable body) {
         Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
-        Hamt<ContextVar<?>, Object> snapshot = captured();
+        Context snapshot = captured();
         Object bridged = Bridging.capture();
-        return () -> Bridging.carry(new Context(forked(snapshot)), bridged).run(body);
+        return () -> Bridging.carry(new Context(forked(snapshot.map), snapshot.version), bridged).run(body);
     }
 
     /**
@@ -350,20 +488,21 @@ public final class Context {
      */
     public static <R> Callable<R> wrap(Callable<R> body) {
         Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
-        Hamt<ContextVar<?>, Object> snapshot = captured();
+        Context snapshot = captured();
         Object bridged = Bridging.capture();
-        return () -> Bridging.carry(new Context(forked(snapshot)), bridged).call(body::call);
+        return () -> Bridging.carry(new Context(forked(snapshot.map), snapshot.version), bridged).call(body::call);
     }
 
-    private static Hamt<ContextVar<?>, Object> captured() {
+    /** The current context's state, frozen, as a context that is never entered (only copied). */
+    private static Context captured() {
         Context c = CURRENT.get();
-        return c == null ? Hamt.empty() : forked(c.map);
+        return c == null ? empty() : new Context(forked(c.map.freeze()), c.version);
     }
 
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Context{");
-        map.forEach((k, v) -> {
+        view().forEach((k, v) -> {
             if (k != FORKING) {
                 if (sb.length() > 8) sb.append(", ");
                 sb.append(k.name()).append('=').append(v);

@@ -31,14 +31,15 @@ import java.util.function.UnaryOperator;
  * </ul>
  *
  * @implNote {@link #get} costs one {@link ThreadLocal} read plus a cache check: each variable keeps
- * the last (map, value) pair it read, valid as long as the current context's map is the same
- * object, as CPython's {@code ContextVar} cache does. A miss costs one trie lookup,
+ * the last (map, version, value) it read, valid while the current context still has that map at
+ * that version, much as CPython's {@code ContextVar} cache does. A miss costs one trie lookup,
  * O(log32 n) in the number of variables set. There are two such entries; each belongs to the
  * thread that filled it until that thread ends, so that threads sharing a variable never write
  * an entry in turn, and two threads reading the variable in different contexts both hit.
- * Invariant: an entry pairs a map with this variable's value in that map (or MISSING), and maps
- * are immutable, so an entry that matches the current map is right whoever wrote it and however
- * stale it is; the entries are immutable records, so a racy read sees a whole pair.
+ * Invariant: an entry pairs a map and version with this variable's value in that state (or
+ * MISSING); a (map, version) pair names one state for good ({@link Context}'s overview,
+ * invariant 4), so an entry that matches the current pair is right whoever wrote it and however
+ * stale it is; the entries are immutable records, so a racy read sees a whole entry.
  *
  * @param <T> the type of the value
  */
@@ -60,7 +61,7 @@ public final class ContextVar<T> {
     private final int hash;
 
     /**
-     * The last lookup: valid while the current context's map is {@code map}. Written and read by
+     * The last lookup: valid while the current context's map and version are the entry's. Written and read by
      * any thread without synchronization; the record's final fields make a racy read see either
      * the old or the new pair, never a mix.
      */
@@ -69,7 +70,7 @@ public final class ContextVar<T> {
     private Cached second;
 
     /** A cached lookup, and the thread that may replace it (see {@link #lookup()}). */
-    private record Cached(Hamt<ContextVar<?>, Object> map, Object value, Thread owner) {
+    private record Cached(Hamt<ContextVar<?>, Object> map, int version, Object value, Thread owner) {
     }
 
     private ContextVar(String name, boolean hasDefault, T defaultValue, UnaryOperator<T> onFork) {
@@ -163,17 +164,18 @@ public final class ContextVar<T> {
             return MISSING;
         }
         Hamt<ContextVar<?>, Object> map = ctx.map;
+        int version = ctx.version;
         Cached c = cached;
-        if (c != null && c.map == map) {
+        if (c != null && c.map == map && c.version == version) {
             return c.value;
         }
-        return lookupSecond(map, c);
+        return lookupSecond(map, version, c);
     }
 
     /** The first entry missed: try the second, then the trie (kept apart so lookup stays small). */
-    private Object lookupSecond(Hamt<ContextVar<?>, Object> map, Cached c) {
+    private Object lookupSecond(Hamt<ContextVar<?>, Object> map, int version, Cached c) {
         Cached d = second;
-        if (d != null && d.map == map) {
+        if (d != null && d.map == map && d.version == version) {
             return d.value;
         }
         Object v = map.getOrDefault(this, MISSING);
@@ -184,9 +186,9 @@ public final class ContextVar<T> {
         // thread takes the second entry; a third and later ones pay one trie lookup instead.
         Thread me = Thread.currentThread();
         if (c == null || c.owner == me || !c.owner.isAlive()) {
-            cached = new Cached(map, v, me);
+            cached = new Cached(map, version, v, me);
         } else if (d == null || d.owner == me || !d.owner.isAlive()) {
-            second = new Cached(map, v, me);
+            second = new Cached(map, version, v, me);
         }
         return v;
     }
@@ -199,9 +201,7 @@ public final class ContextVar<T> {
      */
     public Token<T> set(T value) {
         Context ctx = Context.currentOrImplicit();
-        Hamt<ContextVar<?>, Object> before = ctx.map;
-        Object old = ctx.put(this, value);
-        return new Token<>(this, ctx, old, before, ctx.map);
+        return new Token<>(this, ctx, ctx.put(this, value));
     }
 
     /**
@@ -215,11 +215,10 @@ public final class ContextVar<T> {
     public void reset(Token<T> token) {
         Context ctx = Context.currentOrNull();
         // The usual case, kept small so that set, close and reset inline together and the JIT
-        // can drop the Token: a fresh token of this variable, in its own context, with nothing
-        // set since. Restoring the map from before the set is the whole reset: O(1).
-        if (token != null && !token.used && token.var == this && token.context == ctx
-                && ctx.map == token.after) {
-            ctx.map = token.before;
+        // can drop the Token: a fresh token of this variable, in its own context. Writing the old
+        // value back is the whole reset: in place when the set was (Context.put).
+        if (token != null && !token.used && token.var == this && token.context == ctx) {
+            ctx.reset(this, token.old);
             token.used = true;
             return;
         }
@@ -242,13 +241,7 @@ public final class ContextVar<T> {
                     + "' was created in a different Context: reset it in the same task or Context.run"
                     + " body that called set()");
         }
-        if (ctx.map == token.after) {
-            ctx.map = token.before;
-        } else if (token.old == MISSING) {
-            ctx.remove(this);
-        } else {
-            ctx.restore(this, token.old);
-        }
+        ctx.reset(this, token.old);
         token.used = true;
     }
 

@@ -1,6 +1,5 @@
 package dev.weft;
 
-import dev.weft.internal.Hamt;
 import java.util.NoSuchElementException;
 
 /**
@@ -22,23 +21,15 @@ import java.util.NoSuchElementException;
 public final class Token<T> implements AutoCloseable {
     final ContextVar<T> var;
     final Context context;
+    /** The value before the set, or {@code ContextVar.MISSING}; reset writes it back. */
     final Object old;
-    /**
-     * The context's map before and right after the set. If the map is still {@link #after} at
-     * reset, nothing else changed in between, and restoring {@link #before} is the whole reset.
-     */
-    final Hamt<ContextVar<?>, Object> before;
-    final Hamt<ContextVar<?>, Object> after;
     /** Read and written by the thread that has entered {@link #context}. */
     boolean used;
 
-    Token(ContextVar<T> var, Context context, Object old, Hamt<ContextVar<?>, Object> before,
-          Hamt<ContextVar<?>, Object> after) {
+    Token(ContextVar<T> var, Context context, Object old) {
         this.var = var;
         this.context = context;
         this.old = old;
-        this.before = before;
-        this.after = after;
     }
 
     /**

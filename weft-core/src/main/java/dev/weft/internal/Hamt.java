@@ -1,5 +1,7 @@
 package dev.weft.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.AbstractMap;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -9,7 +11,8 @@ import java.util.Objects;
 import java.util.function.BiConsumer;
 
 /**
- * An immutable, persistent hash map: the storage behind weft's {@code Context}.
+ * A persistent hash map that can also be written in place while one owner holds it open: the
+ * storage behind weft's {@code Context}.
  *
  * <p>One file of some 680 lines: the trie, its node encoding and its invariants belong together,
  * and the design essay below is kept beside the code it explains (as CPython's {@code hamt.c}).
@@ -48,12 +51,28 @@ import java.util.function.BiConsumer;
  * say) ten keys share a root slot with probability about 0.8 (the birthday bound), which costs
  * one more such step; a key type on the hot path should therefore hand out sequential hashes.
  *
+ * <h2>Open maps</h2>
+ * A map made by {@link #putInPlace} or {@link #removeInPlace} is <em>open</em>: it belongs to one
+ * owner, who may keep changing it in place, until {@link #freeze()} makes it immutable for good
+ * (as Clojure's transients, with the map itself as the edit token). Every node that an open map
+ * creates is tagged with that map ({@code BitmapNode.edit}); a later in-place operation of the
+ * same open map overwrites a value or a sub-node reference in a node tagged with it instead of
+ * copying the node, and replaces {@link #root} and {@link #size} in place. Nodes that it did not
+ * create (shared with the frozen map it started from) are copied as in a persistent update, and
+ * the copies are tagged. A persistent {@link #put}/{@link #remove} of an open map is refused:
+ * its result would share nodes that the owner may still write.
+ *
  * <h2>Invariants</h2>
  * <ol>
- * <li>Nodes are never mutated once constructed; arrays are filled before the constructor runs and
- *     never written afterwards. Hence an exception from a key's {@code hashCode}/{@code equals},
- *     thrown at any point of any operation, leaves every existing map intact: half-built copies
- *     are simply dropped.</li>
+ * <li>A node's bitmaps and array lengths never change after construction. In place, only a
+ *     value slot (with another value) or a sub-node slot (with another node for the same slot)
+ *     is overwritten, and only in a node tagged with an open map, by that map's owner. A node
+ *     tagged with an open map is reachable from that map only ({@link #snapshot()} copies the
+ *     tagged nodes, freezing does not untag them but no one writes through a frozen map). Hence
+ *     a frozen map never changes, and a racy reader of an open map always walks well-formed
+ *     nodes and sees each slot either before or after a write. An exception from a key's
+ *     {@code hashCode}/{@code equals} leaves every map intact: every in-place write happens
+ *     after the last call of user code of its operation.</li>
  * <li>Canonical shape: the trie depends only on the set of entries (up to the order inside a
  *     collision node). Every non-root node holds at least two entries; a non-root bitmap node is
  *     never "one data entry and nothing else" (that entry is inlined into the parent) nor "only one
@@ -68,10 +87,15 @@ import java.util.function.BiConsumer;
  * </ol>
  *
  * <h2>Memory ordering</h2>
- * Every field of every object here is {@code final} (the one exception, {@link Update}, is a
- * scratch object used by one thread at a time and never reachable from a map). By the
- * final-field rule of the JMM, a thread that obtains a reference to a map, even through a data
- * race, sees its nodes and their arrays fully initialised. weft relies on this: it reads contexts racily from other threads.
+ * Every field of every node is {@code final}: by the final-field rule of the JMM, a thread that
+ * obtains a reference to a node, even through a data race, sees it and its array as constructed.
+ * The map object's {@link #root} and {@link #size} are not final (an open map replaces them), so
+ * a map must be handed to another thread with a happens-before edge (weft's {@code Context}
+ * publishes it with a release write and reads it with an acquire). {@link #freeze()} is a release
+ * write and {@link #snapshot()} an acquire read of the open flag, so a reader that finds a map
+ * frozen sees every write made while it was open. A reader that must see several entries of an
+ * open map as one state (a copy from another thread) needs the owner's cooperation: weft's
+ * {@code Context} wraps every write in a sequence lock and validates {@link #snapshot()} with it.
  *
  * <p>Null keys are rejected with {@link NullPointerException} by every operation; {@code null} is a
  * legal value, distinct from "absent".
@@ -90,14 +114,28 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
     private static final int[] NO_HASHES = new int[0];
     /** Result of {@link #find} for an absent key; distinct from every storable value, null included. */
     private static final Object NOT_FOUND = new Object();
-    private static final Hamt<?, ?> EMPTY = new Hamt<>(BitmapNode.EMPTY, 0);
+    private static final Hamt<?, ?> EMPTY = new Hamt<>(BitmapNode.EMPTY, 0, false);
+    private static final VarHandle OPEN;
 
-    private final BitmapNode root;
-    private final int size;
+    static {
+        try {
+            OPEN = MethodHandles.lookup().findVarHandle(Hamt.class, "open", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
-    private Hamt(BitmapNode root, int size) {
+    /** Replaced in place only while {@link #open}, by the owner. */
+    private BitmapNode root;
+    /** Replaced in place only while {@link #open}, by the owner. */
+    private int size;
+    /** Whether the owner may still write this map in place; once false, false for good. */
+    private boolean open;
+
+    private Hamt(BitmapNode root, int size, boolean open) {
         this.root = root;
         this.size = size;
+        this.open = open;
     }
 
     /** The empty map (a shared instance). */
@@ -160,6 +198,7 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
      */
     public Hamt<K, V> put(K key, V value) {
         int h = spread(Objects.requireNonNull(key, "key").hashCode());
+        requireFrozen();
         return put(key, h, value, new Update());
     }
 
@@ -173,23 +212,144 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
      */
     public Hamt<K, V> put(K key, V value, Update update) {
         int h = spread(Objects.requireNonNull(key, "key").hashCode());
+        requireFrozen();
         update.old = NOT_FOUND;
         return put(key, h, value, update);
     }
 
     private Hamt<K, V> put(K key, int h, V value, Update change) {
-        BitmapNode r = (BitmapNode) root.put(key, h, value, 0, change);
-        return r == root ? this : new Hamt<>(r, change.old == NOT_FOUND ? size + 1 : size);
+        BitmapNode r = (BitmapNode) root.put(key, h, value, 0, change, null);
+        return r == root ? this : new Hamt<>(r, change.old == NOT_FOUND ? size + 1 : size, false);
     }
 
-    /** This map without {@code key}; {@code this} if {@code key} is absent. */
+    /**
+     * This map without {@code key}; {@code this} if {@code key} is absent.
+     *
+     * @throws IllegalStateException if this map is open
+     */
     public Hamt<K, V> remove(Object key) {
         int h = spread(key.hashCode());
-        BitmapNode r = (BitmapNode) root.remove(key, h, 0); // the root never collapses (shift 0)
+        requireFrozen();
+        Update change = new Update();
+        BitmapNode r = (BitmapNode) root.remove(key, h, 0, change, null); // the root never collapses
         if (r == root) {
             return this;
         }
-        return size == 1 ? empty() : new Hamt<>(r, size - 1);
+        return size == 1 ? empty() : new Hamt<>(r, size - 1, false);
+    }
+
+    /**
+     * As {@link #put(Object, Object, Update)}, written in place: if this map is open, it is
+     * changed and returned; otherwise (this map is frozen and stays unchanged) the result is a new
+     * open map, or {@code this} when {@code key} already maps to the identical value. Only the
+     * owner of an open map may call this.
+     *
+     * @throws NullPointerException if {@code key} is null
+     */
+    public Hamt<K, V> putInPlace(K key, V value, Update update) {
+        int h = spread(Objects.requireNonNull(key, "key").hashCode());
+        update.old = NOT_FOUND;
+        Hamt<K, V> target = open ? this : new Hamt<>(root, size, true);
+        BitmapNode r = (BitmapNode) target.root.put(key, h, value, 0, update, target);
+        if (target != this && r == root) {
+            return this; // nothing changed: the new open map is not needed
+        }
+        target.root = r;
+        if (update.old == NOT_FOUND) {
+            target.size++;
+        }
+        return target;
+    }
+
+    /**
+     * This map without {@code key}, written in place as {@link #putInPlace}: this map changed,
+     * a new open map, or {@code this} unchanged when {@code key} is absent. {@code update} gets
+     * the removed value ({@link Update#old(Object)}). Only the owner of an open map may call this.
+     */
+    public Hamt<K, V> removeInPlace(Object key, Update update) {
+        int h = spread(key.hashCode());
+        update.old = NOT_FOUND;
+        Hamt<K, V> target = open ? this : new Hamt<>(root, size, true);
+        BitmapNode r = (BitmapNode) target.root.remove(key, h, 0, update, target);
+        if (update.old == NOT_FOUND) {
+            return this;
+        }
+        target.root = r;
+        target.size--;
+        return target;
+    }
+
+    /**
+     * Finds {@code key}'s entry if this map is open and the entry sits in a node it may write in
+     * place; then {@code slot} points at the entry's value and true is returned. No allocation,
+     * no recursion: the fast path of a context's set. Only the owner of an open map may call this.
+     */
+    public boolean locate(Object key, Slot slot) {
+        if (!open) {
+            return false;
+        }
+        int h = spread(key.hashCode());
+        BitmapNode n = root;
+        for (int shift = 0; ; shift += BITS) {
+            int bit = 1 << ((h >>> shift) & MASK);
+            int dataMap = n.dataMap;
+            if ((dataMap & bit) != 0) {
+                int i = Integer.bitCount(dataMap & (bit - 1));
+                Object k = n.slots[2 * i];
+                if (n.edit == this && (k == key || n.hashes[i] == h && key.equals(k))) {
+                    slot.slots = n.slots;
+                    slot.index = 2 * i + 1;
+                    return true;
+                }
+                return false;
+            }
+            int nodeMap = n.nodeMap;
+            if ((nodeMap & bit) == 0) {
+                return false;
+            }
+            Object[] slots = n.slots;
+            if (!(slots[slots.length - 1 - Integer.bitCount(nodeMap & (bit - 1))] instanceof BitmapNode b)) {
+                return false;
+            }
+            n = b;
+        }
+    }
+
+    /** Whether this map may still be written in place ({@link #putInPlace}); false once frozen. */
+    public boolean isOpen() {
+        return open;
+    }
+
+    /**
+     * Makes this map immutable for good (a release write: see the class overview); it may then
+     * be shared. Returns {@code this}. Only the owner of an open map may call this.
+     */
+    public Hamt<K, V> freeze() {
+        if (open) {
+            OPEN.setRelease(this, false);
+        }
+        return this;
+    }
+
+    /**
+     * An immutable map with this map's entries: {@code this} if frozen, else a copy of the nodes
+     * this open map may still write, sharing all others. Safe to call from any thread while the
+     * owner writes: every node walked is well-formed; whether the entries read belong to one state
+     * is for the caller to check (the class overview's sequence lock).
+     */
+    public Hamt<K, V> snapshot() {
+        if (!(boolean) OPEN.getAcquire(this)) {
+            return this;
+        }
+        int n = size;
+        return new Hamt<>(root.detach(this), n, false);
+    }
+
+    private void requireFrozen() {
+        if (open) {
+            throw new IllegalStateException("a persistent update of an open Hamt would share nodes its owner"
+                    + " still writes: freeze() it first, or use putInPlace/removeInPlace");
+        }
     }
 
     /** Calls {@code action} on every entry, in iteration order. */
@@ -250,9 +410,10 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
     }
 
     /**
-     * The out-parameter of a {@code put}: the value it replaced, or none when the key was new.
-     * Mutable scratch, used by one thread at a time and never reachable from a map. Best made
-     * fresh for each call: when the put inlines, the JIT then keeps it in registers.
+     * The out-parameter of a {@code put} or {@code removeInPlace}: the value it replaced or
+     * removed, or none when the key was new (absent). Mutable scratch, used by one thread at a time
+     * and never reachable from a map. Best made fresh for each call: when the put inlines, the JIT
+     * then keeps it in registers.
      */
     public static final class Update {
         /** The replaced value, or {@link #NOT_FOUND} for a new key (so also: whether one was added). */
@@ -274,15 +435,53 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         }
     }
 
-    private abstract static sealed class Node permits BitmapNode, CollisionNode {
-        /** Returns this node if nothing changed; sets {@code change.old} when the key was present. */
-        abstract Node put(Object key, int hash, Object value, int shift, Update change);
+    /**
+     * A value's place in a node that an open map may write in place, found by {@link #locate}.
+     * Scratch for one thread, as {@link Update}; valid until the map's next structural change.
+     */
+    public static final class Slot {
+        Object[] slots;
+        int index;
+
+        /** A fresh slot, pointing nowhere. */
+        public Slot() {
+        }
 
         /**
-         * Returns this node if the key is absent. Otherwise the replacement, which may be a
-         * non-canonical bitmap node holding a single entry: the parent always inlines it.
+         * Returns the value in the slot.
+         *
+         * @return the value, possibly null
          */
-        abstract Node remove(Object key, int hash, int shift);
+        public Object get() {
+            return slots[index];
+        }
+
+        /**
+         * Overwrites the value in the slot: an in-place put of the located key.
+         *
+         * @param value the new value
+         */
+        public void set(Object value) {
+            slots[index] = value;
+        }
+    }
+
+    private abstract static sealed class Node permits BitmapNode, CollisionNode {
+        /**
+         * Returns this node if nothing changed here (or it was changed in place); sets
+         * {@code change.old} when the key was present. {@code edit} is the open map doing the
+         * put, or null for a persistent one: nodes tagged with it are written in place, new nodes
+         * are tagged with it.
+         */
+        abstract Node put(Object key, int hash, Object value, int shift, Update change, Object edit);
+
+        /**
+         * Returns this node if the key is absent (or it was removed in place). Otherwise the
+         * replacement, which may be a non-canonical bitmap node holding a single entry: the parent
+         * always inlines it. Sets {@code change.old} when the key was present; {@code edit} as in
+         * {@link #put}.
+         */
+        abstract Node remove(Object key, int hash, int shift, Update change, Object edit);
 
         abstract <K, V> void forEach(BiConsumer<? super K, ? super V> action);
 
@@ -295,7 +494,7 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
     }
 
     private static final class BitmapNode extends Node {
-        static final BitmapNode EMPTY = new BitmapNode(0, 0, NO_HASHES, new Object[0]);
+        static final BitmapNode EMPTY = new BitmapNode(0, 0, NO_HASHES, new Object[0], null);
 
         final int dataMap;
         final int nodeMap;
@@ -303,16 +502,24 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         final int[] hashes;
         /** {@code k0, v0, k1, v1, ..., sub[m-1], ..., sub[1], sub[0]}. */
         final Object[] slots;
+        /** The open map that created this node and may write it in place, or null. */
+        final Object edit;
 
-        BitmapNode(int dataMap, int nodeMap, int[] hashes, Object[] slots) {
+        BitmapNode(int dataMap, int nodeMap, int[] hashes, Object[] slots, Object edit) {
             this.dataMap = dataMap;
             this.nodeMap = nodeMap;
             this.hashes = hashes;
             this.slots = slots;
+            this.edit = edit;
+        }
+
+        /** Whether the open map {@code edit} may write this node in place. */
+        private boolean writableBy(Object edit) {
+            return edit != null && this.edit == edit;
         }
 
         @Override
-        Node put(Object key, int hash, Object value, int shift, Update change) {
+        Node put(Object key, int hash, Object value, int shift, Update change, Object edit) {
             int bit = 1 << ((hash >>> shift) & MASK);
             if ((dataMap & bit) != 0) {
                 int i = index(dataMap, bit);
@@ -323,24 +530,28 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
                     if (old == value) {
                         return this;
                     }
+                    if (writableBy(edit)) {
+                        slots[2 * i + 1] = value;
+                        return this;
+                    }
                     Object[] s = slots.clone();
                     s[2 * i + 1] = value;
-                    return new BitmapNode(dataMap, nodeMap, hashes, s);
+                    return new BitmapNode(dataMap, nodeMap, hashes, s, edit);
                 }
-                Node sub = mergeEntries(k, slots[2 * i + 1], hashes[i], key, value, hash, shift + BITS);
-                return dataToNode(bit, i, sub);
+                Node sub = mergeEntries(k, slots[2 * i + 1], hashes[i], key, value, hash, shift + BITS, edit);
+                return dataToNode(bit, i, sub, edit);
             }
             if ((nodeMap & bit) != 0) {
                 int j = slots.length - 1 - index(nodeMap, bit);
                 Node sub = (Node) slots[j];
-                Node newSub = sub.put(key, hash, value, shift + BITS, change);
-                return newSub == sub ? this : withNodeAt(j, newSub);
+                Node newSub = sub.put(key, hash, value, shift + BITS, change, edit);
+                return newSub == sub ? this : withNodeAt(j, newSub, edit);
             }
-            return insertData(bit, hash, key, value);
+            return insertData(bit, hash, key, value, edit);
         }
 
         @Override
-        Node remove(Object key, int hash, int shift) {
+        Node remove(Object key, int hash, int shift, Update change, Object edit) {
             int bit = 1 << ((hash >>> shift) & MASK);
             if ((dataMap & bit) != 0) {
                 int i = index(dataMap, bit);
@@ -348,66 +559,72 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
                 if (hashes[i] != hash || !(k == key || key.equals(k))) {
                     return this;
                 }
+                change.old = slots[2 * i + 1];
                 // Left with only a collision node: hoist it (a single data entry is the parent's job).
                 if (shift > 0 && hashes.length == 1 && slots.length == 3 && slots[2] instanceof CollisionNode c) {
                     return c;
                 }
-                return removeData(bit, i);
+                return removeData(bit, i, edit);
             }
             if ((nodeMap & bit) == 0) {
                 return this;
             }
             int j = slots.length - 1 - index(nodeMap, bit);
             Node sub = (Node) slots[j];
-            Node newSub = sub.remove(key, hash, shift + BITS);
+            Node newSub = sub.remove(key, hash, shift + BITS, change, edit);
             if (newSub == sub) {
                 return this;
             }
             if (newSub instanceof BitmapNode b && b.nodeMap == 0 && b.hashes.length == 1) {
-                return nodeToData(bit, j, b.hashes[0], b.slots[0], b.slots[1]); // inline the survivor
+                return nodeToData(bit, j, b.hashes[0], b.slots[0], b.slots[1], edit); // inline the survivor
             }
             if (shift > 0 && hashes.length == 0 && slots.length == 1 && newSub instanceof CollisionNode) {
                 return newSub; // our only content is now a collision group: it takes our place
             }
-            return withNodeAt(j, newSub);
+            return withNodeAt(j, newSub, edit);
         }
 
-        private BitmapNode withNodeAt(int j, Node sub) {
+        /** This node with sub-node {@code sub} at array index {@code j}: in place if {@code edit} may. */
+        private BitmapNode withNodeAt(int j, Node sub, Object edit) {
+            if (writableBy(edit)) {
+                slots[j] = sub;
+                return this;
+            }
             Object[] s = slots.clone();
             s[j] = sub;
-            return new BitmapNode(dataMap, nodeMap, hashes, s);
+            return new BitmapNode(dataMap, nodeMap, hashes, s, edit);
         }
 
-        private BitmapNode insertData(int bit, int hash, Object key, Object value) {
+        private BitmapNode insertData(int bit, int hash, Object key, Object value, Object edit) {
             int i = index(dataMap, bit);
             Object[] s = new Object[slots.length + 2];
             System.arraycopy(slots, 0, s, 0, 2 * i);
             s[2 * i] = key;
             s[2 * i + 1] = value;
             System.arraycopy(slots, 2 * i, s, 2 * i + 2, slots.length - 2 * i);
-            return new BitmapNode(dataMap | bit, nodeMap, withHash(i, hash), s);
+            return new BitmapNode(dataMap | bit, nodeMap, withHash(i, hash), s, edit);
         }
 
-        private BitmapNode removeData(int bit, int i) {
+        private BitmapNode removeData(int bit, int i, Object edit) {
             Object[] s = new Object[slots.length - 2];
             System.arraycopy(slots, 0, s, 0, 2 * i);
             System.arraycopy(slots, 2 * i + 2, s, 2 * i, s.length - 2 * i);
-            return new BitmapNode(dataMap ^ bit, nodeMap, withoutHash(i), s);
+            return new BitmapNode(dataMap ^ bit, nodeMap, withoutHash(i), s, edit);
         }
 
         /** Replaces data entry {@code i} (in slot {@code bit}) by sub-node {@code sub}. */
-        private BitmapNode dataToNode(int bit, int i, Node sub) {
+        private BitmapNode dataToNode(int bit, int i, Node sub, Object edit) {
             Object[] s = new Object[slots.length - 1];
             int at = s.length - 1 - index(nodeMap, bit);
             System.arraycopy(slots, 0, s, 0, 2 * i);
             System.arraycopy(slots, 2 * i + 2, s, 2 * i, at - 2 * i); // later data, higher sub-nodes
             s[at] = sub;
             System.arraycopy(slots, at + 2, s, at + 1, s.length - at - 1); // lower sub-nodes
-            return new BitmapNode(dataMap ^ bit, nodeMap ^ bit, withoutHash(i), s);
+            return new BitmapNode(dataMap ^ bit, nodeMap ^ bit, withoutHash(i), s, edit);
         }
 
         /** Replaces the sub-node at array index {@code j} (in slot {@code bit}) by a data entry. */
-        private BitmapNode nodeToData(int bit, int j, int hash, Object key, Object value) {
+        private BitmapNode nodeToData(int bit, int j, int hash, Object key, Object value, Object edit) {
             int i = index(dataMap, bit);
             Object[] s = new Object[slots.length + 1];
             System.arraycopy(slots, 0, s, 0, 2 * i);
@@ -415,7 +632,24 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
             s[2 * i + 1] = value;
             System.arraycopy(slots, 2 * i, s, 2 * i + 2, j - 2 * i); // later data, higher sub-nodes
             System.arraycopy(slots, j + 1, s, j + 2, slots.length - j - 1); // lower sub-nodes
-            return new BitmapNode(dataMap | bit, nodeMap ^ bit, withHash(i, hash), s);
+            return new BitmapNode(dataMap | bit, nodeMap ^ bit, withHash(i, hash), s, edit);
+        }
+
+        /**
+         * This node with every node below that {@code edit} may write replaced by an untagged
+         * copy: what a snapshot of the open map {@code edit} may share. Reads the slots racily.
+         */
+        BitmapNode detach(Object edit) {
+            if (this.edit != edit) {
+                return this;
+            }
+            Object[] s = slots.clone();
+            for (int i = 2 * hashes.length; i < s.length; i++) {
+                if (s[i] instanceof BitmapNode b) {
+                    s[i] = b.detach(edit);
+                }
+            }
+            return new BitmapNode(dataMap, nodeMap, hashes, s, null);
         }
 
         private int[] withHash(int i, int hash) {
@@ -520,7 +754,8 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
     }
 
     /** Builds the subtree at {@code shift} for two entries of distinct keys. */
-    private static Node mergeEntries(Object k1, Object v1, int h1, Object k2, Object v2, int h2, int shift) {
+    private static Node mergeEntries(Object k1, Object v1, int h1, Object k2, Object v2, int h2, int shift,
+                                     Object edit) {
         if (h1 == h2) {
             return new CollisionNode(h1, new Object[] {k1, v1, k2, v2});
         }
@@ -528,24 +763,25 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         int s1 = (h1 >>> shift) & MASK;
         int s2 = (h2 >>> shift) & MASK;
         if (s1 == s2) {
-            Node sub = mergeEntries(k1, v1, h1, k2, v2, h2, shift + BITS);
-            return new BitmapNode(0, 1 << s1, NO_HASHES, new Object[] {sub});
+            Node sub = mergeEntries(k1, v1, h1, k2, v2, h2, shift + BITS, edit);
+            return new BitmapNode(0, 1 << s1, NO_HASHES, new Object[] {sub}, edit);
         }
         return s1 < s2
-                ? new BitmapNode(1 << s1 | 1 << s2, 0, new int[] {h1, h2}, new Object[] {k1, v1, k2, v2})
-                : new BitmapNode(1 << s1 | 1 << s2, 0, new int[] {h2, h1}, new Object[] {k2, v2, k1, v1});
+                ? new BitmapNode(1 << s1 | 1 << s2, 0, new int[] {h1, h2}, new Object[] {k1, v1, k2, v2}, edit)
+                : new BitmapNode(1 << s1 | 1 << s2, 0, new int[] {h2, h1}, new Object[] {k2, v2, k1, v1}, edit);
     }
 
     /** Builds the subtree at {@code shift} for collision group {@code c} and an entry of another hash. */
-    private static Node mergeWithCollision(CollisionNode c, Object key, Object value, int hash, int shift) {
+    private static Node mergeWithCollision(CollisionNode c, Object key, Object value, int hash, int shift,
+                                           Object edit) {
         assert shift <= MAX_SHIFT : "distinct hashes must part by shift 30";
         int sc = (c.hash >>> shift) & MASK;
         int sk = (hash >>> shift) & MASK;
         if (sc == sk) {
-            Node sub = mergeWithCollision(c, key, value, hash, shift + BITS);
-            return new BitmapNode(0, 1 << sc, NO_HASHES, new Object[] {sub});
+            Node sub = mergeWithCollision(c, key, value, hash, shift + BITS, edit);
+            return new BitmapNode(0, 1 << sc, NO_HASHES, new Object[] {sub}, edit);
         }
-        return new BitmapNode(1 << sk, 1 << sc, new int[] {hash}, new Object[] {key, value, c});
+        return new BitmapNode(1 << sk, 1 << sc, new int[] {hash}, new Object[] {key, value, c}, edit);
     }
 
     private static final class CollisionNode extends Node {
@@ -575,9 +811,10 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         }
 
         @Override
-        Node put(Object key, int h, Object value, int shift, Update change) {
+        Node put(Object key, int h, Object value, int shift, Update change, Object edit) {
+            // Never written in place (collisions need 2^32 variables): copied in both modes.
             if (h != hash) {
-                return mergeWithCollision(this, key, value, h, shift);
+                return mergeWithCollision(this, key, value, h, shift, edit);
             }
             int i = indexOf(key);
             if (i >= 0) {
@@ -597,14 +834,15 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         }
 
         @Override
-        Node remove(Object key, int h, int shift) {
+        Node remove(Object key, int h, int shift, Update change, Object edit) {
             int i = h == hash ? indexOf(key) : -1;
             if (i < 0) {
                 return this;
             }
+            change.old = kvs[i + 1];
             if (kvs.length == 4) { // one survivor: hand it up in a carrier node for the parent to inline
                 int o = 2 - i;
-                return new BitmapNode(1, 0, new int[] {hash}, new Object[] {kvs[o], kvs[o + 1]});
+                return new BitmapNode(1, 0, new int[] {hash}, new Object[] {kvs[o], kvs[o + 1]}, edit);
             }
             Object[] a = new Object[kvs.length - 2];
             System.arraycopy(kvs, 0, a, 0, i);

@@ -264,6 +264,107 @@ class HamtPropertyTest {
         }
     }
 
+    /**
+     * Open maps: random in-place puts (through {@code putInPlace} and through {@code locate} and a
+     * slot write), in-place removes, freezes and snapshots agree with HashMap; every frozen map and
+     * every snapshot taken along the way keeps its contents to the end, whatever the owner wrote
+     * afterwards; a persistent update of an open map is refused; a hashCode or equals that throws
+     * in an in-place operation leaves the map as it was.
+     */
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void openMapsAgreeWithHashMapAndNeverChangeWhatTheyShared(long seed) {
+        for (HashShape shape : HashShape.values()) {
+            runOpenOperations(seed, shape);
+        }
+    }
+
+    private static void runOpenOperations(long seed, HashShape shape) {
+        Random r = new Random(seed * 31 + shape.ordinal());
+        Trap trap = new Trap();
+        Key[] keys = new Key[ID_RANGE];
+        for (int id = 0; id < ID_RANGE; id++) {
+            keys[id] = new Key(id, shape.hash(r), trap);
+        }
+        Hamt<Key, Object> m = Hamt.empty();
+        Map<Key, Object> ref = new HashMap<>();
+        List<Hamt<Key, Object>> shared = new ArrayList<>();
+        List<Map<Key, Object>> expected = new ArrayList<>();
+        for (int step = 0; step < OPS; step++) {
+            int s = step;
+            Supplier<String> at = () -> "seed=" + seed + " shape=" + shape + " step=" + s;
+            Key k = keys[r.nextInt(ID_RANGE)].copy();
+            int op = r.nextInt(20);
+            Hamt.Update u = new Hamt.Update();
+            if (op < 7) {
+                Object v = r.nextInt(8) == 0 ? null : "v" + step;
+                Hamt<Key, Object> next = m.putInPlace(k, v, u);
+                assertEquals(ref.containsKey(k) ? ref.get(k) : "absent", u.old("absent"), at);
+                assertTrue(next.isOpen() || next == m, at);
+                assertTrue(!m.isOpen() || next == m, at); // an open map is changed in place
+                ref.put(k, v);
+                m = next;
+            } else if (op < 10) {
+                Hamt.Slot slot = new Hamt.Slot();
+                if (m.locate(k, slot)) {
+                    assertTrue(m.isOpen() && ref.containsKey(k), at);
+                    assertEquals(ref.get(k), slot.get(), at);
+                    slot.set("slot" + step);
+                    ref.put(k, "slot" + step);
+                }
+            } else if (op < 15) {
+                Hamt<Key, Object> next = m.removeInPlace(k, u);
+                assertEquals(ref.containsKey(k) ? ref.get(k) : "absent", u.old("absent"), at);
+                assertTrue(ref.containsKey(k) ? next.isOpen() : next == m, at);
+                ref.remove(k);
+                m = next;
+            } else if (op < 16) {
+                shared.add(m.freeze());
+                expected.add(new HashMap<>(ref));
+                assertFalse(m.isOpen(), at);
+                assertSame(m, m.snapshot(), at);
+            } else if (op < 17) {
+                Hamt<Key, Object> snap = m.snapshot();
+                assertFalse(snap.isOpen(), at);
+                shared.add(snap);
+                expected.add(new HashMap<>(ref));
+            } else if (op < 18 && m.isOpen()) {
+                Hamt<Key, Object> open = m;
+                assertThrows(IllegalStateException.class, () -> open.put(k, "no"), at);
+                assertThrows(IllegalStateException.class, () -> open.remove(k), at);
+            } else if (op < 19 && m.size() > 0) {
+                Hamt<Key, Object> before = m;
+                if (r.nextBoolean()) {
+                    trap.hashArmed = true;
+                } else {
+                    trap.equalsArmed = true;
+                }
+                try {
+                    before.putInPlace(k, "trapped", new Hamt.Update());
+                    before.removeInPlace(k, new Hamt.Update());
+                } catch (HashBomb | EqualsBomb expectedFailure) {
+                    // thrown before any write of the operation
+                } finally {
+                    trap.hashArmed = false;
+                    trap.equalsArmed = false;
+                }
+                assertEquals(ref, contents(before), at);
+            } else {
+                assertEquals(ref.getOrDefault(k, "absent"), m.getOrDefault(k, "absent"), at);
+            }
+            assertEquals(ref.size(), m.size(), at);
+            if (step % 250 == 0) {
+                assertEquals(ref, contents(m), at);
+            }
+        }
+        assertEquals(ref, contents(m), () -> "seed=" + seed + " shape=" + shape + " end");
+        for (int i = 0; i < shared.size(); i++) {
+            int vi = i;
+            assertEquals(expected.get(i), contents(shared.get(i)),
+                    () -> "seed=" + seed + " shape=" + shape + " shared map " + vi + " changed");
+        }
+    }
+
     private static Supplier<String> at(String tag, String phase, int step) {
         return () -> tag + " " + phase + " step=" + step;
     }

@@ -1,0 +1,155 @@
+package dev.weft;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weft.internal.Hamt;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A context's in-place writes (its map is open while only its writer can see it): a set of a
+ * variable already set writes one slot, a copy freezes what it shares, a copy from another thread
+ * while the writer is inside is a snapshot that later writes do not reach, and the version that
+ * keys {@link ContextVar}'s cache never names two states. Partly white-box: it looks at
+ * {@code Context.map} and {@code Context.version}.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ContextInPlaceTest {
+    private final ContextVar<String> a = ContextVar.of("a");
+    private final ContextVar<String> b = ContextVar.of("b");
+
+    /** The second set of a variable, and its reset, write the open map in place and allocate no map. */
+    @Test
+    void setOfAVariableAlreadySetWritesTheOpenMapInPlace() {
+        Context ctx = Context.empty();
+        ctx.run(() -> {
+            a.set("1");
+            Hamt<ContextVar<?>, Object> open = ctx.map;
+            assertTrue(open.isOpen(), "the first write opens a map of the context's own");
+            int v = ctx.version;
+            try (Token<String> t = a.set("2")) {
+                assertSame(open, ctx.map);
+                assertEquals(v + 2, ctx.version, "every write moves the version by two");
+                assertEquals("2", a.get());
+                assertEquals("1", t.oldValue());
+            }
+            assertSame(open, ctx.map);
+            assertEquals("1", a.get());
+            assertEquals(v + 4, ctx.version);
+        });
+    }
+
+    /** A copy by the writer freezes the shared map; the writer's next set opens a new one. */
+    @Test
+    void copyFreezesWhatItSharesAndLaterSetsDoNotReachIt() {
+        Context ctx = Context.empty();
+        List<Context> copies = new ArrayList<>();
+        ctx.run(() -> {
+            for (int i = 0; i < 50; i++) {
+                a.set("a" + i);
+                b.set("b" + i);
+                Hamt<ContextVar<?>, Object> before = ctx.map;
+                Context copy = Context.copyCurrent();
+                assertSame(before, copy.map, "a copy shares the map");
+                assertFalse(before.isOpen(), "and freezes it");
+                copies.add(copy);
+                a.set("after" + i);
+                assertNotSame(before, ctx.map, "the writer moved to a map of its own");
+            }
+        });
+        for (int i = 0; i < copies.size(); i++) {
+            assertEquals("a" + i, copies.get(i).get(a));
+            assertEquals("b" + i, copies.get(i).get(b));
+        }
+        assertEquals("after49", ctx.get(a));
+    }
+
+    /**
+     * A copy taken by another thread while the writer is inside the context is a snapshot: the
+     * writer's later in-place writes do not reach it, and the writer's map stays open.
+     */
+    @Test
+    void copyFromAnotherThreadWhileTheWriterIsInsideIsASnapshot() throws Exception {
+        Context ctx = Context.empty();
+        CountDownLatch written = new CountDownLatch(1);
+        CountDownLatch copied = new CountDownLatch(1);
+        Thread writer = Thread.ofVirtual().start(() -> ctx.run(() -> {
+            a.set("first");
+            a.set("second"); // in place from here on
+            written.countDown();
+            try {
+                TestSupport.await(copied, "the copy");
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            assertTrue(ctx.map.isOpen(), "a copy from outside does not freeze the writer's map");
+            a.set("third");
+            b.set("b");
+        }));
+        TestSupport.await(written, "the writer's sets");
+        Context copy = ctx.copy();
+        copied.countDown();
+        writer.join(TestSupport.PROMPT.toMillis());
+        assertFalse(writer.isAlive());
+        assertEquals("second", copy.get(a));
+        assertNull(copy.get(b));
+        assertFalse(copy.map.isOpen());
+        assertEquals("third", ctx.get(a));
+        assertEquals("b", ctx.get(b));
+    }
+
+    /**
+     * A write that would bring the version's low 30 bits to zero goes to a fresh map, so an open
+     * map never sees the same version twice (a cache entry made 2^31 writes earlier could match
+     * otherwise). The counter is moved next to the boundary by hand.
+     */
+    @Test
+    void aWriteAtTheVersionBoundaryMovesToAFreshMap() {
+        Context ctx = Context.empty();
+        ctx.run(() -> {
+            a.set("1");
+            a.set("2");
+            Hamt<ContextVar<?>, Object> open = ctx.map;
+            ctx.version = (1 << 30) - 4;
+            assertEquals("2", a.get()); // cached at the new version
+            a.set("3");
+            assertSame(open, ctx.map, "below the boundary: in place");
+            assertEquals("3", a.get());
+            a.set("4");
+            assertEquals(1 << 30, ctx.version);
+            assertNotSame(open, ctx.map, "at the boundary: a fresh map");
+            assertFalse(open.isOpen(), "the old one frozen for good");
+            assertEquals("4", a.get());
+            a.set("5");
+            assertEquals("5", a.get());
+            assertTrue(ctx.map.isOpen());
+        });
+    }
+
+    /** Reset writes the old value back, or unsets, whatever was set in between. */
+    @Test
+    void resetRestoresItsOwnVariableOnlyAfterOtherWrites() {
+        Context.empty().run(() -> {
+            Token<String> ta = a.set("a1");
+            b.set("b1");
+            Token<String> ta2 = a.set("a2");
+            b.set("b2");
+            ta2.close();
+            assertEquals("a1", a.get());
+            assertEquals("b2", b.get());
+            ta.close();
+            assertNull(a.get(null));
+            assertEquals("b2", b.get());
+            assertEquals(1, Context.copyCurrent().size());
+        });
+    }
+}
