@@ -248,19 +248,45 @@ public final class Context {
 
     /** Sets {@code var} in this context; returns the old value or MISSING. Writer only. */
     Object put(ContextVar<?> var, Object value) {
+        return put(var, value, new Hamt.Slot());
+    }
+
+    /**
+     * {@link #put}, which leaves in {@code slot} the place it wrote if it wrote in place (then
+     * {@link #rewrite} can write there again while the version has not moved).
+     */
+    Object put(ContextVar<?> var, Object value, Hamt.Slot slot) {
         int v = version;
         // The usual case: var is already set in this context's open map; one slot write between
         // the two version writes, nothing allocated (the Slot is scalar-replaced).
-        Hamt.Slot slot = new Hamt.Slot();
         if (((v + 2) & WRAP) != 0 && map.locate(var, slot)) {
             Object old = slot.get();
-            VERSION.setOpaque(this, v + 1);
-            VarHandle.storeStoreFence(); // the odd version is seen before the slot changes
-            slot.set(value);
-            VERSION.setRelease(this, v + 2);
+            write(slot, value, v);
             return old;
         }
         return putCopying(var, value, v);
+    }
+
+    /**
+     * Writes {@code value} into {@code slot}, which {@link #put} found at version {@code v}, if the
+     * version is still {@code v} (nothing written since, so the slot is still this variable's in
+     * this context's open map) and the write may be in place (invariant 4); returns whether it
+     * wrote. Writer only.
+     */
+    boolean rewrite(Hamt.Slot slot, Object value, int v) {
+        if (version != v || ((v + 2) & WRAP) == 0) {
+            return false;
+        }
+        write(slot, value, v);
+        return true;
+    }
+
+    /** One in-place write, between the two version writes of invariant 3. */
+    private void write(Hamt.Slot slot, Object value, int v) {
+        VERSION.setOpaque(this, v + 1);
+        VarHandle.storeStoreFence(); // the odd version is seen before the slot changes
+        slot.set(value);
+        VERSION.setRelease(this, v + 2);
     }
 
     /** {@link #put} of a new variable, or into nodes the open map did not create. */

@@ -201,7 +201,9 @@ public final class ContextVar<T> {
      */
     public Token<T> set(T value) {
         Context ctx = Context.currentOrImplicit();
-        return new Token<>(this, ctx, ctx.put(this, value));
+        Hamt.Slot slot = new Hamt.Slot();
+        Object old = ctx.put(this, value, slot);
+        return new Token<>(this, ctx, old, slot.found() ? slot : null, ctx.version);
     }
 
     /**
@@ -216,9 +218,13 @@ public final class ContextVar<T> {
         Context ctx = Context.currentOrNull();
         // The usual case, kept small so that set, close and reset inline together and the JIT
         // can drop the Token: a fresh token of this variable, in its own context. Writing the old
-        // value back is the whole reset: in place when the set was (Context.put).
+        // value back is the whole reset: into the very slot the set wrote when nothing was
+        // written since, else in place when it can be (Context.put).
         if (token != null && !token.used && token.var == this && token.context == ctx) {
-            ctx.reset(this, token.old);
+            Hamt.Slot slot = token.slot;
+            if (slot == null || !ctx.rewrite(slot, token.old, token.version)) {
+                ctx.reset(this, token.old);
+            }
             token.used = true;
             return;
         }

@@ -1,5 +1,6 @@
 package dev.weft;
 
+import dev.weft.internal.Hamt;
 import java.util.NoSuchElementException;
 
 /**
@@ -23,13 +24,19 @@ public final class Token<T> implements AutoCloseable {
     final Context context;
     /** The value before the set, or {@code ContextVar.MISSING}; reset writes it back. */
     final Object old;
+    /** Where the set wrote in place, or null: reset writes there if {@link #version} still holds. */
+    final Hamt.Slot slot;
+    /** The context's version right after the set. */
+    final int version;
     /** Read and written by the thread that has entered {@link #context}. */
     boolean used;
 
-    Token(ContextVar<T> var, Context context, Object old) {
+    Token(ContextVar<T> var, Context context, Object old, Hamt.Slot slot, int version) {
         this.var = var;
         this.context = context;
         this.old = old;
+        this.slot = slot;
+        this.version = version;
     }
 
     /**

@@ -448,6 +448,15 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         }
 
         /**
+         * Returns whether {@link #locate} found the key and this slot points at its value.
+         *
+         * @return true once located
+         */
+        public boolean found() {
+            return slots != null;
+        }
+
+        /**
          * Returns the value in the slot.
          *
          * @return the value, possibly null
