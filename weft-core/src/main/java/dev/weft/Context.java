@@ -38,8 +38,10 @@ import java.util.concurrent.Callable;
  * </ul>
  *
  * <h2>Copies</h2>
- * Copying is O(1): the values live in a persistent hash trie, and a copy shares it until either
- * side sets a variable. Values themselves are not copied (Python's shallow-copy trap),
+ * Copying is O(1): the values live in a hash trie that a copy shares, frozen; the next set on
+ * either side copies the few nodes it changes, and later sets of the same variables write in
+ * place. (A copy made by another thread while a thread is inside the context, and writing, takes
+ * its own snapshot of the nodes that thread may still write: O(number of variables it set).) Values themselves are not copied (Python's shallow-copy trap),
  * except for variables built with {@link ContextVar.Builder#onFork}, whose copier runs on every
  * copy: {@link #copy()}, {@link #copyCurrent()}, spawn and wrap.
  *
