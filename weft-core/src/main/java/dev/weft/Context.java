@@ -272,11 +272,12 @@ public final class Context {
     /**
      * Writes {@code value} into {@code slot}, which {@link #put} found at version {@code v}, if the
      * version is still {@code v} (nothing written since, so the slot is still this variable's in
-     * this context's open map) and the write may be in place (invariant 4); returns whether it
-     * wrote. Writer only.
+     * this context's map), the map is still open (no copy froze it since) and the write may be in
+     * place (invariant 4); returns whether it wrote. Writer only.
      */
     boolean rewrite(Hamt.Slot slot, Object value, int v) {
-        if (version != v || ((v + 2) & WRAP) == 0) {
+        // A copy freezes the map without moving the version: the slot may be shared by now.
+        if (version != v || ((v + 2) & WRAP) == 0 || !map.isOpen()) {
             return false;
         }
         write(slot, value, v);

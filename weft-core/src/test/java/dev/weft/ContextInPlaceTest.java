@@ -135,6 +135,34 @@ class ContextInPlaceTest {
         });
     }
 
+    /**
+     * A copy taken between a set and its reset keeps the set value: the reset must not write into
+     * the slot the set wrote, now shared with the copy (a freeze does not move the version).
+     */
+    @Test
+    void resetAfterACopyDoesNotReachTheCopy() {
+        Context.empty().run(() -> {
+            a.set("before");
+            a.set("before"); // the map is open and a's slot is in it
+            Context copy;
+            try (Token<String> t = a.set("inside")) {
+                copy = Context.copyCurrent();
+            }
+            assertEquals("before", a.get());
+            assertEquals("inside", copy.get(a));
+            java.util.concurrent.Callable<String> wrapped;
+            try (Token<String> t = a.set("again")) {
+                wrapped = Context.wrap(() -> a.get()); // wrap freezes and shares the map as well
+            }
+            assertEquals("before", a.get());
+            try {
+                assertEquals("again", wrapped.call());
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
     /** Reset writes the old value back, or unsets, whatever was set in between. */
     @Test
     void resetRestoresItsOwnVariableOnlyAfterOtherWrites() {
