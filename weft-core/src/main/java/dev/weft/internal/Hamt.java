@@ -167,6 +167,20 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
      */
     private Object find(Object key) {
         int h = spread(key.hashCode());
+        Slot at = new Slot(); // scalar-replaced: descend inlines
+        Node n = descend(key, h, at);
+        if (n instanceof BitmapNode b) {
+            return b.slots[at.index];
+        }
+        return n == null ? NOT_FOUND : ((CollisionNode) n).find(key, h);
+    }
+
+    /**
+     * The one descent of {@link #find} and {@link #locate}: returns the bitmap node that holds
+     * {@code key}'s entry, with {@code at.index} set to its value's index; or the collision node
+     * where {@code key} would be; or null when {@code key} is absent.
+     */
+    private Node descend(Object key, int h, Slot at) {
         BitmapNode n = root;
         for (int shift = 0; ; shift += BITS) {
             int bit = 1 << ((h >>> shift) & MASK);
@@ -175,16 +189,20 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
                 int i = Integer.bitCount(dataMap & (bit - 1));
                 Object k = n.slots[2 * i];
                 // Identity first: a hit with the same key object (ContextVar's case) skips hashes[].
-                return k == key || n.hashes[i] == h && key.equals(k) ? n.slots[2 * i + 1] : NOT_FOUND;
+                if (k == key || n.hashes[i] == h && key.equals(k)) {
+                    at.index = 2 * i + 1;
+                    return n;
+                }
+                return null;
             }
             int nodeMap = n.nodeMap;
             if ((nodeMap & bit) == 0) {
-                return NOT_FOUND;
+                return null;
             }
             Object[] slots = n.slots;
             Object sub = slots[slots.length - 1 - Integer.bitCount(nodeMap & (bit - 1))];
             if (!(sub instanceof BitmapNode b)) {
-                return ((CollisionNode) sub).find(key, h);
+                return (CollisionNode) sub;
             }
             n = b;
         }
@@ -288,31 +306,11 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         if (!open) {
             return false;
         }
-        int h = spread(key.hashCode());
-        BitmapNode n = root;
-        for (int shift = 0; ; shift += BITS) {
-            int bit = 1 << ((h >>> shift) & MASK);
-            int dataMap = n.dataMap;
-            if ((dataMap & bit) != 0) {
-                int i = Integer.bitCount(dataMap & (bit - 1));
-                Object k = n.slots[2 * i];
-                if (n.edit == this && (k == key || n.hashes[i] == h && key.equals(k))) {
-                    slot.slots = n.slots;
-                    slot.index = 2 * i + 1;
-                    return true;
-                }
-                return false;
-            }
-            int nodeMap = n.nodeMap;
-            if ((nodeMap & bit) == 0) {
-                return false;
-            }
-            Object[] slots = n.slots;
-            if (!(slots[slots.length - 1 - Integer.bitCount(nodeMap & (bit - 1))] instanceof BitmapNode b)) {
-                return false;
-            }
-            n = b;
+        if (descend(key, spread(key.hashCode()), slot) instanceof BitmapNode b && b.edit == this) {
+            slot.slots = b.slots;
+            return true;
         }
+        return false;
     }
 
     /** Whether this map may still be written in place ({@link #putInPlace}); false once frozen. */
