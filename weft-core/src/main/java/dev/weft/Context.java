@@ -284,69 +284,58 @@ public final class Context {
         return true;
     }
 
-    /** One in-place write, between the two version writes of invariant 3. */
+    /**
+     * One in-place write, between the two version writes of invariant 3. If anything throws
+     * between them (a StackOverflowError in an interpreted VarHandle call), the version is still
+     * made even, by a plain field write that calls nothing, so that no reader waits for ever.
+     */
     private void write(Hamt.Slot slot, Object value, int v) {
-        VERSION.setOpaque(this, v + 1);
-        VarHandle.storeStoreFence(); // the odd version is seen before the slot changes
-        slot.set(value);
-        VERSION.setRelease(this, v + 2);
-    }
-
-    /** {@link #put} of a new variable, or into nodes the open map did not create. */
-    private Object putCopying(ContextVar<?> var, Object value, int v) {
-        Hamt<ContextVar<?>, Object> m = startWrite(v);
         try {
-            Hamt.Update u = new Hamt.Update();
-            Hamt<ContextVar<?>, Object> n = m.putInPlace(var, value, u);
-            Object old = u.old(ContextVar.MISSING);
-            if (old == ContextVar.MISSING && var.forks()) {
-                n = withForking(n, var, true);
-            }
-            if (n != m) {
-                MAP.setRelease(this, n);
-            }
-            return old;
-        } finally {
+            VERSION.setOpaque(this, v + 1);
+            VarHandle.storeStoreFence(); // the odd version is seen before the slot changes
+            slot.set(value);
             VERSION.setRelease(this, v + 2);
+        } catch (Throwable t) {
+            version = v + 2;
+            throw t;
         }
     }
 
-    /** Unsets {@code var} in this context. Writer only. */
-    void remove(ContextVar<?> var) {
-        int v = version;
-        Hamt<ContextVar<?>, Object> m = startWrite(v);
+    /**
+     * {@link #put} of a new variable or into nodes the open map did not create, or (for a
+     * {@code value} of MISSING) a remove; returns the old value or MISSING. A write that would
+     * bring the version's low 30 bits to zero writes into a fresh open map (invariant 4).
+     */
+    private Object putCopying(ContextVar<?> var, Object value, int v) {
         try {
+            Hamt<ContextVar<?>, Object> m = ((v + 2) & WRAP) == 0 ? map.freeze() : map;
+            VERSION.setOpaque(this, v + 1);
+            VarHandle.storeStoreFence();
             Hamt.Update u = new Hamt.Update();
-            Hamt<ContextVar<?>, Object> n = m.removeInPlace(var, u);
-            if (u.old(ContextVar.MISSING) != ContextVar.MISSING && var.forks()) {
-                n = withForking(n, var, false);
+            boolean removing = value == ContextVar.MISSING;
+            Hamt<ContextVar<?>, Object> n = removing ? m.removeInPlace(var, u) : m.putInPlace(var, value, u);
+            Object old = u.old(ContextVar.MISSING);
+            if (var.forks() && (old == ContextVar.MISSING) != removing) {
+                n = withForking(n, var, !removing); // var came or went: the fork list follows
             }
             if (n != m) {
                 MAP.setRelease(this, n);
             }
-        } finally {
             VERSION.setRelease(this, v + 2);
+            return old;
+        } catch (Throwable t) {
+            version = v + 2; // as in write: plain, so that it cannot fail itself
+            throw t;
         }
     }
 
     /** Sets {@code var} back to {@code old}, or unsets it for MISSING: a token's reset. Writer only. */
     void reset(ContextVar<?> var, Object old) {
         if (old == ContextVar.MISSING) {
-            remove(var);
+            putCopying(var, old, version);
         } else {
             put(var, old);
         }
-    }
-
-    /**
-     * Makes the version odd before a write that may copy nodes; returns the map to write. A write
-     * that would bring the version's low 30 bits to zero writes into a fresh open map (invariant 4).
-     */
-    private Hamt<ContextVar<?>, Object> startWrite(int v) {
-        Hamt<ContextVar<?>, Object> m = ((v + 2) & WRAP) == 0 ? map.freeze() : map;
-        VERSION.setOpaque(this, v + 1);
-        VarHandle.storeStoreFence();
-        return m;
     }
 
     private static Hamt<ContextVar<?>, Object> withForking(Hamt<ContextVar<?>, Object> m, ContextVar<?> var,

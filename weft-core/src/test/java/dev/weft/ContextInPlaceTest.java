@@ -163,6 +163,50 @@ class ContextInPlaceTest {
         });
     }
 
+    /**
+     * A StackOverflowError anywhere inside a write (near the stack's end, where even the calls
+     * behind a VarHandle can overflow) still leaves the version even: a copy from another thread
+     * while the writer is inside returns instead of waiting for a write that will never end.
+     */
+    @Test
+    void aStackOverflowInsideAWriteLeavesTheVersionEven() throws Exception {
+        Context ctx = Context.empty();
+        ctx.run(() -> {
+            a.set("x");
+            a.set("x");
+            for (int round = 0; round < 3; round++) {
+                writeNearTheStacksEnd();
+                assertEquals(0, ctx.version & 1, "odd version after round " + round);
+            }
+            Thread copier = Thread.ofVirtual().start(ctx::copy);
+            try {
+                copier.join(TestSupport.PROMPT.toMillis());
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            assertFalse(copier.isAlive(), "a copy from another thread waits for ever");
+        });
+    }
+
+    /**
+     * Recurses until the stack overflows, then writes at every level on the way back: each try
+     * has one frame more of room than the one before, so in interpreted code some of them run out
+     * of stack inside the write itself.
+     */
+    private void writeNearTheStacksEnd() {
+        try {
+            writeNearTheStacksEnd();
+        } catch (StackOverflowError e) {
+            // the deepest level: nothing to do here
+        }
+        try {
+            a.set("y").close(); // in place
+            b.set("y").close(); // a new variable: copies nodes, then removes
+        } catch (StackOverflowError e) {
+            // expected now and then: what matters is the version afterwards
+        }
+    }
+
     /** Reset writes the old value back, or unsets, whatever was set in between. */
     @Test
     void resetRestoresItsOwnVariableOnlyAfterOtherWrites() {
