@@ -49,8 +49,8 @@ import java.util.concurrent.Callable;
  * {@link IllegalStateException}. Reading a context ({@link #get}, {@link #copy()}) from another
  * thread while it runs is allowed and sees a consistent snapshot.
  *
- * @implNote Implementation overview. The current context is a field of the thread's record
- * (itself found through a {@link ThreadLocal}) holding the mutable {@code Context}; the context holds an immutable {@link Hamt}. Invariant: {@link #map}
+ * @implNote Implementation overview. The current context is a {@link ThreadLocal} holding the
+ * mutable {@code Context}; the context holds an immutable {@link Hamt}. Invariant: {@link #map}
  * is written only by the thread that has entered the context (its {@link #owner}), and read by
  * any thread without locks; the trie's final fields make a racy read see a whole snapshot.
  * The variables with fork copiers that are present are listed under a hidden key in the same
@@ -62,6 +62,8 @@ import java.util.concurrent.Callable;
  * field write.
  */
 public final class Context {
+    private static final ThreadLocal<Context> CURRENT = new ThreadLocal<>();
+
     /** Hidden key: the variables with fork copiers present in the map, as a ContextVar[]. */
     private static final ContextVar<ContextVar<?>[]> FORKING = ContextVar.of("<forking>");
 
@@ -106,7 +108,7 @@ public final class Context {
      * @return the copy
      */
     public static Context copyCurrent() {
-        Context c = currentOrNull();
+        Context c = CURRENT.get();
         return Bridging.captured(c == null ? empty() : c.copy());
     }
 
@@ -137,28 +139,21 @@ public final class Context {
      * runs a step in place of its consumer (which has {@code c} entered and waits meanwhile).
      */
     static void setCurrentForStep(Context c) {
-        ThreadRecord.current().context = c;
+        CURRENT.set(c);
     }
 
-    /**
-     * Returns the current context, or null when the thread has none yet (it reads as empty). A
-     * thread's current context is a field of its {@link ThreadRecord}: one {@code ThreadLocal}
-     * per thread instead of two (a task's thread then costs one entry of its
-     * {@code ThreadLocalMap} less, and spawning does one {@code ThreadLocal} set less).
-     */
+    /** Returns the current context, or null when the thread has none yet (it reads as empty). */
     static Context currentOrNull() {
-        ThreadRecord r = ThreadRecord.currentOrNull();
-        return r == null ? null : r.context;
+        return CURRENT.get();
     }
 
     /** Returns the current context, creating the thread's own empty one on first use. */
     static Context currentOrImplicit() {
-        ThreadRecord r = ThreadRecord.current();
-        Context c = r.context;
+        Context c = CURRENT.get();
         if (c == null) {
             c = empty();
             c.owner = Thread.currentThread();
-            r.context = c;
+            CURRENT.set(c);
         }
         return c;
     }
@@ -254,11 +249,6 @@ public final class Context {
      * {@link ThreadRecord#enterContext}, the one choke point for entering a context.
      */
     Context enter() {
-        return enter(ThreadRecord.current());
-    }
-
-    /** {@link #enter()} on the thread of {@code r}, the current thread's record. */
-    Context enter(ThreadRecord r) {
         Thread me = Thread.currentThread();
         if (!OWNER.compareAndSet(this, (Thread) null, me)) {
             Thread by = (Thread) OWNER.getVolatile(this);
@@ -268,21 +258,20 @@ public final class Context {
                     : "this Context is already entered by thread '" + (by == null ? "?" : by.getName())
                       + "': a Context can be entered by one thread at a time; give each thread its own copy()");
         }
-        Context previous = r.context;
-        r.context = this;
+        Context previous = CURRENT.get();
+        CURRENT.set(this);
         Bridging.enter(this);
         return previous;
     }
 
     /** Restores {@code previous} and releases this context. */
     void exit(Context previous) {
-        exit(ThreadRecord.current(), previous);
-    }
-
-    /** {@link #exit(Context)} on the thread of {@code r}, the current thread's record. */
-    void exit(ThreadRecord r, Context previous) {
         Bridging.exit(this);
-        r.context = previous;
+        if (previous == null) {
+            CURRENT.remove();
+        } else {
+            CURRENT.set(previous);
+        }
         OWNER.setVolatile(this, (Thread) null);
     }
 
@@ -367,7 +356,7 @@ public final class Context {
     }
 
     private static Hamt<ContextVar<?>, Object> captured() {
-        Context c = currentOrNull();
+        Context c = CURRENT.get();
         return c == null ? Hamt.empty() : forked(c.map);
     }
 

@@ -143,7 +143,7 @@ public final class Task<T> {
         Object v = null;
         Throwable outcome = null;
         try {
-            previous = ThreadRecord.enterContext(record, context);
+            previous = ThreadRecord.enterContext(context);
             entered = true;
             Bridging.taskStarted(this);
             if (body instanceof TaskGroup.Action a) {
@@ -172,7 +172,7 @@ public final class Task<T> {
         outcome = Outcomes.merge(outcome, ScopeGenerators.closeAll(record, root));
         if (entered) {
             Bridging.taskEnded(this, outcome, outcome != null && Outcomes.isCancellation(record, outcome));
-            ThreadRecord.exitContext(record, context, previous);
+            ThreadRecord.exitContext(context, previous);
         }
         root.end();
         record.disarm();

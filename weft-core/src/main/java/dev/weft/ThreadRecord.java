@@ -20,8 +20,8 @@ package dev.weft;
  * the split.
  *
  * <p>Fields: {@link #innermost} is written by the owning thread and read by any;
- * {@link #delegate} is written by the owner and read by cancellers; {@link #generators} and
- * {@link #context} are owner only ({@link ScopeGenerators}, {@link Context#currentOrNull()}).
+ * {@link #delegate} is written by the owner and read by cancellers; {@link #generators} is owner
+ * only ({@link ScopeGenerators}).
  */
 final class ThreadRecord extends ThreadDeadlines implements Runnable {
     private static final ThreadLocal<ThreadRecord> CURRENT = new ThreadLocal<>();
@@ -48,15 +48,6 @@ final class ThreadRecord extends ThreadDeadlines implements Runnable {
      */
     CancelledException delivered;
     CancelScope deliveredBy;
-    /**
-     * The thread's current {@link Context}, or null when it has none yet (it reads as empty).
-     * Owner thread only: written by {@link Context#enter}/{@link Context#exit} and a generator
-     * step's switch, read by {@link Context#currentOrNull()}. Kept here rather than in a
-     * {@code ThreadLocal} of its own, so a thread has one entry in its {@code ThreadLocalMap}, not
-     * two: a spawn sets one {@code ThreadLocal} instead of two, and a task holds 32 B less
-     * (ScaleRun's histogram).
-     */
-    Context context;
     /** Whether {@link TaskTreeWalker#list} has listed this record as a possible root; owner only. */
     boolean listed;
     /** Scope-bound generators that the scope at the key must close when it ends; owner only. */
@@ -272,19 +263,9 @@ final class ThreadRecord extends ThreadDeadlines implements Runnable {
         return context.enter();
     }
 
-    /** {@link #enterContext(Context)} on the thread of {@code r}, the current thread's record. */
-    static Context enterContext(ThreadRecord r, Context context) {
-        return context.enter(r);
-    }
-
     /** Restores {@code previous} on this thread and releases {@code context}. */
     static void exitContext(Context context, Context previous) {
         context.exit(previous);
-    }
-
-    /** {@link #exitContext(Context, Context)} on the thread of {@code r}, the current thread's record. */
-    static void exitContext(ThreadRecord r, Context context, Context previous) {
-        context.exit(r, previous);
     }
 
     /**
