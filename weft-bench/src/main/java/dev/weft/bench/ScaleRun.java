@@ -34,9 +34,12 @@ import javax.management.ObjectName;
  * <p>With {@code --raw --state threadlocal} each raw thread first sets one {@link ThreadLocal}
  * (to a value shared by all), and with {@code --raw --state scopedvalue} it sleeps inside one
  * {@link ScopedValue} binding: what keeping any per-thread state costs a sleeping virtual thread,
- * the floor under weft's per-thread record.
+ * the floor under weft's per-thread record. {@code --state scopedvalue-get} also reads the value
+ * once before sleeping, as any code that finds its per-thread state through a binding does: the
+ * first read fills the thread's scoped-value cache (a 16-entry array, kept with the thread while
+ * it is unmounted), so this, not {@code scopedvalue}, is what a record found by a binding costs.
  *
- * <p>Usage: {@code ScaleRun [--tasks N] [--histogram] [--raw [--state none|threadlocal|scopedvalue]]}.
+ * <p>Usage: {@code ScaleRun [--tasks N] [--histogram] [--raw [--state none|threadlocal|scopedvalue|scopedvalue-get]]}.
  * Exit status 1 if the heap ran out.
  *
  * <p>Bytes per sleeping task: most of a parked virtual thread's heap is its stack chunk, whose
@@ -70,7 +73,7 @@ public final class ScaleRun {
                 case "--raw" -> raw = true;
                 case "--state" -> state = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; usage: ScaleRun [--tasks N] [--histogram] [--raw [--state none|threadlocal|scopedvalue]]");
+                        + "; usage: ScaleRun [--tasks N] [--histogram] [--raw [--state none|threadlocal|scopedvalue|scopedvalue-get]]");
             }
         }
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -170,8 +173,20 @@ public final class ScaleRun {
                 sleep.run();
             };
             case "scopedvalue" -> () -> ScopedValue.where(STATE_SCOPED, STATE).run(sleep);
+            case "scopedvalue-get" -> () -> ScopedValue.where(STATE_SCOPED, STATE).run(() -> {
+                // The same frames as "scopedvalue" (one lambda inside the binding), plus one read.
+                if (STATE_SCOPED.get() != STATE) {
+                    throw new AssertionError("the binding is not visible");
+                }
+                sleeping.incrementAndGet();
+                try {
+                    Thread.sleep(Duration.ofHours(1));
+                } catch (InterruptedException expected) {
+                    // the "cancel"
+                }
+            });
             default -> throw new IllegalArgumentException("unknown --state " + state
-                    + "; use none, threadlocal or scopedvalue");
+                    + "; use none, threadlocal, scopedvalue or scopedvalue-get");
         };
         Thread[] threads = new Thread[n];
         long[] gcStart = gcTotals();
