@@ -53,7 +53,11 @@ import javax.management.ObjectName;
  * without profiles, and then inlines only small methods, so weft's deeper call path (the record,
  * the task, the sleep, the wait) keeps more frames than a warmed-up JIT leaves:
  * {@code java -Xcomp -Xmx2g -cp weft-bench/target/benchmarks.jar dev.weft.bench.ScaleRun
- * --tasks 20000 --histogram [--raw]}. The {@code FillerElement} arrays in the histogram are the
+ * --tasks 20000 --histogram [--raw]}. The warmed-up figure of weft varies between runs (2026-12-03,
+ * {@code --warmup 20}, six runs: 1 199 to 1 499 B per task, four of them 1 199 to 1 285; its
+ * stack chunk 402 to 696 B): it depends on which of weft's methods the JIT has recompiled when
+ * the measured tasks park, after the warm-up's cancellations sent some back to the interpreter.
+ * Raw threads vary less (665 to 701 B). Run it a few times and quote the range. The {@code FillerElement} arrays in the histogram are the
  * collector's padding and vary between runs by some 10 B per task; leave them out of a
  * comparison.
  */
