@@ -136,13 +136,13 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
             return;
         }
         synchronized (this) {
-            if (interrupt == DELIVERED) {
-                if (thread.isInterrupted()) {
-                    interrupt = FOREIGN;
-                } else {
-                    thread.interrupt();
-                    delivered();
-                }
+            // DELIVERED with the flag clear: decided before the thread ran, send it now. With the
+            // flag set: a delivery that saw the thread started sent it already (nobody else can
+            // have interrupted a task's thread yet: its Thread is weft's until it runs), so it is
+            // weft's, not a foreign one (SpawnIntoCancelledGroupTest's shield race).
+            if (interrupt == DELIVERED && !thread.isInterrupted()) {
+                thread.interrupt();
+                delivered();
             }
         }
     }

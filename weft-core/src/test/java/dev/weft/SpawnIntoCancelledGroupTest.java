@@ -2,6 +2,8 @@ package dev.weft;
 
 import static dev.weft.TestSupport.PROMPT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.TestSupport.Background;
 import dev.weft.TestSupport.ThreadKind;
@@ -68,6 +70,60 @@ class SpawnIntoCancelledGroupTest {
         });
         b.join(TestSupport.BODY_BOUND);
         assertEquals(RACES, interrupted.get(), "every task's JDK call was interrupted");
+    }
+
+    /**
+     * A delivery that races with the task's start is weft's interrupt, never a foreign one: a
+     * shield entered right at the start takes it back, so a checkpoint inside the shield passes.
+     * (Were the start to mistake the delivery's interrupt for a foreign one, the flag would
+     * survive the shield and the checkpoint would throw "interrupted from outside weft".)
+     */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void deliveryRacingWithTheStartIsTakenBackByAShield(ThreadKind owner) throws Exception {
+        AtomicInteger passed = new AtomicInteger();
+        Background b = Background.start(owner, "owner", () -> {
+            for (int i = 0; i < RACES; i++) {
+                TaskGroup.run(g -> {
+                    g.spawn(() -> CancelScope.shield(() -> {
+                        Weft.checkpoint();
+                        return passed.incrementAndGet();
+                    }));
+                    g.cancel(); // races with the task's start
+                    return null;
+                });
+            }
+        });
+        b.join(TestSupport.BODY_BOUND);
+        assertEquals(RACES, passed.get(), "every shielded checkpoint passed");
+    }
+
+    /**
+     * The start's slow path after the one interleaving the race above rarely hits: a delivery
+     * that saw the thread already started (and interrupted it) runs between the start's write of
+     * its started flag and its look at the interrupt state. The start must leave that interrupt
+     * as weft's own (consumable), not call it foreign.
+     */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void startAfterADeliveryThatSawItStartedKeepsTheInterruptWefts(ThreadKind kind) throws Exception {
+        Background b = Background.start(kind, "record-owner", () -> {
+            ThreadRecord r = ThreadRecord.forGenerator(Thread.currentThread());
+            CancelScope root = new CancelScope(null, r, ScopeKind.THREAD, null, "start-race");
+            r.innermost = root;
+            try {
+                r.markStarted(); // the start's write of its flag, as a delivery sees it
+                root.cancel(); // the delivery: sees the thread started and interrupts it
+                assertTrue(Thread.currentThread().isInterrupted(), "the delivery interrupted the thread");
+                r.startWithPendingInterrupt(); // the rest of the start
+                assertTrue(r.consumeInterrupt(), "the interrupt is weft's, to be taken back");
+                assertFalse(Thread.currentThread().isInterrupted(), "taking it back cleared the flag");
+            } finally {
+                Thread.interrupted();
+                r.disarm();
+            }
+        });
+        b.join(PROMPT);
     }
 
     /** Waits on a latch nobody opens; counts the interrupt that ends the wait. */
