@@ -107,6 +107,11 @@ public final class Task<T> {
 
     void start() {
         Thread thread = record.thread;
+        if (CancelStatus.cancelledFrom(root) != null) {
+            // Spawned into a cancelled group (the task is linked already, so a later cancellation
+            // delivers by itself): the interrupt is marked pending and applied as the thread starts.
+            record.deliver();
+        }
         try {
             Parking.threadStarted(thread); // before it can run: a virtual clock never misses it
             thread.start();

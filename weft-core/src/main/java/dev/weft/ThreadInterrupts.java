@@ -42,8 +42,14 @@ import dev.weft.internal.Time;
  * the flag set; weft records FOREIGN instead of interrupting a thread whose flag is already set,
  * and never clears it.
  *
+ * <p>A task's thread starts without the monitor ({@link #startWithPendingInterrupt}): the
+ * spawner has already delivered to a task spawned into a cancelled group ({@code Task.start}),
+ * and a delivery racing with the start is either seen by the start ({@link #quiet()} is false,
+ * it takes the monitor and applies it) or sees the thread started and interrupts it itself.
+ *
  * <p>Fields: {@link #interrupt} is written under the monitor and read by any thread (volatile);
- * {@link #started} is guarded by the monitor; {@link #thread} is final.
+ * {@link #started} is written once (volatile) and read under the monitor; {@link #thread} is
+ * final.
  */
 abstract sealed class ThreadInterrupts permits ThreadDeadlines {
     static final int NONE = 0;
@@ -53,7 +59,13 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
     static final int FOREIGN = 3;
 
     final Thread thread;
-    private boolean started;
+    /**
+     * Whether the thread runs, so that {@link #deliver} may interrupt it; before, a delivery
+     * only marks the interrupt pending. Set once: by {@link #startWithPendingInterrupt} without
+     * the monitor (see there), or by {@link #markStarted} under it; read by {@link #deliver}
+     * under the monitor.
+     */
+    private volatile boolean started;
     /**
      * When weft first interrupted the thread for the cancellation it is in (clock time); the
      * re-delivery back-off grows with the time since. Written under the monitor.
@@ -103,16 +115,32 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
         started = true;
     }
 
-    /** First thing in a task's thread: applies an interrupt decided before the thread ran. */
-    final synchronized void startWithPendingInterrupt() {
+    /**
+     * First thing in a task's thread: applies an interrupt decided before the thread ran.
+     *
+     * <p>Without the monitor when nothing is pending and no {@link #deliver} runs, which is
+     * every start but a cancelled task's: it writes {@link #started} and then reads the interrupt
+     * state and the delivering flag ({@link #quiet()}); {@code deliver} writes the flag and then
+     * reads {@link #started} (all volatile). So either this sees the delivery (pending, or still
+     * running) and settles it under the monitor, or the delivery sees the thread started and
+     * interrupts it. The chain is not read here: a task spawned into a group that was already
+     * cancelled was delivered to by its spawner before its thread started ({@code Task.start}),
+     * and one cancelled later is reached by the cancellation's own delivery, since it is linked
+     * into its group first (spawn-scan protocol; {@code docs/design.md}, "Spawn vs cancel").
+     * Reading the chain here cost a read of the spawner's freshly written scopes from another
+     * core on every spawn (a JFR profile of TaskGroupBenchmark put 7 % of the samples there).
+     */
+    final void startWithPendingInterrupt() {
         started = true;
-        if (interrupt == NONE && isCancelled()) {
-            interrupt = DELIVERED;
+        if (quiet()) {
+            return;
         }
-        if (interrupt == DELIVERED) {
-            if (thread.isInterrupted()) {
-                interrupt = FOREIGN;
-            } else {
+        synchronized (this) {
+            // DELIVERED with the flag clear: decided before the thread ran, send it now. With the
+            // flag set: a delivery that saw the thread started sent it already (nobody else can
+            // have interrupted a task's thread yet: its Thread is weft's until it runs), so it is
+            // weft's, not a foreign one (SpawnIntoCancelledGroupTest's shield race).
+            if (interrupt == DELIVERED && !thread.isInterrupted()) {
                 thread.interrupt();
                 delivered();
             }

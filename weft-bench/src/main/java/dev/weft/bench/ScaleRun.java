@@ -34,17 +34,30 @@ import javax.management.ObjectName;
  * <p>With {@code --raw --state threadlocal} each raw thread first sets one {@link ThreadLocal}
  * (to a value shared by all), and with {@code --raw --state scopedvalue} it sleeps inside one
  * {@link ScopedValue} binding: what keeping any per-thread state costs a sleeping virtual thread,
- * the floor under weft's per-thread record.
+ * the floor under weft's per-thread record. {@code --state scopedvalue-get} also reads the value
+ * once before sleeping, as any code that finds its per-thread state through a binding does: the
+ * first read fills the thread's scoped-value cache (a 16-entry array, kept with the thread while
+ * it is unmounted), so this, not {@code scopedvalue}, is what a record found by a binding costs.
  *
- * <p>Usage: {@code ScaleRun [--tasks N] [--histogram] [--raw [--state none|threadlocal|scopedvalue]]}.
+ * <p>Usage: {@code ScaleRun [--tasks N] [--histogram] [--warmup R] [--raw [--state none|threadlocal|scopedvalue|scopedvalue-get]]}.
  * Exit status 1 if the heap ran out.
  *
  * <p>Bytes per sleeping task: most of a parked virtual thread's heap is its stack chunk, whose
  * size depends on whether the frames were interpreted or compiled when the thread parked. A
  * fresh JVM parks the first tasks in interpreted frames (a weft task: about 1.7 KB of stack, against
- * about 0.8 KB compiled), so compare weft and {@code --raw} with compiled frames:
+ * about 0.8 KB compiled), so compare weft and {@code --raw} with compiled frames. Two ways:
+ * {@code --warmup R} first parks and cancels R rounds of the same tasks, so the JIT compiles them
+ * with profiles, inlining as a long-running program's JIT does:
+ * {@code java -Xmx2g -cp weft-bench/target/benchmarks.jar dev.weft.bench.ScaleRun --tasks 20000
+ * --warmup 5 --histogram [--raw]}. {@code -Xcomp} compiles every method before its first run,
+ * without profiles, and then inlines only small methods, so weft's deeper call path (the record,
+ * the task, the sleep, the wait) keeps more frames than a warmed-up JIT leaves:
  * {@code java -Xcomp -Xmx2g -cp weft-bench/target/benchmarks.jar dev.weft.bench.ScaleRun
- * --tasks 20000 --histogram [--raw]}. The {@code FillerElement} arrays in the histogram are the
+ * --tasks 20000 --histogram [--raw]}. The warmed-up figure of weft varies between runs (2026-12-03,
+ * {@code --warmup 20}, six runs: 1 199 to 1 499 B per task, four of them 1 199 to 1 285; its
+ * stack chunk 402 to 696 B): it depends on which of weft's methods the JIT has recompiled when
+ * the measured tasks park, after the warm-up's cancellations sent some back to the interpreter.
+ * Raw threads vary less (665 to 701 B). Run it a few times and quote the range. The {@code FillerElement} arrays in the histogram are the
  * collector's padding and vary between runs by some 10 B per task; leave them out of a
  * comparison.
  */
@@ -63,14 +76,16 @@ public final class ScaleRun {
         boolean histogram = false;
         boolean raw = false;
         String state = "none";
+        int warmup = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--tasks" -> tasks = Integer.parseInt(args[++i].replace("_", ""));
                 case "--histogram" -> histogram = true;
                 case "--raw" -> raw = true;
                 case "--state" -> state = args[++i];
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; usage: ScaleRun [--tasks N] [--histogram] [--raw [--state none|threadlocal|scopedvalue]]");
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: ScaleRun"
+                        + " [--tasks N] [--histogram] [--warmup R] [--raw [--state none|threadlocal|scopedvalue|scopedvalue-get]]");
             }
         }
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -79,15 +94,33 @@ public final class ScaleRun {
                         : "tasks in Weft.sleep(1 h) in one TaskGroup",
                 Runtime.version(), Runtime.getRuntime().maxMemory() >> 20,
                 Runtime.getRuntime().availableProcessors());
-        long before = usedAfterGc(memory);
         if (raw) {
-            runRaw(tasks, histogram, memory, before, state);
+            runRaw(tasks, histogram, memory, state, warmup);
             return;
         }
 
         final int n = tasks;
         final boolean hist = histogram;
         AtomicInteger sleeping = new AtomicInteger();
+        TaskGroup.Action body = () -> {
+            sleeping.incrementAndGet();
+            Weft.sleep(Duration.ofHours(1));
+        };
+        for (int w = 0; w < warmup; w++) {
+            TaskGroup.run("warmup", g -> {
+                for (int i = 0; i < n; i++) {
+                    g.spawn(body);
+                }
+                awaitSleeping(sleeping, n);
+                g.cancel();
+                return null;
+            });
+            sleeping.set(0);
+        }
+        if (warmup > 0) {
+            awaitJitQuiet();
+        }
+        long before = usedAfterGc(memory);
         AtomicLong cancelledAt = new AtomicLong();
         AtomicLong cancelReturnedAt = new AtomicLong();
         int[] spawned = {0};
@@ -97,10 +130,7 @@ public final class ScaleRun {
         try {
             TaskGroup.run("scale", g -> {
                 for (int i = 0; i < n; i++) {
-                    g.spawn(() -> {
-                        sleeping.incrementAndGet();
-                        Weft.sleep(Duration.ofHours(1));
-                    });
+                    g.spawn(body);
                     spawned[0]++;
                     if ((i + 1) % 100_000 == 0) {
                         System.out.printf("  spawned %,9d  %6.2f s  heap used %,6d MiB%n", i + 1,
@@ -152,7 +182,7 @@ public final class ScaleRun {
     private static final ScopedValue<Object> STATE_SCOPED = ScopedValue.newInstance();
     private static final Object STATE = new Object();
 
-    private static void runRaw(int n, boolean histogram, MemoryMXBean memory, long before, String state)
+    private static void runRaw(int n, boolean histogram, MemoryMXBean memory, String state, int warmup)
             throws Exception {
         AtomicInteger sleeping = new AtomicInteger();
         Runnable sleep = () -> {
@@ -170,9 +200,39 @@ public final class ScaleRun {
                 sleep.run();
             };
             case "scopedvalue" -> () -> ScopedValue.where(STATE_SCOPED, STATE).run(sleep);
+            case "scopedvalue-get" -> () -> ScopedValue.where(STATE_SCOPED, STATE).run(() -> {
+                // The same frames as "scopedvalue" (one lambda inside the binding), plus one read.
+                if (STATE_SCOPED.get() != STATE) {
+                    throw new AssertionError("the binding is not visible");
+                }
+                sleeping.incrementAndGet();
+                try {
+                    Thread.sleep(Duration.ofHours(1));
+                } catch (InterruptedException expected) {
+                    // the "cancel"
+                }
+            });
             default -> throw new IllegalArgumentException("unknown --state " + state
-                    + "; use none, threadlocal or scopedvalue");
+                    + "; use none, threadlocal, scopedvalue or scopedvalue-get");
         };
+        for (int w = 0; w < warmup; w++) {
+            Thread[] warm = new Thread[n];
+            for (int i = 0; i < n; i++) {
+                warm[i] = Thread.ofVirtual().start(sleeper);
+            }
+            awaitSleeping(sleeping, n);
+            for (Thread t : warm) {
+                t.interrupt();
+            }
+            for (Thread t : warm) {
+                t.join();
+            }
+            sleeping.set(0);
+        }
+        if (warmup > 0) {
+            awaitJitQuiet();
+        }
+        long before = usedAfterGc(memory);
         Thread[] threads = new Thread[n];
         long[] gcStart = gcTotals();
         long start = System.nanoTime();
@@ -210,6 +270,36 @@ public final class ScaleRun {
         }
         System.out.printf("cancel: %.3f s from the first interrupt() to the last join() returning (%s);"
                 + " the interrupt loop took %.3f s%n", secondsSince(t0), gcSince(gcAtCancel), interruptSeconds);
+    }
+
+    /** Waits (at most 300 s) until {@code n} tasks or threads have counted themselves in as sleeping. */
+    private static void awaitSleeping(AtomicInteger sleeping, int n) throws InterruptedException {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+        while (sleeping.get() < n && System.nanoTime() - giveUp < 0) {
+            Thread.sleep(10);
+        }
+    }
+
+    /**
+     * Waits (at most 60 s) until the JIT has compiled nothing for a second, so the measured tasks
+     * park in the code the warm-up rounds made hot, not in code still waiting to be recompiled.
+     */
+    private static void awaitJitQuiet() throws InterruptedException {
+        var jit = ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            Thread.sleep(5_000);
+            return;
+        }
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long last = -1;
+        while (System.nanoTime() - giveUp < 0) {
+            long now = jit.getTotalCompilationTime();
+            if (now == last) {
+                return;
+            }
+            last = now;
+            Thread.sleep(1_000);
+        }
     }
 
     /** Total collections and collection milliseconds of all collectors so far. */

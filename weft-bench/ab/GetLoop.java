@@ -1,0 +1,26 @@
+import dev.weft.ContextVar;
+import dev.weft.Token;
+/** Loaded once per weft jar: its JIT code is specialized to that jar's classes. */
+public class GetLoop {
+    static final ContextVar<Integer> V = ContextVar.of("v", 0);
+    static final ThreadLocal<Integer> TL = new ThreadLocal<>();
+    static volatile int fence;
+    static Object token;
+    public static void setUp() { token = V.set(42); TL.set(42); }
+    public static long getLoop(int n) {
+        long s = 0;
+        for (int i = 0; i < n; i++) {
+            s += fence; // a volatile read: the get below cannot be hoisted out of the loop
+            s += V.get();
+        }
+        return s;
+    }
+    public static long tlLoop(int n) {
+        long s = 0;
+        for (int i = 0; i < n; i++) {
+            s += fence;
+            s += TL.get();
+        }
+        return s;
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Paired A/B of two builds of weft in one JVM, for a machine shared with other work, where two JMH
+# runs minutes apart see different loads. Each build's weft classes (and a copy of the loop
+# classes here, compiled against it) are loaded by their own class loader, so the JIT compiles
+# each build's code separately; the rounds alternate between the builds, so a burst of load hits
+# both alike, and the figure to read is the paired difference per round. JMH in weft-bench stays
+# the reference for absolute numbers; this only says which of two builds is faster.
+#   weft-bench/ab/run.sh spawn 2000 old.jar new.jar   spawn+join of 1 000 tasks from a virtual thread
+#   weft-bench/ab/run.sh get 1000 old.jar new.jar     ContextVar.get (one var, cache hit) and ThreadLocal.get
+# The jars are weft-bench/target/benchmarks.jar of each build (any jar with weft-core's classes).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$(dirname "$here")")
+. "$root/.mvn/find-jdk.sh"
+weft_find_jdk || exit 1
+what=$1 rounds=$2; shift 2
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+mkdir -p "$out/cls"
+# The loop classes compile against the first jar; both builds keep the public API they use.
+"$JAVA_HOME/bin/javac" -cp "$1" -d "$out/cls" "$here/GetLoop.java" "$here/SpawnLoop.java"
+"$JAVA_HOME/bin/javac" -d "$out" "$here/Dual.java" "$here/DualSpawn.java"
+case "$what" in
+  spawn) main=DualSpawn ;;
+  get) main=Dual ;;
+  *) echo "usage: run.sh spawn|get ROUNDS A.jar B.jar" >&2; exit 2 ;;
+esac
+exec "$JAVA_HOME/bin/java" -Dab.loops="$out/cls/" -cp "$out" "$main" "$rounds" "$@"
