@@ -7,6 +7,8 @@ public class Dual {
     public static void main(String[] a) throws Throwable {
         int rounds = Integer.parseInt(a[0]);
         int n = 2_000_000;
+        boolean set = Boolean.getBoolean("ab.set"); // set+reset instead of get
+        String op = set ? "set+reset" : "get";
         List<String> names = new ArrayList<>();
         List<MethodHandle> gets = new ArrayList<>(), tls = new ArrayList<>();
         for (int i = 1; i < a.length; i++) {
@@ -14,8 +16,8 @@ public class Dual {
             Class<?> c = Class.forName("GetLoop", true, l);
             c.getMethod("setUp").invoke(null);
             MethodType mt = MethodType.methodType(long.class, int.class);
-            gets.add(MethodHandles.publicLookup().findStatic(c, "getLoop", mt));
-            tls.add(MethodHandles.publicLookup().findStatic(c, "tlLoop", mt));
+            gets.add(MethodHandles.publicLookup().findStatic(c, set ? "setLoop" : "getLoop", mt));
+            tls.add(MethodHandles.publicLookup().findStatic(c, set ? "tlSetLoop" : "tlLoop", mt));
             names.add(Path.of(a[i]).getFileName().toString());
         }
         int k = gets.size();
@@ -32,12 +34,12 @@ public class Dual {
         for (int j = 0; j < k; j++) {
             double[] gs = g[j].clone(), ts = t[j].clone(); Arrays.sort(gs); Arrays.sort(ts);
             double[] ratio = new double[rounds]; for (int r = 0; r < rounds; r++) ratio[r] = g[j][r] / t[j][r]; Arrays.sort(ratio);
-            System.out.printf("%-20s ContextVar.get min %.3f p25 %.3f median %.3f ns | ThreadLocal.get min %.3f median %.3f ns | ratio median %.2f%n",
-                names.get(j), gs[0], gs[rounds / 4], gs[rounds / 2], ts[0], ts[rounds / 2], ratio[rounds / 2]);
+            System.out.printf("%-20s ContextVar %s min %.3f p25 %.3f median %.3f ns | ThreadLocal min %.3f median %.3f ns | ratio median %.2f%n",
+                names.get(j), op, gs[0], gs[rounds / 4], gs[rounds / 2], ts[0], ts[rounds / 2], ratio[rounds / 2]);
         }
         if (k == 2) {
             double[] d = new double[rounds]; for (int r = 0; r < rounds; r++) d[r] = g[1][r] - g[0][r]; Arrays.sort(d);
-            System.out.printf("paired difference (%s - %s) of ContextVar.get: p25 %.3f median %.3f p75 %.3f ns%n", names.get(1), names.get(0), d[rounds / 4], d[rounds / 2], d[3 * rounds / 4]);
+            System.out.printf("paired difference (%s - %s) of ContextVar %s: p25 %.3f median %.3f p75 %.3f ns%n", names.get(1), names.get(0), op, d[rounds / 4], d[rounds / 2], d[3 * rounds / 4]);
         }
         if (sink == 42) System.out.println();
     }

@@ -1,6 +1,6 @@
 import dev.weft.ContextVar;
 import dev.weft.Token;
-/** Loaded once per weft jar: its JIT code is specialized to that jar's classes. */
+/** ContextVar.get and set+reset loops beside their ThreadLocal twins. Loaded once per weft jar: its JIT code is specialized to that jar's classes. */
 public class GetLoop {
     static final ContextVar<Integer> V = ContextVar.of("v", 0);
     static final ThreadLocal<Integer> TL = new ThreadLocal<>();
@@ -12,6 +12,26 @@ public class GetLoop {
         for (int i = 0; i < n; i++) {
             s += fence; // a volatile read: the get below cannot be hoisted out of the loop
             s += V.get();
+        }
+        return s;
+    }
+    /** A set and its token's close, as ContextBenchmark.contextVarSetReset. */
+    public static long setLoop(int n) {
+        long s = 0;
+        for (int i = 0; i < n; i++) {
+            s += fence;
+            V.set(i & 1).close();
+        }
+        return s;
+    }
+    /** ThreadLocal get, set, set back, as ContextBenchmark.threadLocalSetRestore. */
+    public static long tlSetLoop(int n) {
+        long s = 0;
+        for (int i = 0; i < n; i++) {
+            s += fence;
+            Integer old = TL.get();
+            TL.set(i & 1);
+            TL.set(old);
         }
         return s;
     }

@@ -7,6 +7,7 @@
 # the reference for absolute numbers; this only says which of two builds is faster.
 #   weft-bench/ab/run.sh spawn 2000 old.jar new.jar   spawn+join of 1 000 tasks from a virtual thread
 #   weft-bench/ab/run.sh get 1000 old.jar new.jar     ContextVar.get (one var, cache hit) and ThreadLocal.get
+#   weft-bench/ab/run.sh set 1000 old.jar new.jar     ContextVar set + Token.close and ThreadLocal set-and-restore
 # The jars are weft-bench/target/benchmarks.jar of each build (any jar with weft-core's classes).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,6 +24,7 @@ mkdir -p "$out/cls"
 case "$what" in
   spawn) main=DualSpawn ;;
   get) main=Dual ;;
-  *) echo "usage: run.sh spawn|get ROUNDS A.jar B.jar" >&2; exit 2 ;;
+  set) main=Dual; flags=-Dab.set=true ;;
+  *) echo "usage: run.sh spawn|get|set ROUNDS A.jar B.jar" >&2; exit 2 ;;
 esac
-exec "$JAVA_HOME/bin/java" -Dab.loops="$out/cls/" -cp "$out" "$main" "$rounds" "$@"
+exec "$JAVA_HOME/bin/java" ${flags:-} -Dab.loops="$out/cls/" -cp "$out" "$main" "$rounds" "$@"
