@@ -67,10 +67,11 @@ import java.util.concurrent.Callable;
  *     {@link #vars}) takes a {@link Hamt#snapshot} between two reads of an even, equal version
  *     ({@link #snapshot()}), so it sees the entries of one state, and a fork list that agrees with
  *     them. A single {@link #get} needs no lock: in-place writes replace one reference at a time.
- * <li>{@link ContextVar}'s cache keys a value by (map, version). That pair names one state: an
- *     open map's versions do not repeat while it is open (a write that would wrap the counter's low
- *     30 bits first freezes the map), and a context that holds a frozen map holds it at the
- *     version it was frozen at or later, with no write in between, so a cached pair is never stale.
+ * <li>{@link ContextVar}'s cache keys a value by map identity. A frozen map never changes; an
+ *     open map changes only by its writer, who then drops the written variable's entries for it
+ *     ({@code ContextVar.forget}). A write that would bring {@link #version}'s low 30 bits to zero
+ *     first freezes the map, so an open map never sees a version twice: a token's "nothing
+ *     written since" check (same map, same version) cannot be fooled by the counter wrapping.
  * </ol>
  * A set of a variable already set in this context's open map is a slot write between two version
  * writes: no allocation, no copy ({@code Hamt.locate}). Other writes copy the nodes they change
@@ -108,7 +109,7 @@ public final class Context {
      * threads read it with an acquire.
      */
     Hamt<ContextVar<?>, Object> map;
-    /** The sequence lock and cache key of invariants 3 and 4; written by the writer only. */
+    /** The sequence lock of invariant 3; written by the writer only. */
     int version;
 
     /**
@@ -126,7 +127,7 @@ public final class Context {
     /** What entering installed, for exit (see Bridging). Written by the owner thread only. */
     Bridging.Installed bridgeUndo;
 
-    /** A context over {@code map}, which is frozen; {@code version} as invariant 4 requires. */
+    /** A context over {@code map}, which is frozen, at {@code version}. */
     private Context(Hamt<ContextVar<?>, Object> map, int version) {
         this.map = map;
         this.version = version;
@@ -261,26 +262,29 @@ public final class Context {
         int v = version;
         // The usual case: var is already set in this context's open map; one slot write between
         // the two version writes, nothing allocated (the Slot is scalar-replaced).
-        if (((v + 2) & WRAP) != 0 && map.locate(var, slot)) {
+        Hamt<ContextVar<?>, Object> m = map;
+        if (((v + 2) & WRAP) != 0 && m.locate(var, slot)) {
             Object old = slot.get();
             write(slot, value, v);
+            var.forget(m);
             return old;
         }
         return putCopying(var, value, v);
     }
 
     /**
-     * Writes {@code value} into {@code slot}, which {@link #put} found at version {@code v}, if the
-     * version is still {@code v} (nothing written since, so the slot is still this variable's in
-     * this context's map), the map is still open (no copy froze it since) and the write may be in
-     * place (invariant 4); returns whether it wrote. Writer only.
+     * Writes {@code value} into {@code slot}, which {@link #put} found in map {@code m} at version
+     * {@code v}, if the map and version are still those (nothing written since, so the slot is still
+     * {@code var}'s), the map is still open (no copy froze it since) and the write may be in place
+     * (invariant 4); returns whether it wrote. Writer only.
      */
-    boolean rewrite(Hamt.Slot slot, Object value, int v) {
+    boolean rewrite(ContextVar<?> var, Hamt.Slot slot, Object value, Hamt<ContextVar<?>, Object> m, int v) {
         // A copy freezes the map without moving the version: the slot may be shared by now.
-        if (version != v || ((v + 2) & WRAP) == 0 || !map.isOpen()) {
+        if (map != m || version != v || ((v + 2) & WRAP) == 0 || !m.isOpen()) {
             return false;
         }
         write(slot, value, v);
+        var.forget(m);
         return true;
     }
 
@@ -320,6 +324,8 @@ public final class Context {
             }
             if (n != m) {
                 MAP.setRelease(this, n);
+            } else {
+                var.forget(m); // changed in place (or not at all): the cached pairs for m may be stale
             }
             VERSION.setRelease(this, v + 2);
             return old;

@@ -31,15 +31,17 @@ import java.util.function.UnaryOperator;
  * </ul>
  *
  * @implNote {@link #get} costs one {@link ThreadLocal} read plus a cache check: each variable keeps
- * the last (map, version, value) it read, valid while the current context still has that map at
- * that version, much as CPython's {@code ContextVar} cache does. A miss costs one trie lookup,
- * O(log32 n) in the number of variables set. There are two such entries; each belongs to the
- * thread that filled it until that thread ends, so that threads sharing a variable never write
- * an entry in turn, and two threads reading the variable in different contexts both hit.
- * Invariant: an entry pairs a map and version with this variable's value in that state (or
- * MISSING); a (map, version) pair names one state for good ({@link Context}'s overview,
- * invariant 4), so an entry that matches the current pair is right whoever wrote it and however
- * stale it is; the entries are immutable records, so a racy read sees a whole entry.
+ * the last (map, value) it read, valid as long as the current context's map is the same object,
+ * as CPython's {@code ContextVar} cache does. A miss costs one trie lookup, O(log32 n) in the
+ * number of variables set. There are two such entries; each belongs to the thread that filled it
+ * until that thread ends, so that threads sharing a variable never write an entry in turn, and two
+ * threads reading the variable in different contexts both hit.
+ * Invariant: an entry pairs a map with this variable's value in that map (or MISSING). A frozen
+ * map never changes, so such an entry is right whoever wrote it and however stale it is. An open
+ * map (see {@link Context}) changes in place, but only by its context's writer, who after writing
+ * this variable in it drops this variable's entries for that map ({@link #forget}); the only
+ * thread that reads through an open map is that writer, so no one sees a dropped pair again. The
+ * entries are immutable records, so a racy read sees a whole pair.
  *
  * @param <T> the type of the value
  */
@@ -61,7 +63,7 @@ public final class ContextVar<T> {
     private final int hash;
 
     /**
-     * The last lookup: valid while the current context's map and version are the entry's. Written and read by
+     * The last lookup: valid while the current context's map is {@code map}. Written and read by
      * any thread without synchronization; the record's final fields make a racy read see either
      * the old or the new pair, never a mix.
      */
@@ -70,7 +72,7 @@ public final class ContextVar<T> {
     private Cached second;
 
     /** A cached lookup, and the thread that may replace it (see {@link #lookup()}). */
-    private record Cached(Hamt<ContextVar<?>, Object> map, int version, Object value, Thread owner) {
+    private record Cached(Hamt<ContextVar<?>, Object> map, Object value, Thread owner) {
     }
 
     private ContextVar(String name, boolean hasDefault, T defaultValue, UnaryOperator<T> onFork) {
@@ -164,18 +166,17 @@ public final class ContextVar<T> {
             return MISSING;
         }
         Hamt<ContextVar<?>, Object> map = ctx.map;
-        int version = ctx.version;
         Cached c = cached;
-        if (c != null && c.map == map && c.version == version) {
+        if (c != null && c.map == map) {
             return c.value;
         }
-        return lookupSecond(map, version, c);
+        return lookupSecond(map, c);
     }
 
     /** The first entry missed: try the second, then the trie (kept apart so lookup stays small). */
-    private Object lookupSecond(Hamt<ContextVar<?>, Object> map, int version, Cached c) {
+    private Object lookupSecond(Hamt<ContextVar<?>, Object> map, Cached c) {
         Cached d = second;
-        if (d != null && d.map == map && d.version == version) {
+        if (d != null && d.map == map) {
             return d.value;
         }
         Object v = map.getOrDefault(this, MISSING);
@@ -186,11 +187,26 @@ public final class ContextVar<T> {
         // thread takes the second entry; a third and later ones pay one trie lookup instead.
         Thread me = Thread.currentThread();
         if (c == null || c.owner == me || !c.owner.isAlive()) {
-            cached = new Cached(map, version, v, me);
+            cached = new Cached(map, v, me);
         } else if (d == null || d.owner == me || !d.owner.isAlive()) {
-            second = new Cached(map, version, v, me);
+            second = new Cached(map, v, me);
         }
         return v;
+    }
+
+    /**
+     * Drops this variable's cache entries for {@code map}: the writer of the open map {@code map}
+     * has just changed this variable in it, in place. Called by that writer only.
+     */
+    void forget(Hamt<ContextVar<?>, Object> map) {
+        Cached c = cached;
+        if (c != null && c.map == map) {
+            cached = null;
+        }
+        Cached d = second;
+        if (d != null && d.map == map) {
+            second = null;
+        }
     }
 
     /**
@@ -203,7 +219,7 @@ public final class ContextVar<T> {
         Context ctx = Context.currentOrImplicit();
         Hamt.Slot slot = new Hamt.Slot();
         Object old = ctx.put(this, value, slot);
-        return new Token<>(this, ctx, old, slot.found() ? slot : null, ctx.version);
+        return new Token<>(this, ctx, old, slot.found() ? slot : null, ctx.map, ctx.version);
     }
 
     /**
@@ -222,7 +238,7 @@ public final class ContextVar<T> {
         // written since, else in place when it can be (Context.put).
         if (token != null && !token.used && token.var == this && token.context == ctx) {
             Hamt.Slot slot = token.slot;
-            if (slot == null || !ctx.rewrite(slot, token.old, token.version)) {
+            if (slot == null || !ctx.rewrite(this, slot, token.old, token.map, token.version)) {
                 ctx.reset(this, token.old);
             }
             token.used = true;

@@ -24,18 +24,21 @@ public final class Token<T> implements AutoCloseable {
     final Context context;
     /** The value before the set, or {@code ContextVar.MISSING}; reset writes it back. */
     final Object old;
-    /** Where the set wrote in place, or null: reset writes there if {@link #version} still holds. */
+    /** Where the set wrote in place, or null: reset writes there if {@link #map} and {@link #version} still hold. */
     final Hamt.Slot slot;
-    /** The context's version right after the set. */
+    /** The context's map and version right after the set. */
+    final Hamt<ContextVar<?>, Object> map;
     final int version;
     /** Read and written by the thread that has entered {@link #context}. */
     boolean used;
 
-    Token(ContextVar<T> var, Context context, Object old, Hamt.Slot slot, int version) {
+    Token(ContextVar<T> var, Context context, Object old, Hamt.Slot slot, Hamt<ContextVar<?>, Object> map,
+          int version) {
         this.var = var;
         this.context = context;
         this.old = old;
         this.slot = slot;
+        this.map = map;
         this.version = version;
     }
 

@@ -109,8 +109,8 @@ class ContextInPlaceTest {
 
     /**
      * A write that would bring the version's low 30 bits to zero goes to a fresh map, so an open
-     * map never sees the same version twice (a cache entry made 2^31 writes earlier could match
-     * otherwise). The counter is moved next to the boundary by hand.
+     * map never sees the same version twice (a token kept over 2^31 writes could otherwise take
+     * the map for unchanged). The counter is moved next to the boundary by hand.
      */
     @Test
     void aWriteAtTheVersionBoundaryMovesToAFreshMap() {
@@ -205,6 +205,27 @@ class ContextInPlaceTest {
         } catch (StackOverflowError e) {
             // expected now and then: what matters is the version afterwards
         }
+    }
+
+    /**
+     * Every in-place write drops the variable's cached read for the open map, the set's and the
+     * reset's (which writes back into the set's slot): a read right after sees the write.
+     */
+    @Test
+    void readsRightAfterInPlaceWritesSeeThem() {
+        Context.empty().run(() -> {
+            a.set("0");
+            a.set("0");
+            for (int i = 1; i <= 100; i++) {
+                String before = a.get();
+                try (Token<String> t = a.set("v" + i)) {
+                    assertEquals("v" + i, a.get(), "after the set");
+                }
+                assertEquals(before, a.get(), "after the reset");
+                a.set("w" + i);
+                assertEquals("w" + i, a.get(), "after a set without token");
+            }
+        });
     }
 
     /** Reset writes the old value back, or unsets, whatever was set in between. */
