@@ -77,9 +77,12 @@ import java.util.stream.StreamSupport;
  * moves it to {@code YIELDED} at a yield or {@code DONE} at the end and waits in turn; the
  * consumer, woken, moves {@code YIELDED} to {@code SUSPENDED}, and only then may the next step be
  * claimed (by it or by another thread), so a consumer never waits for a step that is not its own.
- * Each side waits by the {@link Parking} policy (yield the carrier briefly, then park); the other
- * unparks it after writing {@link #phase}, which orders every plain field ({@link #item},
- * {@link #error}, the step's fields) between the two threads.
+ * Each side first spins briefly for the other ({@link #SPIN}: when both threads are mounted on
+ * different carriers the hand-off then costs two cache-line transfers and no scheduling, and a
+ * side stops spinning as soon as a spin fails), then waits by the {@link Parking} policy (yield
+ * the carrier briefly, then park); the other unparks it after writing {@link #phase}, which
+ * orders every plain field ({@link #item}, {@link #error}, the step's fields) between the two
+ * threads.
  *
  * <p>Invariants: only the holder of the claim ({@code CLAIMED} to {@code YIELDED}/{@code DONE})
  * writes the step's fields; only the body's thread moves {@code RUNNING} on; {@link #consumer}
@@ -93,10 +96,18 @@ import java.util.stream.StreamSupport;
  * {@code next()}; the consumer registers it as its {@link ThreadRecord#delegate}, so that
  * cancelling the consumer reaches the body, and waits without being interruptible
  * ({@link Parking#awaitUninterruptibly}: the body gets the cancellation), so no step outlives the
- * call that started it. The last step's scope is reused when its parent is the same and nothing
- * marked it (no cancel, deadline or callback); otherwise the step gets a fresh one. A scope is
- * reused only while it is nobody's current scope (between steps), so a consumer in a steady loop
- * allocates nothing per item here. The kernel is mapped in {@code docs/design.md}.
+ * call that started it. The consumer publishes the delegate before {@code RUNNING}, and a
+ * canceller marks the chain before it reads the delegate, so a cancellation racing a step's
+ * start either finds the step or is seen by the step's first look at its chain. The last step's
+ * scope is reused when its parent is the same and nothing marked it (no cancel, deadline or
+ * callback); otherwise the step gets a fresh one. A scope is reused only while it is nobody's
+ * current scope (between steps), so a consumer in a steady loop allocates nothing per item here.
+ *
+ * <p>The consumer writes each step field (and the body's record's {@code stepTask}) only when its
+ * value changes, and the body's thread switches its context and its chain only when they change:
+ * in a steady loop the two threads share those cache lines read-only, and per step only
+ * {@link #phase}, {@link #item}, {@link #hasItem} and the consumer's own delegate are written.
+ * The kernel is mapped in {@code docs/design.md}.
  *
  * @param <T> the type of the values
  */
@@ -112,6 +123,17 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     /** The body yielded; the consumer of that step has not taken the step back yet. */
     private static final int YIELDED = 4;
     private static final int DONE = 5;
+    /**
+     * Rounds of {@link Thread#onSpinWait} (about 40 ns each on the 2-core benchmark machine) a
+     * side spins for its partner before the {@link Parking} policy, while spinning pays: a waiter
+     * whose partner runs on another carrier sees the hand-off in about 5 rounds; one whose
+     * partner waits for a carrier (a busy machine, one carrier) would waste every round, so a
+     * spin that fails stops spinning, and only a probe once every {@link #PROBE_EVERY} waits
+     * tries again (QueueBaselineBenchmark.generatorWeft).
+     */
+    private static final int SPIN = 32;
+    /** How often (in waits, a power of two) a side that stopped spinning tries again. */
+    private static final int PROBE_EVERY = 256;
     private static final VarHandle PHASE;
 
     static {
@@ -191,6 +213,12 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     /** The label of the owner scope whose end closed this generator, or null. Guarded by the monitor. */
     private String closedBy;
     private Context stepContext;
+    /**
+     * The context the body's thread has current by {@link ThreadRecord#switchContextForStep}, or
+     * null; body's thread only. Kept between steps, so that a step in the same context as the
+     * last one switches nothing.
+     */
+    private Context installed;
     /** Bridged state captured by the consumer for the next step / installed by the body's thread. */
     private Object bridgeStep, bridgeUndo;
     private CancelScope stepRoot;
@@ -198,6 +226,15 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     private boolean started;
     private boolean closing;
     private boolean hasItem;
+    /**
+     * Whether the consumers spin (and their probe count): written by the consumer holding a step,
+     * so by one thread at a time (a stale value from an earlier consumer only tunes a heuristic).
+     */
+    private boolean consumerSpins = true;
+    private int consumerProbes;
+    /** Whether the body spins (and its probe count); body's thread only. */
+    private boolean bodySpins = true;
+    private int bodyProbes;
     private T item;
     private Throwable error;
 
@@ -349,17 +386,42 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             }
         }
         // This thread holds the claim (CLAIMED): no other consumer writes these fields now, and
-        // the body's thread reads them only after it sees RUNNING below.
-        consumer = Thread.currentThread();
-        closing = close;
-        stepContext = Context.currentOrImplicit();
-        bridgeStep = Bridging.capture();
-        stepRoot = stepScope(r.innermost);
-        record.stepTask = r.currentTask();
+        // the body's thread reads them only after it sees RUNNING below. Each is written only
+        // when it changes: in a steady loop the body's thread then finds the lines it reads
+        // (these fields, its record) unchanged and shared, not moved to this core and back.
+        Thread me = Thread.currentThread();
+        if (consumer != me) {
+            consumer = me;
+        }
+        if (closing != close) {
+            closing = close;
+        }
+        Context context = Context.currentOrImplicit();
+        if (stepContext != context) {
+            stepContext = context;
+        }
+        Object bridged = Bridging.capture();
+        if (bridgeStep != bridged) {
+            bridgeStep = bridged;
+        }
+        CancelScope root = stepScope(r.innermost);
+        if (stepRoot != root) {
+            stepRoot = root;
+        }
+        Task<?> task = r.currentTask();
+        if (record.stepTask != task) {
+            record.stepTask = task;
+        }
         boolean first = !started;
-        started = true;
+        if (first) {
+            started = true;
+        }
+        // The delegate is published before RUNNING: a canceller marks the consumer's chain and
+        // then reads the delegate, the body's thread reads RUNNING and then the chain, so either
+        // the canceller finds the step and interrupts the body's thread, or the step's first
+        // check sees the mark (GeneratorDelegateRaceTest).
+        r.delegate = root;
         phase = RUNNING;
-        r.delegate = stepRoot;
         boolean foreignInterrupt = false;
         try {
             if (first) {
@@ -368,7 +430,9 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             } else {
                 Parking.unpark(thread);
             }
-            foreignInterrupt = Parking.awaitUninterruptibly(r, stepEnded, stepRoot, true, this);
+            if (!spinUntilStepEnds()) {
+                foreignInterrupt = Parking.awaitUninterruptibly(r, stepEnded, stepRoot, true, this);
+            }
             if (phase == YIELDED) {
                 // Only now may another consumer claim the next step: had the body's yield
                 // released it, a claim could start before this thread saw the step end, and this
@@ -388,6 +452,41 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             if (e instanceof Error err) throw err;
             throw new UndeclaredThrowableException(e, name + " threw " + e);
         }
+    }
+
+    /**
+     * The consumer spins for the step's end, up to {@link #SPIN} rounds, before the
+     * {@link Parking} policy, while its spins pay (see {@link #SPIN}): true if the step ended.
+     */
+    private boolean spinUntilStepEnds() {
+        if (!consumerSpins && (++consumerProbes & (PROBE_EVERY - 1)) != 0) {
+            return false;
+        }
+        for (int i = 0; i < SPIN; i++) {
+            if (phase != RUNNING) {
+                consumerSpins = true;
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        consumerSpins = false;
+        return false;
+    }
+
+    /** The body's side of {@link #spinUntilStepEnds}: spins for the next step's start. */
+    private boolean spinUntilStepStarts() {
+        if (!bodySpins && (++bodyProbes & (PROBE_EVERY - 1)) != 0) {
+            return false;
+        }
+        for (int i = 0; i < SPIN; i++) {
+            if (phase == RUNNING) {
+                bodySpins = true;
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        bodySpins = false;
+        return false;
     }
 
     /**
@@ -482,7 +581,11 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     }
 
     private void beginStep() {
-        ThreadRecord.switchContextForStep(stepContext);
+        Context context = stepContext;
+        if (installed != context) {
+            ThreadRecord.switchContextForStep(context);
+            installed = context;
+        }
         bridgeUndo = Bridging.stepBegin(bridgeStep);
         record.beginStep(stepRoot);
     }
@@ -505,11 +608,18 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         hasItem = true;
         record.endStep();
         Bridging.stepEnd(bridgeUndo);
-        ThreadRecord.switchContextForStep(null);
+        if (!ThreadRecord.isCurrentContext(installed)) {
+            // The body made a context of its own current around this yield: drop it, so that the
+            // next step begins in its consumer's context, as every step does.
+            ThreadRecord.switchContextForStep(null);
+            installed = null;
+        }
         Thread waiting = consumer;
         phase = YIELDED;
         Parking.unpark(waiting);
-        Parking.awaitHandBack(stepStarted, this);
+        if (!spinUntilStepStarts()) {
+            Parking.awaitHandBack(stepStarted, this);
+        }
         beginStep();
         if (closing) {
             throw new Closing();

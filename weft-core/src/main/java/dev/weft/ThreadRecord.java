@@ -182,10 +182,14 @@ final class ThreadRecord extends ThreadDeadlines implements Runnable {
      * settle. It writes {@link #innermost} and then reads the interrupt state, the delivering flag
      * and the chain (all volatile); a canceller marks its scope and then delivers, which writes
      * the flag and then reads {@code innermost}; so either this sees the cancellation or the
-     * delivery, or the delivery sees the new chain and interrupts this thread itself.
+     * delivery, or the delivery sees the new chain and interrupts this thread itself. A step that
+     * reuses the last step's scope writes nothing: that scope stayed innermost while the thread
+     * was suspended (a yield requires it), so every delivery, whenever it runs, sees this chain.
      */
     void beginStep(CancelScope stepRoot) {
-        innermost = stepRoot;
+        if (innermost != stepRoot) {
+            innermost = stepRoot;
+        }
         if (quiet() && !isCancelled()) {
             return;
         }
@@ -274,5 +278,13 @@ final class ThreadRecord extends ThreadDeadlines implements Runnable {
      */
     static void switchContextForStep(Context context) {
         Context.setCurrentForStep(context);
+    }
+
+    /**
+     * Whether {@code context} is the current thread's current one (null: the thread has none);
+     * a generator's thread asks at a yield whether the body left the step's context current.
+     */
+    static boolean isCurrentContext(Context context) {
+        return Context.currentOrNull() == context;
     }
 }
