@@ -430,7 +430,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             } else {
                 Parking.unpark(thread);
             }
-            if (!spinUntilStepEnds()) {
+            if (first || !spinUntilStepEnds()) { // a starting thread takes longer than any spin
                 foreignInterrupt = Parking.awaitUninterruptibly(r, stepEnded, stepRoot, true, this);
             }
             if (phase == YIELDED) {
