@@ -126,14 +126,15 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     /**
      * Rounds of {@link Thread#onSpinWait} (about 40 ns each on the 2-core benchmark machine) a
      * side spins for its partner before the {@link Parking} policy, while spinning pays: a waiter
-     * whose partner runs on another carrier sees the hand-off in about 5 rounds; one whose
-     * partner waits for a carrier (a busy machine, one carrier) would waste every round, so a
-     * spin that fails stops spinning, and only a probe once every {@link #PROBE_EVERY} waits
-     * tries again (QueueBaselineBenchmark.generatorWeft).
+     * whose partner runs on another carrier sees the hand-off in a few rounds; one whose partner
+     * waits for a carrier (a busy machine, one carrier) would waste every round. So a spin that
+     * fails makes the side skip spinning for its next 1, 2, 4, ... up to {@link #MAX_SKIP} waits
+     * (doubling while the spins keep failing), and one that succeeds spins again at once
+     * (QueueBaselineBenchmark.generatorWeft and generatorFloorSpin32Yield8).
      */
     private static final int SPIN = 32;
-    /** How often (in waits, a power of two) a side that stopped spinning tries again. */
-    private static final int PROBE_EVERY = 256;
+    /** The most waits a side skips spinning after failed spins. */
+    private static final int MAX_SKIP = 256;
     private static final VarHandle PHASE;
 
     static {
@@ -187,56 +188,59 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         }
     }
 
-    private final Body<T> body;
-    private final String name;
-    private final String createdAt;
+    // Field order: the fields written per step (phase, hasItem, item) come first, so that the
+    // JVM lays them out next to each other, after the header (ints, then shorts and booleans,
+    // then references, each group in declaration order): in a steady loop the two threads then
+    // trade one cache line per hand-off, not two (QueueBaselineBenchmark.generatorWeft).
     private volatile int phase = NEW;
-    private Thread thread;
-    private ThreadRecord record;
-    /** The consumer's wake-up condition, made once. */
-    private final BooleanSupplier stepEnded = () -> phase != RUNNING;
-    /** The body's wake-up condition at a yield, made once. */
-    private final BooleanSupplier stepStarted = () -> phase == RUNNING;
+    /**
+     * The consumers' spin back-off (waits left to skip spinning, and the current skip length, at
+     * most {@link #MAX_SKIP}): written by the consumer holding a step, so by one thread at a time
+     * (a stale value from an earlier consumer only tunes a heuristic).
+     */
+    private short consumerSkip, consumerBackoff;
+    /** The body's spin back-off, as the consumers'; body's thread only. */
+    private short bodySkip, bodyBackoff;
+    private boolean hasItem;
+    private boolean closing;
+    /** Whether the body's thread was started; written by the consumer holding the claim. */
+    private boolean started;
+    private T item;
     /** The consumer waiting for the current step. */
     private volatile Thread consumer;
-    /**
-     * The scope whose end closes this generator if its user does not: the closing scope of the
-     * thread that created it or last stepped it; null when no task or group owns it. Guarded by
-     * this object's monitor.
-     */
-    private CancelScope owner;
-    /**
-     * The thread (record) that created or last stepped this generator. Written under the monitor;
-     * read without it by the owner's fast path in {@link #step} (hence volatile).
-     */
-    private volatile ThreadRecord ownerThread;
-    /** The label of the owner scope whose end closed this generator, or null. Guarded by the monitor. */
-    private String closedBy;
+    private CancelScope stepRoot;
     private Context stepContext;
+    /** Bridged state captured by the consumer for the next step / installed by the body's thread. */
+    private Object bridgeStep, bridgeUndo;
+    private Thread thread;
+    private ThreadRecord record;
+    private Throwable error;
     /**
      * The context the body's thread has current by {@link ThreadRecord#switchContextForStep}, or
      * null; body's thread only. Kept between steps, so that a step in the same context as the
      * last one switches nothing.
      */
     private Context installed;
-    /** Bridged state captured by the consumer for the next step / installed by the body's thread. */
-    private Object bridgeStep, bridgeUndo;
-    private CancelScope stepRoot;
-    /** Whether the body's thread was started; written by the consumer holding the claim. */
-    private boolean started;
-    private boolean closing;
-    private boolean hasItem;
     /**
-     * Whether the consumers spin (and their probe count): written by the consumer holding a step,
-     * so by one thread at a time (a stale value from an earlier consumer only tunes a heuristic).
+     * The thread (record) that created or last stepped this generator. Written under the monitor;
+     * read without it by the owner's fast path in {@link #step} (hence volatile).
      */
-    private boolean consumerSpins = true;
-    private int consumerProbes;
-    /** Whether the body spins (and its probe count); body's thread only. */
-    private boolean bodySpins = true;
-    private int bodyProbes;
-    private T item;
-    private Throwable error;
+    private volatile ThreadRecord ownerThread;
+    /**
+     * The scope whose end closes this generator if its user does not: the closing scope of the
+     * thread that created it or last stepped it; null when no task or group owns it. Guarded by
+     * this object's monitor.
+     */
+    private CancelScope owner;
+    /** The label of the owner scope whose end closed this generator, or null. Guarded by the monitor. */
+    private String closedBy;
+    private final Body<T> body;
+    private final String name;
+    private final String createdAt;
+    /** The consumer's wake-up condition, made once. */
+    private final BooleanSupplier stepEnded = () -> phase != RUNNING;
+    /** The body's wake-up condition at a yield, made once. */
+    private final BooleanSupplier stepStarted = () -> phase == RUNNING;
 
     private Generator(Body<T> body) {
         this.body = body;
@@ -456,36 +460,42 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
 
     /**
      * The consumer spins for the step's end, up to {@link #SPIN} rounds, before the
-     * {@link Parking} policy, while its spins pay (see {@link #SPIN}): true if the step ended.
+     * {@link Parking} policy, unless it is backing off (see {@link #SPIN}): true if the step ended.
      */
     private boolean spinUntilStepEnds() {
-        if (!consumerSpins && (++consumerProbes & (PROBE_EVERY - 1)) != 0) {
+        if (consumerSkip > 0) {
+            consumerSkip--;
             return false;
         }
         for (int i = 0; i < SPIN; i++) {
             if (phase != RUNNING) {
-                consumerSpins = true;
+                if (consumerBackoff != 0) {
+                    consumerBackoff = 0;
+                }
                 return true;
             }
             Thread.onSpinWait();
         }
-        consumerSpins = false;
+        consumerBackoff = consumerSkip = (short) (consumerBackoff == 0 ? 1 : Math.min(MAX_SKIP, consumerBackoff << 1));
         return false;
     }
 
     /** The body's side of {@link #spinUntilStepEnds}: spins for the next step's start. */
     private boolean spinUntilStepStarts() {
-        if (!bodySpins && (++bodyProbes & (PROBE_EVERY - 1)) != 0) {
+        if (bodySkip > 0) {
+            bodySkip--;
             return false;
         }
         for (int i = 0; i < SPIN; i++) {
             if (phase == RUNNING) {
-                bodySpins = true;
+                if (bodyBackoff != 0) {
+                    bodyBackoff = 0;
+                }
                 return true;
             }
             Thread.onSpinWait();
         }
-        bodySpins = false;
+        bodyBackoff = bodySkip = (short) (bodyBackoff == 0 ? 1 : Math.min(MAX_SKIP, bodyBackoff << 1));
         return false;
     }
 
