@@ -78,8 +78,8 @@ import java.util.stream.StreamSupport;
  * consumer, woken, moves {@code YIELDED} to {@code SUSPENDED}, and only then may the next step be
  * claimed (by it or by another thread), so a consumer never waits for a step that is not its own.
  * Each side first spins briefly for the other ({@link #SPIN}: when both threads are mounted on
- * different carriers the hand-off then costs two cache-line transfers and no scheduling, and a
- * side stops spinning as soon as a spin fails), then waits by the {@link Parking} policy (yield
+ * different carriers the hand-off then costs a few cache-line transfers and no scheduling, and a
+ * side whose spins fail backs off from spinning), then waits by the {@link Parking} policy (yield
  * the carrier briefly, then park); the other unparks it after writing {@link #phase}, which
  * orders every plain field ({@link #item}, {@link #error}, the step's fields) between the two
  * threads.
@@ -476,7 +476,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             }
             Thread.onSpinWait();
         }
-        consumerBackoff = consumerSkip = (short) (consumerBackoff == 0 ? 1 : Math.min(MAX_SKIP, consumerBackoff << 1));
+        consumerBackoff = consumerSkip = backOff(consumerBackoff);
         return false;
     }
 
@@ -495,8 +495,13 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             }
             Thread.onSpinWait();
         }
-        bodyBackoff = bodySkip = (short) (bodyBackoff == 0 ? 1 : Math.min(MAX_SKIP, bodyBackoff << 1));
+        bodyBackoff = bodySkip = backOff(bodyBackoff);
         return false;
+    }
+
+    /** The next skip length after a failed spin: 1, then doubling up to {@link #MAX_SKIP}. */
+    private static short backOff(short skip) {
+        return (short) (skip == 0 ? 1 : Math.min(MAX_SKIP, skip << 1));
     }
 
     /**
