@@ -203,6 +203,8 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     private short bodySkip, bodyBackoff;
     private boolean hasItem;
     private boolean closing;
+    /** Whether the step's chain was cancelled when the consumer handed the step over (see {@link #step}). */
+    private boolean cancelledAtHandOff;
     /** Whether the body's thread was started; written by the consumer holding the claim. */
     private boolean started;
     private T item;
@@ -425,6 +427,13 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         // the canceller finds the step and interrupts the body's thread, or the step's first
         // check sees the mark (GeneratorDelegateRaceTest).
         r.delegate = root;
+        // ... and the consumer looks at the chain after publishing it, so that a body that
+        // reuses the last step's scope need not read the consumer's scopes itself (lines the
+        // consumer writes beside, ThreadRecord#beginStep).
+        boolean cancelled = CancelStatus.cancelledFrom(root) != null;
+        if (cancelledAtHandOff != cancelled) {
+            cancelledAtHandOff = cancelled;
+        }
         phase = RUNNING;
         boolean foreignInterrupt = false;
         try {
@@ -602,7 +611,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             installed = context;
         }
         bridgeUndo = Bridging.stepBegin(bridgeStep);
-        record.beginStep(stepRoot);
+        record.beginStep(stepRoot, cancelledAtHandOff);
     }
 
     private void yieldValue(T value) {

@@ -13,9 +13,11 @@ import org.junit.jupiter.api.Test;
 /**
  * A cancellation of the consumer racing the start of a step must reach a body that blocks in a
  * JDK call at once: only weft's interrupt wakes it, and it is sent through the consumer's
- * delegate, which the consumer publishes before the step starts (Generator's overview). Had the
- * delegate been published after the step started, a canceller could find no delegate while the
- * step had already looked at its chain, and the consumer would wait forever.
+ * delegate, which the consumer publishes before the step starts, and then looks at its chain for
+ * the step (Generator's overview, ThreadRecord#beginStep). Had the delegate been published after
+ * the step started, or had nobody looked at the chain after publishing it, a canceller could find
+ * no delegate while the step saw no cancellation, and the consumer would wait forever. (The
+ * second step reuses the first one's scope, the path on which the body does not read the chain.)
  */
 @Tag("stress")
 class GeneratorDelegateRaceTest {
