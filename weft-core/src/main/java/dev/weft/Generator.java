@@ -77,9 +77,12 @@ import java.util.stream.StreamSupport;
  * moves it to {@code YIELDED} at a yield or {@code DONE} at the end and waits in turn; the
  * consumer, woken, moves {@code YIELDED} to {@code SUSPENDED}, and only then may the next step be
  * claimed (by it or by another thread), so a consumer never waits for a step that is not its own.
- * Each side waits by the {@link Parking} policy (yield the carrier briefly, then park); the other
- * unparks it after writing {@link #phase}, which orders every plain field ({@link #item},
- * {@link #error}, the step's fields) between the two threads.
+ * Each side first spins briefly for the other ({@link #SPIN}: when both threads are mounted on
+ * different carriers the hand-off then costs a few cache-line transfers and no scheduling, and a
+ * side whose spins fail backs off from spinning), then waits by the {@link Parking} policy (yield
+ * the carrier briefly, then park); the other unparks it after writing {@link #phase}, which
+ * orders every plain field ({@link #item}, {@link #error}, the step's fields) between the two
+ * threads.
  *
  * <p>Invariants: only the holder of the claim ({@code CLAIMED} to {@code YIELDED}/{@code DONE})
  * writes the step's fields; only the body's thread moves {@code RUNNING} on; {@link #consumer}
@@ -93,10 +96,18 @@ import java.util.stream.StreamSupport;
  * {@code next()}; the consumer registers it as its {@link ThreadRecord#delegate}, so that
  * cancelling the consumer reaches the body, and waits without being interruptible
  * ({@link Parking#awaitUninterruptibly}: the body gets the cancellation), so no step outlives the
- * call that started it. The last step's scope is reused when its parent is the same and nothing
- * marked it (no cancel, deadline or callback); otherwise the step gets a fresh one. A scope is
- * reused only while it is nobody's current scope (between steps), so a consumer in a steady loop
- * allocates nothing per item here. The kernel is mapped in {@code docs/design.md}.
+ * call that started it. The consumer publishes the delegate before {@code RUNNING}, and a
+ * canceller marks the chain before it reads the delegate, so a cancellation racing a step's
+ * start either finds the step or is seen by the step's first look at its chain. The last step's
+ * scope is reused when its parent is the same and nothing marked it (no cancel, deadline or
+ * callback); otherwise the step gets a fresh one. A scope is reused only while it is nobody's
+ * current scope (between steps), so a consumer in a steady loop allocates nothing per item here.
+ *
+ * <p>The consumer writes each step field (and the body's record's {@code stepTask}) only when its
+ * value changes, and the body's thread switches its context and its chain only when they change:
+ * in a steady loop the two threads share those cache lines read-only, and per step only
+ * {@link #phase}, {@link #item}, {@link #hasItem} and the consumer's own delegate are written.
+ * The kernel is mapped in {@code docs/design.md}.
  *
  * @param <T> the type of the values
  */
@@ -112,6 +123,18 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     /** The body yielded; the consumer of that step has not taken the step back yet. */
     private static final int YIELDED = 4;
     private static final int DONE = 5;
+    /**
+     * Rounds of {@link Thread#onSpinWait} (about 40 ns each on the 2-core benchmark machine) a
+     * side spins for its partner before the {@link Parking} policy, while spinning pays: a waiter
+     * whose partner runs on another carrier sees the hand-off in a few rounds; one whose partner
+     * waits for a carrier (a busy machine, one carrier) would waste every round. So a spin that
+     * fails makes the side skip spinning for its next 1, 2, 4, ... up to {@link #MAX_SKIP} waits
+     * (doubling while the spins keep failing), and one that succeeds spins again at once
+     * (QueueBaselineBenchmark.generatorWeft and generatorFloorSpin32Yield8).
+     */
+    private static final int SPIN = 32;
+    /** The most waits a side skips spinning after failed spins. */
+    private static final int MAX_SKIP = 256;
     private static final VarHandle PHASE;
 
     static {
@@ -165,41 +188,61 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         }
     }
 
-    private final Body<T> body;
-    private final String name;
-    private final String createdAt;
+    // Field order: the fields written per step (phase, hasItem, item) come first, so that the
+    // JVM lays them out next to each other, after the header (ints, then shorts and booleans,
+    // then references, each group in declaration order): in a steady loop the two threads then
+    // trade one cache line per hand-off, not two (QueueBaselineBenchmark.generatorWeft).
     private volatile int phase = NEW;
-    private Thread thread;
-    private ThreadRecord record;
-    /** The consumer's wake-up condition, made once. */
-    private final BooleanSupplier stepEnded = () -> phase != RUNNING;
-    /** The body's wake-up condition at a yield, made once. */
-    private final BooleanSupplier stepStarted = () -> phase == RUNNING;
+    /**
+     * The consumers' spin back-off (waits left to skip spinning, and the current skip length, at
+     * most {@link #MAX_SKIP}): written by the consumer holding a step, so by one thread at a time
+     * (a stale value from an earlier consumer only tunes a heuristic).
+     */
+    private short consumerSkip, consumerBackoff;
+    /** The body's spin back-off, as the consumers'; body's thread only. */
+    private short bodySkip, bodyBackoff;
+    private boolean hasItem;
+    private boolean closing;
+    /** Whether the step's chain was cancelled when the consumer handed the step over (see {@link #step}). */
+    private boolean cancelledAtHandOff;
+    /** Whether the body's thread was started; written by the consumer holding the claim. */
+    private boolean started;
+    private T item;
     /** The consumer waiting for the current step. */
     private volatile Thread consumer;
+    private CancelScope stepRoot;
+    private Context stepContext;
+    /** Bridged state captured by the consumer for the next step / installed by the body's thread. */
+    private Object bridgeStep, bridgeUndo;
+    private Thread thread;
+    private ThreadRecord record;
+    private Throwable error;
+    /**
+     * The context the body's thread has current by {@link ThreadRecord#switchContextForStep}, or
+     * null; body's thread only. Kept between steps, so that a step in the same context as the
+     * last one switches nothing.
+     */
+    private Context installed;
+    /**
+     * The thread (record) that created or last stepped this generator. Written under the monitor;
+     * read without it by the owner's fast path in {@link #step} (hence volatile).
+     */
+    private volatile ThreadRecord ownerThread;
     /**
      * The scope whose end closes this generator if its user does not: the closing scope of the
      * thread that created it or last stepped it; null when no task or group owns it. Guarded by
      * this object's monitor.
      */
     private CancelScope owner;
-    /**
-     * The thread (record) that created or last stepped this generator. Written under the monitor;
-     * read without it by the owner's fast path in {@link #step} (hence volatile).
-     */
-    private volatile ThreadRecord ownerThread;
     /** The label of the owner scope whose end closed this generator, or null. Guarded by the monitor. */
     private String closedBy;
-    private Context stepContext;
-    /** Bridged state captured by the consumer for the next step / installed by the body's thread. */
-    private Object bridgeStep, bridgeUndo;
-    private CancelScope stepRoot;
-    /** Whether the body's thread was started; written by the consumer holding the claim. */
-    private boolean started;
-    private boolean closing;
-    private boolean hasItem;
-    private T item;
-    private Throwable error;
+    private final Body<T> body;
+    private final String name;
+    private final String createdAt;
+    /** The consumer's wake-up condition, made once. */
+    private final BooleanSupplier stepEnded = () -> phase != RUNNING;
+    /** The body's wake-up condition at a yield, made once. */
+    private final BooleanSupplier stepStarted = () -> phase == RUNNING;
 
     private Generator(Body<T> body) {
         this.body = body;
@@ -349,17 +392,49 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             }
         }
         // This thread holds the claim (CLAIMED): no other consumer writes these fields now, and
-        // the body's thread reads them only after it sees RUNNING below.
-        consumer = Thread.currentThread();
-        closing = close;
-        stepContext = Context.currentOrImplicit();
-        bridgeStep = Bridging.capture();
-        stepRoot = stepScope(r.innermost);
-        record.stepTask = r.currentTask();
+        // the body's thread reads them only after it sees RUNNING below. Each is written only
+        // when it changes: in a steady loop the body's thread then finds the lines it reads
+        // (these fields, its record) unchanged and shared, not moved to this core and back.
+        Thread me = Thread.currentThread();
+        if (consumer != me) {
+            consumer = me;
+        }
+        if (closing != close) {
+            closing = close;
+        }
+        Context context = Context.currentOrImplicit();
+        if (stepContext != context) {
+            stepContext = context;
+        }
+        Object bridged = Bridging.capture();
+        if (bridgeStep != bridged) {
+            bridgeStep = bridged;
+        }
+        CancelScope root = stepScope(r.innermost);
+        if (stepRoot != root) {
+            stepRoot = root;
+        }
+        Task<?> task = r.currentTask();
+        if (record.stepTask != task) {
+            record.stepTask = task;
+        }
         boolean first = !started;
-        started = true;
+        if (first) {
+            started = true;
+        }
+        // The delegate is published before RUNNING: a canceller marks the consumer's chain and
+        // then reads the delegate, the body's thread reads RUNNING and then the chain, so either
+        // the canceller finds the step and interrupts the body's thread, or the step's first
+        // check sees the mark (GeneratorDelegateRaceTest).
+        r.delegate = root;
+        // ... and the consumer looks at the chain after publishing it, so that a body that
+        // reuses the last step's scope need not read the consumer's scopes itself (lines the
+        // consumer writes beside, ThreadRecord#beginStep).
+        boolean cancelled = CancelStatus.cancelledFrom(root) != null;
+        if (cancelledAtHandOff != cancelled) {
+            cancelledAtHandOff = cancelled;
+        }
         phase = RUNNING;
-        r.delegate = stepRoot;
         boolean foreignInterrupt = false;
         try {
             if (first) {
@@ -368,7 +443,9 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             } else {
                 Parking.unpark(thread);
             }
-            foreignInterrupt = Parking.awaitUninterruptibly(r, stepEnded, stepRoot, true, this);
+            if (first || !spinUntilStepEnds()) { // a starting thread takes longer than any spin
+                foreignInterrupt = Parking.awaitUninterruptibly(r, stepEnded, stepRoot, true, this);
+            }
             if (phase == YIELDED) {
                 // Only now may another consumer claim the next step: had the body's yield
                 // released it, a claim could start before this thread saw the step end, and this
@@ -388,6 +465,52 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             if (e instanceof Error err) throw err;
             throw new UndeclaredThrowableException(e, name + " threw " + e);
         }
+    }
+
+    /**
+     * The consumer spins for the step's end, up to {@link #SPIN} rounds, before the
+     * {@link Parking} policy, unless it is backing off (see {@link #SPIN}): true if the step ended.
+     */
+    private boolean spinUntilStepEnds() {
+        if (consumerSkip > 0) {
+            consumerSkip--;
+            return false;
+        }
+        for (int i = 0; i < SPIN; i++) {
+            if (phase != RUNNING) {
+                if (consumerBackoff != 0) {
+                    consumerBackoff = 0;
+                }
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        consumerBackoff = consumerSkip = backOff(consumerBackoff);
+        return false;
+    }
+
+    /** The body's side of {@link #spinUntilStepEnds}: spins for the next step's start. */
+    private boolean spinUntilStepStarts() {
+        if (bodySkip > 0) {
+            bodySkip--;
+            return false;
+        }
+        for (int i = 0; i < SPIN; i++) {
+            if (phase == RUNNING) {
+                if (bodyBackoff != 0) {
+                    bodyBackoff = 0;
+                }
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        bodyBackoff = bodySkip = backOff(bodyBackoff);
+        return false;
+    }
+
+    /** The next skip length after a failed spin: 1, then doubling up to {@link #MAX_SKIP}. */
+    private static short backOff(short skip) {
+        return (short) (skip == 0 ? 1 : Math.min(MAX_SKIP, skip << 1));
     }
 
     /**
@@ -482,9 +605,13 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     }
 
     private void beginStep() {
-        ThreadRecord.switchContextForStep(stepContext);
+        Context context = stepContext;
+        if (installed != context) {
+            ThreadRecord.switchContextForStep(context);
+            installed = context;
+        }
         bridgeUndo = Bridging.stepBegin(bridgeStep);
-        record.beginStep(stepRoot);
+        record.beginStep(stepRoot, cancelledAtHandOff);
     }
 
     private void yieldValue(T value) {
@@ -505,11 +632,18 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         hasItem = true;
         record.endStep();
         Bridging.stepEnd(bridgeUndo);
-        ThreadRecord.switchContextForStep(null);
+        if (!ThreadRecord.isCurrentContext(installed)) {
+            // The body made a context of its own current around this yield: drop it, so that the
+            // next step begins in its consumer's context, as every step does.
+            ThreadRecord.switchContextForStep(null);
+            installed = null;
+        }
         Thread waiting = consumer;
         phase = YIELDED;
         Parking.unpark(waiting);
-        Parking.awaitHandBack(stepStarted, this);
+        if (!spinUntilStepStarts()) {
+            Parking.awaitHandBack(stepStarted, this);
+        }
         beginStep();
         if (closing) {
             throw new Closing();

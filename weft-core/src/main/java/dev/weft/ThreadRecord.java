@@ -183,10 +183,23 @@ final class ThreadRecord extends ThreadDeadlines implements Runnable {
      * and the chain (all volatile); a canceller marks its scope and then delivers, which writes
      * the flag and then reads {@code innermost}; so either this sees the cancellation or the
      * delivery, or the delivery sees the new chain and interrupts this thread itself.
+     *
+     * <p>A step that reuses the last step's scope writes nothing and does not read the chain:
+     * that scope stayed innermost while the thread was suspended (a yield requires it), so every
+     * delivery, whenever it runs, sees this chain; and the consumer published its
+     * {@link #delegate} and then read the chain ({@code cancelledAtHandOff}), while a canceller
+     * marks a scope and then reads the delegate, so either the consumer saw the mark or the
+     * canceller follows the delegate here and delivers. Not reading the consumer's scopes keeps
+     * their lines, which the consumer writes beside (its record), out of this thread's cache
+     * (QueueBaselineBenchmark.generatorWeft).
      */
-    void beginStep(CancelScope stepRoot) {
-        innermost = stepRoot;
-        if (quiet() && !isCancelled()) {
+    void beginStep(CancelScope stepRoot, boolean cancelledAtHandOff) {
+        if (innermost != stepRoot) {
+            innermost = stepRoot;
+            if (quiet() && !isCancelled()) {
+                return;
+            }
+        } else if (quiet() && !cancelledAtHandOff) {
             return;
         }
         synchronized (this) {
@@ -274,5 +287,13 @@ final class ThreadRecord extends ThreadDeadlines implements Runnable {
      */
     static void switchContextForStep(Context context) {
         Context.setCurrentForStep(context);
+    }
+
+    /**
+     * Whether {@code context} is the current thread's current one (null: the thread has none);
+     * a generator's thread asks at a yield whether the body left the step's context current.
+     */
+    static boolean isCurrentContext(Context context) {
+        return Context.currentOrNull() == context;
     }
 }

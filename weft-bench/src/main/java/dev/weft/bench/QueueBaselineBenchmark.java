@@ -45,8 +45,11 @@ import org.openjdk.jmh.infra.Blackhole;
  * between two threads. The {@code generatorFloor*} benchmarks measure that round trip alone, two
  * virtual threads and nothing else: {@link #generatorFloorPark} (park/unpark),
  * {@link #generatorFloorYield2} and {@link #generatorFloorYield8} (yield the carrier 2 or 8 times
- * before parking; weft's generator waits as the latter), {@link #generatorFloorSpin} (spin while
- * the partner is known to run on another carrier), and
+ * before parking), {@link #generatorFloorSpin} (spin only while the partner has announced that
+ * it runs, which at the start of a wait it has not yet, so it mostly yields),
+ * {@link #generatorFloorSpin32Yield8} (spin 32 rounds whatever the partner does, then yield 8
+ * times, then park: weft's generator waits so while its spins pay, else as
+ * {@link #generatorFloorYield8}), and
  * {@link #generatorFloorSynchronousQueues} (a request queue and an answer queue). Any
  * thread-backed generator pays at least the best of them per item; quote {@link #generatorWeft}
  * as a ratio to them from the same run.
@@ -309,6 +312,7 @@ public class QueueBaselineBenchmark {
      * ahead: this is what a generator pays per item before any of its own work.
      */
     static final class PingPong {
+        private final int spins;
         private final int yields;
         private volatile int turn; // 0: the consumer's, 1: the producer's
         private volatile Thread consumer;
@@ -316,10 +320,19 @@ public class QueueBaselineBenchmark {
         private Object item;
 
         PingPong(int yields) {
+            this(0, yields);
+        }
+
+        /** Spins {@code spins} rounds of {@link Thread#onSpinWait} first, then yields and parks. */
+        PingPong(int spins, int yields) {
+            this.spins = spins;
             this.yields = yields;
         }
 
         private void await(int mine) {
+            for (int i = 0; i < spins && turn != mine; i++) {
+                Thread.onSpinWait();
+            }
             for (int round = 0; turn != mine; round++) {
                 if (round < yields) {
                     Thread.yield();
@@ -389,6 +402,19 @@ public class QueueBaselineBenchmark {
     @OperationsPerInvocation(ITEMS)
     public void generatorFloorYield8() throws InterruptedException {
         new PingPong(8).run();
+    }
+
+    /**
+     * Generator floor: lock-step round trip per item, spinning 32 rounds of
+     * {@link Thread#onSpinWait} whatever the partner does, then yielding 8 times, then parking.
+     * While both threads are mounted on different carriers a hand-off costs no scheduling at all
+     * (a yield alone costs about 500 ns on this machine); when the partner waits for a carrier
+     * the spin is wasted. weft's generator spins so while its spins pay.
+     */
+    @Benchmark
+    @OperationsPerInvocation(ITEMS)
+    public void generatorFloorSpin32Yield8() throws InterruptedException {
+        new PingPong(32, 8).run();
     }
 
     /**
