@@ -23,12 +23,13 @@ import dev.weft.spi.TaskObserver;
  *
  * <h2>Implementation overview</h2>
  * A {@link Captured} pairs the bridge array it was taken with and one snapshot per bridge. A
- * context keeps the last one in {@link Context#bridged}: set when the context is made by a
+ * context keeps the last one in {@link Context#bridge}: set when the context is made by a
  * capture, copied by {@link Context#copy()}, and refreshed when the context is left, so what a
  * body left in a library stays in its context (PEP 567's "a set stays in the context it was made
- * in"). Entering installs the snapshots in registration order and keeps an {@link Installed}
- * (the previous values) in {@link Context#bridgeUndo}; a context is entered by one thread at a
- * time, so one field per context is enough. Leaving restores in reverse order. Each entry point
+ * in"). Entering installs the snapshots in registration order and keeps, in the same field, an
+ * {@link Installed} (the previous values, and the snapshot it installed, for copies made
+ * meanwhile); a context is entered by one thread at a time, so one field per context is enough.
+ * Leaving restores in reverse order. Each entry point
  * first reads the registry's array once and returns when it is empty: the whole cost when no
  * bridge is present.
  */
@@ -68,8 +69,13 @@ final class Bridging {
         }
     }
 
-    /** What installing replaced, for restoring in reverse order. */
-    record Installed(ContextBridge[] bridges, Object[] previous) {
+    /** What installing {@code from} replaced, for restoring in reverse order. */
+    record Installed(ContextBridge[] bridges, Object[] previous, Captured from) {
+    }
+
+    /** What a context carries: its snapshot, also while it is entered. */
+    private static Captured carried(Context c) {
+        return c.bridge instanceof Installed u ? u.from() : (Captured) c.bridge;
     }
 
     /** Captures the current thread's state of every bridge, or null when there is none. */
@@ -94,20 +100,20 @@ final class Bridging {
     static Context captured(Context copy) {
         ContextBridge[] b = BridgeRegistry.bridges;
         if (b.length != 0) {
-            copy.bridged = capture(b);
+            copy.bridge = capture(b);
         }
         return copy;
     }
 
     /** {@link Context#copy()}: the copy carries what the original last captured. */
     static Context copied(Context from, Context copy) {
-        copy.bridged = from.bridged;
+        copy.bridge = carried(from);
         return copy;
     }
 
     /** {@link Context#wrap}: a fresh context for one run, carrying what was captured at wrap time. */
     static Context carry(Context fresh, Object captured) {
-        fresh.bridged = (Captured) captured;
+        fresh.bridge = captured;
         return fresh;
     }
 
@@ -115,16 +121,14 @@ final class Bridging {
     static void enter(Context c) {
         ContextBridge[] b = BridgeRegistry.bridges;
         if (b.length != 0) {
-            c.bridgeUndo = install(b, c.bridged);
+            c.bridge = install(b, carried(c));
         }
     }
 
     /** Called by {@code Context.exit} before the previous context becomes current again. */
     static void exit(Context c) {
-        Installed u = c.bridgeUndo;
-        if (u != null) {
-            c.bridgeUndo = null;
-            c.bridged = capture(u.bridges());
+        if (c.bridge instanceof Installed u) {
+            c.bridge = capture(u.bridges());
             restore(u);
         }
     }
@@ -155,7 +159,7 @@ final class Bridging {
                 report(b[i], "install", e);
             }
         }
-        return new Installed(b, prev);
+        return new Installed(b, prev, snap);
     }
 
     private static void restore(Installed u) {

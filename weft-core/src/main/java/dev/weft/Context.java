@@ -122,10 +122,20 @@ public final class Context {
     @SuppressWarnings("unused")
     private volatile Thread owner;
 
-    /** Bridged libraries' state carried by this context (see Bridging); null without bridges. */
-    Bridging.Captured bridged;
-    /** What entering installed, for exit (see Bridging). Written by the owner thread only. */
-    Bridging.Installed bridgeUndo;
+    /**
+     * Bridged libraries' state carried by this context, or while it is entered what entering
+     * installed (see Bridging); null without bridges. Written by the owner thread only.
+     */
+    Object bridge;
+    /**
+     * A thread on which this context is current, or null: the fast path of a token's reset checks
+     * it instead of reading the current context. Invariant: a thread writes only itself or null
+     * here, writes itself when this context becomes current on it (entered, made implicitly) and,
+     * before it makes another context current, null if it finds itself here. Hence a thread that
+     * reads itself here last wrote itself, so this context is current on it. Other threads may
+     * overwrite it (the field is only a hint for them): they only ever lose the fast path.
+     */
+    Thread current;
 
     /** A context over {@code map}, which is frozen, at {@code version}. */
     private Context(Hamt<ContextVar<?>, Object> map, int version) {
@@ -230,7 +240,15 @@ public final class Context {
      * runs a step in place of its consumer (which has {@code c} entered and waits meanwhile).
      */
     static void setCurrentForStep(Context c) {
-        CURRENT.set(c);
+        leaving(CURRENT.get(), Thread.currentThread());
+        CURRENT.set(c); // c.current stays its consumer's: c is current there too
+    }
+
+    /** {@code c} stops being current on {@code me}: the invariant of {@link #current}. */
+    private static void leaving(Context c, Thread me) {
+        if (c != null && c.current == me) {
+            c.current = null;
+        }
     }
 
     /** Returns the current context, or null when the thread has none yet (it reads as empty). */
@@ -244,6 +262,7 @@ public final class Context {
         if (c == null) {
             c = empty();
             c.owner = Thread.currentThread();
+            c.current = c.owner;
             CURRENT.set(c);
         }
         return c;
@@ -415,7 +434,9 @@ public final class Context {
                       + "': a Context can be entered by one thread at a time; give each thread its own copy()");
         }
         Context previous = CURRENT.get();
+        leaving(previous, me);
         CURRENT.set(this);
+        current = me;
         Bridging.enter(this);
         return previous;
     }
@@ -423,10 +444,12 @@ public final class Context {
     /** Restores {@code previous} and releases this context. */
     void exit(Context previous) {
         Bridging.exit(this);
+        current = null;
         if (previous == null) {
             CURRENT.remove();
         } else {
             CURRENT.set(previous);
+            previous.current = Thread.currentThread();
         }
         OWNER.setVolatile(this, (Thread) null);
     }

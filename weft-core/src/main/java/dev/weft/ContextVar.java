@@ -231,12 +231,14 @@ public final class ContextVar<T> {
      * @throws IllegalArgumentException if the token belongs to another variable or another context
      */
     public void reset(Token<T> token) {
-        Context ctx = Context.currentOrNull();
         // The usual case, kept small so that set, close and reset inline together and the JIT
-        // can drop the Token: a fresh token of this variable, in its own context. Writing the old
-        // value back is the whole reset: into the very slot the set wrote when nothing was
-        // written since, else in place when it can be (Context.put).
-        if (token != null && !token.used && token.var == this && token.context == ctx) {
+        // can drop the Token: a fresh token of this variable, in its own context, which is
+        // current here (Context.current, no ThreadLocal read). Writing the old value back is the
+        // whole reset: into the very slot the set wrote when nothing was written since, else in
+        // place when it can be (Context.put).
+        Context ctx;
+        if (token != null && !token.used && token.var == this
+                && (ctx = token.context).current == Thread.currentThread()) {
             Hamt.Slot slot = token.slot;
             if (slot == null || !ctx.rewrite(this, slot, token.old, token.map, token.version)) {
                 ctx.reset(this, token.old);
@@ -244,7 +246,7 @@ public final class ContextVar<T> {
             token.used = true;
             return;
         }
-        resetChecked(token, ctx);
+        resetChecked(token, Context.currentOrNull());
     }
 
     /** {@link #reset} past the fast path: the checks in order, then the general restore. */

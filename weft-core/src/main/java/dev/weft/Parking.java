@@ -21,7 +21,8 @@ import java.util.function.BooleanSupplier;
  * <tr><td>{@link #awaitUninterruptibly}</td><td>a task group's exit, a generator's consumer</td>
  *     <td>none: the work waited for is cancelled instead; a foreign interrupt cancels it
  *     (ABORT) and is restored by the caller</td></tr>
- * <tr><td>{@link #awaitHandBack}</td><td>a generator's body at a yield</td><td>none</td></tr>
+ * <tr><td>{@link #awaitHandBack}</td><td>a generator's body at a yield</td><td>none (an interrupt
+ *     meanwhile is taken back or kept for the next step, never spun on)</td></tr>
  * </table>
  *
  * <h2>Protocol</h2>
@@ -221,12 +222,26 @@ final class Parking {
         return foreignInterrupt;
     }
 
-    /** Waits, spinning then parking, until {@code done}; for a generator's body at a yield. */
-    static void awaitHandBack(BooleanSupplier done, Object blocker) {
+    /**
+     * Waits, spinning then parking, until {@code done}; for a generator's body at a yield, whose
+     * record is {@code r}. An interrupt that arrives meanwhile (weft's, from a delivery that raced
+     * the step's end, or a foreign one) would make every park return at once: weft's is taken back
+     * (the next step settles the state afresh), a foreign one is cleared and set again when the
+     * wait ends, so the next step sees it; either way the thread parks instead of spinning.
+     */
+    static void awaitHandBack(BooleanSupplier done, Object blocker, ThreadInterrupts r) {
+        boolean foreign = false;
         for (int round = 0; !done.getAsBoolean(); round++) {
             if (!pause(round, true)) {
                 park(blocker);
+                if (Thread.currentThread().isInterrupted() && !r.takeBackDelivered()) {
+                    Thread.interrupted();
+                    foreign = true;
+                }
             }
+        }
+        if (foreign) {
+            Thread.currentThread().interrupt();
         }
     }
 }
