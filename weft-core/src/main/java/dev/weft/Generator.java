@@ -642,7 +642,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         phase = YIELDED;
         Parking.unpark(waiting);
         if (!spinUntilStepStarts()) {
-            Parking.awaitHandBack(stepStarted, this, record);
+            Parking.awaitHandBack(stepStarted, this);
         }
         beginStep();
         if (closing) {

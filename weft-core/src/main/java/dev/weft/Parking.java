@@ -22,7 +22,7 @@ import java.util.function.BooleanSupplier;
  *     <td>none: the work waited for is cancelled instead; a foreign interrupt cancels it
  *     (ABORT) and is restored by the caller</td></tr>
  * <tr><td>{@link #awaitHandBack}</td><td>a generator's body at a yield</td><td>none (an interrupt
- *     meanwhile is taken back or kept for the next step, never spun on)</td></tr>
+ *     meanwhile is kept for the next step, not spun on)</td></tr>
  * </table>
  *
  * <h2>Protocol</h2>
@@ -223,24 +223,21 @@ final class Parking {
     }
 
     /**
-     * Waits, spinning then parking, until {@code done}; for a generator's body at a yield, whose
-     * record is {@code r}. An interrupt that arrives meanwhile (weft's, from a delivery that raced
-     * the step's end, or a foreign one) would make every park return at once: weft's is taken back
-     * (the next step settles the state afresh), a foreign one is cleared and set again when the
-     * wait ends, so the next step sees it; either way the thread parks instead of spinning.
+     * Waits, spinning then parking, until {@code done}; for a generator's body at a yield. An
+     * interrupt that arrives meanwhile (weft's, from a delivery that raced the step's end, or a
+     * foreign one) would make every park return at once: the flag is cleared while the thread
+     * waits and set again when the wait ends, so the thread parks instead of spinning on it and
+     * the next step starts with the flag as it was (the interrupt state machine is untouched).
      */
-    static void awaitHandBack(BooleanSupplier done, Object blocker, ThreadInterrupts r) {
-        boolean foreign = false;
+    static void awaitHandBack(BooleanSupplier done, Object blocker) {
+        boolean interrupted = false;
         for (int round = 0; !done.getAsBoolean(); round++) {
             if (!pause(round, true)) {
                 park(blocker);
-                if (Thread.currentThread().isInterrupted() && !r.takeBackDelivered()) {
-                    Thread.interrupted();
-                    foreign = true;
-                }
+                interrupted |= Thread.interrupted();
             }
         }
-        if (foreign) {
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }

@@ -180,20 +180,6 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
         interrupt = NONE;
     }
 
-    /**
-     * At a generator's yield, after a park returned with the interrupt flag set: takes back weft's
-     * interrupt, as {@link #dropInterrupt} does, and returns true; false (and nothing changed) if
-     * the flag is not weft's. Owner thread.
-     */
-    final synchronized boolean takeBackDelivered() {
-        if (interrupt != DELIVERED) {
-            return false;
-        }
-        Thread.interrupted();
-        interrupt = NONE;
-        return true;
-    }
-
     /** Interrupts the thread if it is cancelled and has not been interrupted for it yet. Any thread. */
     final synchronized void deliver() {
         delivering = true;
