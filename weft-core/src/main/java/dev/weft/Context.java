@@ -172,21 +172,25 @@ public final class Context {
         if (CURRENT.get() == this) {
             return copyAsWriter();
         }
-        // No thread is in this context: hold it for the two reads that freeze it (an entering
-        // thread waits that long, see enter) and share its map.
-        if (OWNER.compareAndSet(this, (Thread) null, FREEZING)) {
-            Hamt<ContextVar<?>, Object> m;
-            int v;
-            try {
-                m = map.freeze();
-                v = version;
-            } finally {
-                OWNER.setVolatile(this, (Thread) null);
-            }
-            return Bridging.copied(this, new Context(forked(m), v));
-        }
-        Context s = snapshot(); // a thread is in it and may be writing: copy what it may still write
+        Context s = frozenState();
         return Bridging.copied(this, new Context(forked(s.map), s.version));
+    }
+
+    /**
+     * This context's state as one frozen map and its version, for a thread that is not its
+     * writer. If no thread is in the context, it is held for the two reads that freeze its map
+     * (an entering thread waits that long, see {@link #enter}), and the map is shared; otherwise a
+     * thread may be writing, and {@link #snapshot()} copies what it may still write.
+     */
+    private Context frozenState() {
+        if (!OWNER.compareAndSet(this, (Thread) null, FREEZING)) {
+            return snapshot();
+        }
+        try {
+            return new Context(map.freeze(), version);
+        } finally {
+            OWNER.setVolatile(this, (Thread) null);
+        }
     }
 
     /** {@link #copy()} by this context's writer: freezes the map and shares it. */
