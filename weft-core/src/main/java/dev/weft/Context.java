@@ -455,15 +455,25 @@ public final class Context {
         return previous;
     }
 
-    /** Restores {@code previous} and releases this context. */
+    /**
+     * Restores {@code previous} and releases this context. If this context is no longer current
+     * here, a generator's step made its consumer's context current inside the body that entered
+     * this one (the body yielded in it): that context stays current, as it is for the rest of the
+     * step, and {@code previous} (the context of an earlier step) is not restored.
+     */
     void exit(Context previous) {
         Bridging.exit(this);
-        current = null;
-        if (previous == null) {
-            CURRENT.remove();
-        } else {
-            CURRENT.set(previous);
-            previous.current = Thread.currentThread();
+        Thread me = Thread.currentThread();
+        // The usual case: by the invariant of current, finding this thread there means that this
+        // context is current here. Otherwise ask the ThreadLocal.
+        if (current == me || CURRENT.get() == this) {
+            current = null;
+            if (previous == null) {
+                CURRENT.remove();
+            } else {
+                CURRENT.set(previous);
+                previous.current = me;
+            }
         }
         OWNER.setVolatile(this, (Thread) null);
     }
