@@ -62,19 +62,22 @@ import java.util.concurrent.Callable;
  * <li>An open map belongs to one context: it is made by that context's write (from a frozen map)
  *     and frozen before it is shared by a copy ({@link #copy()}, {@link #wrap}, spawn). Copies
  *     share frozen maps only, so a set never shows in another context.
- * <li>{@link #version} is even at rest and odd while the writer changes the map; it grows by two
- *     per write. It is a sequence lock: a reader on another thread ({@link #copy()}, {@link #size},
+ * <li>{@link #version} is a sequence lock that grows by two per write and by two when the map is
+ *     frozen; it is a {@code long}, so it never repeats. A write of one slot ({@link #write}) is
+ *     ordered after the previous version write and before its own version write, so a reader
+ *     that sees the slot's new value and then an unchanged version has seen the state right after
+ *     that write; a write that changes several references ({@link #putCopying}) holds the
+ *     version odd while it does. A reader on another thread ({@link #copy()}, {@link #size},
  *     {@link #vars}) takes a {@link Hamt#snapshot} between two reads of an even, equal version
  *     ({@link #snapshot()}), so it sees the entries of one state, and a fork list that agrees with
  *     them. A single {@link #get} needs no lock: in-place writes replace one reference at a time.
  * <li>{@link ContextVar}'s cache keys a value by map identity. A frozen map never changes; an
- *     open map changes only by its writer, who then drops the written variable's entries for it
- *     ({@code ContextVar.forget}). A write that would bring {@link #version}'s low 30 bits to zero
- *     first freezes the map, so an open map never sees a version twice: a token's "nothing
- *     written since" check (same map, same version) cannot be fooled by the counter wrapping.
+ *     open map changes only by its writer, who first drops the written variable's entries for it
+ *     ({@code ContextVar.forget}). A token's "nothing written since" check is "same map, same
+ *     version": a write or a freeze since the set moves the version, and it never comes back.
  * </ol>
- * A set of a variable already set in this context's open map is a slot write between two version
- * writes: no allocation, no copy ({@code Hamt.locate}). Other writes copy the nodes they change
+ * A set of a variable already set in this context's open map is one slot write and one version
+ * write: no allocation, no copy ({@code Hamt.locate}). Other writes copy the nodes they change
  * unless the open map created them. A token keeps the old value; reset writes it back the same way.
  * {@link #owner} is set by a CAS on entry and cleared on exit; the CAS orders the previous owner's
  * writes before the next owner's reads. The variables with fork copiers that are present are
@@ -86,9 +89,6 @@ public final class Context {
     /** Hidden key: the variables with fork copiers present in the map, as a ContextVar[]. */
     private static final ContextVar<ContextVar<?>[]> FORKING = ContextVar.of("<forking>");
 
-    /** A write that brings {@link #version}'s low 30 bits to zero freezes the map first (invariant 4). */
-    private static final int WRAP = (1 << 30) - 1;
-
     private static final VarHandle OWNER;
     private static final VarHandle MAP;
     private static final VarHandle VERSION;
@@ -98,7 +98,7 @@ public final class Context {
             MethodHandles.Lookup l = MethodHandles.lookup();
             OWNER = l.findVarHandle(Context.class, "owner", Thread.class);
             MAP = l.findVarHandle(Context.class, "map", Hamt.class);
-            VERSION = l.findVarHandle(Context.class, "version", int.class);
+            VERSION = l.findVarHandle(Context.class, "version", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -109,8 +109,8 @@ public final class Context {
      * threads read it with an acquire.
      */
     Hamt<ContextVar<?>, Object> map;
-    /** The sequence lock of invariant 3; written by the writer only. */
-    int version;
+    /** The sequence lock of invariant 3; written by the writer only, read by others with VERSION. */
+    long version;
 
     /**
      * Stands in {@link #owner} while a thread that is not in this context freezes its map for a
@@ -138,7 +138,7 @@ public final class Context {
     Thread current;
 
     /** A context over {@code map}, which is frozen, at {@code version}. */
-    private Context(Hamt<ContextVar<?>, Object> map, int version) {
+    private Context(Hamt<ContextVar<?>, Object> map, long version) {
         this.map = map;
         this.version = version;
     }
@@ -187,7 +187,7 @@ public final class Context {
             return snapshot();
         }
         try {
-            return new Context(map.freeze(), version);
+            return new Context(frozenMap(), version);
         } finally {
             OWNER.setVolatile(this, (Thread) null);
         }
@@ -195,7 +195,21 @@ public final class Context {
 
     /** {@link #copy()} by this context's writer: freezes the map and shares it. */
     private Context copyAsWriter() {
-        return Bridging.copied(this, new Context(forked(map.freeze()), version));
+        return Bridging.copied(this, new Context(forked(frozenMap()), version));
+    }
+
+    /**
+     * Freezes the map so that it can be shared, and moves the version if it was open: a token
+     * made before must not write into a slot that a copy now shares (invariant 4). Called by the
+     * writer, or by a thread that holds {@link #owner} as {@link #FREEZING}.
+     */
+    private Hamt<ContextVar<?>, Object> frozenMap() {
+        Hamt<ContextVar<?>, Object> m = map;
+        if (m.isOpen()) {
+            m.freeze();
+            VERSION.setRelease(this, version + 2);
+        }
+        return m;
     }
 
     /**
@@ -205,12 +219,12 @@ public final class Context {
      */
     private Context snapshot() {
         for (int spins = 0; ; spins++) {
-            int v = (int) VERSION.getAcquire(this);
+            long v = (long) VERSION.getAcquire(this);
             if ((v & 1) == 0) {
                 @SuppressWarnings("unchecked")
                 Hamt<ContextVar<?>, Object> m = ((Hamt<ContextVar<?>, Object>) MAP.getAcquire(this)).snapshot();
                 VarHandle.loadLoadFence();
-                if ((int) VERSION.getOpaque(this) == v) {
+                if ((long) VERSION.getOpaque(this) == v) {
                     return new Context(m, v);
                 }
             }
@@ -282,60 +296,56 @@ public final class Context {
      * {@link #rewrite} can write there again while the version has not moved).
      */
     Object put(ContextVar<?> var, Object value, Hamt.Slot slot) {
-        int v = version;
-        // The usual case: var is already set in this context's open map; one slot write between
-        // the two version writes, nothing allocated (the Slot is scalar-replaced).
+        // The usual case: var is already set in this context's open map; one slot write and one
+        // version write, nothing allocated (the Slot is scalar-replaced).
         Hamt<ContextVar<?>, Object> m = map;
-        if (((v + 2) & WRAP) != 0 && m.locate(var, slot)) {
+        if (m.locate(var, slot)) {
             Object old = slot.get();
-            write(slot, value, v);
             var.forget(m);
+            write(slot, value);
             return old;
         }
-        return putCopying(var, value, v);
+        return putCopying(var, value);
     }
 
     /**
      * Writes {@code value} into {@code slot}, which {@link #put} found in map {@code m} at version
-     * {@code v}, if the map and version are still those (nothing written since, so the slot is still
-     * {@code var}'s), the map is still open (no copy froze it since) and the write may be in place
-     * (invariant 4); returns whether it wrote. Writer only.
+     * {@code v}, if the map and version are still those: nothing was written and no copy froze the
+     * map since (invariant 4), so the slot is still {@code var}'s and this context's alone; returns
+     * whether it wrote. Writer only.
      */
-    boolean rewrite(ContextVar<?> var, Hamt.Slot slot, Object value, Hamt<ContextVar<?>, Object> m, int v) {
-        // A copy freezes the map without moving the version: the slot may be shared by now.
-        if (map != m || version != v || ((v + 2) & WRAP) == 0 || !m.isOpen()) {
+    boolean rewrite(ContextVar<?> var, Hamt.Slot slot, Object value, Hamt<ContextVar<?>, Object> m, long v) {
+        if (map != m || version != v) {
             return false;
         }
-        write(slot, value, v);
         var.forget(m);
+        write(slot, value);
         return true;
     }
 
     /**
-     * One in-place write, between the two version writes of invariant 3. If anything throws
-     * between them (a StackOverflowError in an interpreted VarHandle call), the version is still
-     * made even, by a plain field write that calls nothing, so that no reader waits for ever.
+     * One in-place write of one slot (invariant 3): the fence orders it after the previous
+     * version write, the release orders it before its own. A reader never waits on this write, so
+     * a StackOverflowError inside it (an interpreted VarHandle call near the stack's end) leaves
+     * nothing to repair: the slot holds the old or the new value, and the version is even.
      */
-    private void write(Hamt.Slot slot, Object value, int v) {
-        try {
-            VERSION.setOpaque(this, v + 1);
-            VarHandle.storeStoreFence(); // the odd version is seen before the slot changes
-            slot.set(value);
-            VERSION.setRelease(this, v + 2);
-        } catch (Throwable t) {
-            version = v + 2;
-            throw t;
-        }
+    private void write(Hamt.Slot slot, Object value) {
+        VarHandle.storeStoreFence();
+        slot.set(value);
+        VERSION.setRelease(this, version + 2);
     }
 
     /**
      * {@link #put} of a new variable or into nodes the open map did not create, or (for a
-     * {@code value} of MISSING) a remove; returns the old value or MISSING. A write that would
-     * bring the version's low 30 bits to zero writes into a fresh open map (invariant 4).
+     * {@code value} of MISSING) a remove; returns the old value or MISSING. The version is odd
+     * while it changes the map (invariant 3). If anything throws meanwhile (a StackOverflowError),
+     * the version is still made even, by a plain field write that calls nothing, so that no reader
+     * waits for ever.
      */
-    private Object putCopying(ContextVar<?> var, Object value, int v) {
+    private Object putCopying(ContextVar<?> var, Object value) {
+        long v = version;
         try {
-            Hamt<ContextVar<?>, Object> m = ((v + 2) & WRAP) == 0 ? map.freeze() : map;
+            Hamt<ContextVar<?>, Object> m = map;
             VERSION.setOpaque(this, v + 1);
             VarHandle.storeStoreFence();
             Hamt.Update u = new Hamt.Update();
@@ -353,7 +363,7 @@ public final class Context {
             VERSION.setRelease(this, v + 2);
             return old;
         } catch (Throwable t) {
-            version = v + 2; // as in write: plain, so that it cannot fail itself
+            version = v + 2; // plain, so that it cannot fail itself
             throw t;
         }
     }
@@ -361,7 +371,7 @@ public final class Context {
     /** Sets {@code var} back to {@code old}, or unsets it for MISSING: a token's reset. Writer only. */
     void reset(ContextVar<?> var, Object old) {
         if (old == ContextVar.MISSING) {
-            putCopying(var, old, version);
+            putCopying(var, old);
         } else {
             put(var, old);
         }
@@ -445,15 +455,25 @@ public final class Context {
         return previous;
     }
 
-    /** Restores {@code previous} and releases this context. */
+    /**
+     * Restores {@code previous} and releases this context. If this context is no longer current
+     * here, a generator's step made its consumer's context current inside the body that entered
+     * this one (the body yielded in it): that context stays current, as it is for the rest of the
+     * step, and {@code previous} (the context of an earlier step) is not restored.
+     */
     void exit(Context previous) {
         Bridging.exit(this);
-        current = null;
-        if (previous == null) {
-            CURRENT.remove();
-        } else {
-            CURRENT.set(previous);
-            previous.current = Thread.currentThread();
+        Thread me = Thread.currentThread();
+        // The usual case: by the invariant of current, finding this thread there means that this
+        // context is current here. Otherwise ask the ThreadLocal.
+        if (current == me || CURRENT.get() == this) {
+            current = null;
+            if (previous == null) {
+                CURRENT.remove();
+            } else {
+                CURRENT.set(previous);
+                previous.current = me;
+            }
         }
         OWNER.setVolatile(this, (Thread) null);
     }
@@ -547,7 +567,7 @@ public final class Context {
     /** The current context's state, frozen, as a context that is never entered (only copied). */
     private static Context captured() {
         Context c = CURRENT.get();
-        return c == null ? empty() : new Context(forked(c.map.freeze()), c.version);
+        return c == null ? empty() : new Context(forked(c.frozenMap()), c.version);
     }
 
     @Override

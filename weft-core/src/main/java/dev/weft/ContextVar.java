@@ -30,12 +30,15 @@ import java.util.function.UnaryOperator;
  *     value is not shared by accident: Python's shallow-copy trap made impossible.
  * </ul>
  *
- * @implNote {@link #get} costs one {@link ThreadLocal} read plus a cache check: each variable keeps
- * the last (map, value) it read, valid as long as the current context's map is the same object,
- * as CPython's {@code ContextVar} cache does. A miss costs one trie lookup, O(log32 n) in the
- * number of variables set. There are two such entries; each belongs to the thread that filled it
- * until that thread ends, so that threads sharing a variable never write an entry in turn, and two
- * threads reading the variable in different contexts both hit.
+ * @implNote {@link #get} is a cache check: each variable keeps the last (context, map, value) it
+ * read, valid as long as that context is current on the reading thread and its map is the same
+ * object, as CPython's {@code ContextVar} cache does. "Current here" is one field load
+ * ({@code Context.current}: a thread that finds itself there has that context current), so a hit
+ * reads no {@link ThreadLocal}. A miss reads the current context from its {@code ThreadLocal} and
+ * costs one trie lookup, O(log32 n) in the number of variables set. There are two such entries;
+ * each belongs to the thread that filled it until that thread ends, so that threads sharing a
+ * variable never write an entry in turn, and two threads reading the variable in different
+ * contexts both hit.
  * Invariant: an entry pairs a map with this variable's value in that map (or MISSING). A frozen
  * map never changes, so such an entry is right whoever wrote it and however stale it is. An open
  * map (see {@link Context}) changes in place, but only by its context's writer, who after writing
@@ -71,8 +74,11 @@ public final class ContextVar<T> {
     /** A second entry, for a second thread reading this variable in another context; as {@link #cached}. */
     private Cached second;
 
-    /** A cached lookup, and the thread that may replace it (see {@link #lookup()}). */
-    private record Cached(Hamt<ContextVar<?>, Object> map, Object value, Thread owner) {
+    /**
+     * A cached lookup: {@code value} is this variable's in {@code map}, which was the map of
+     * {@code context}; {@code owner} is the thread that may replace it (see {@link #lookupSecond}).
+     */
+    private record Cached(Context context, Hamt<ContextVar<?>, Object> map, Object value, Thread owner) {
     }
 
     private ContextVar(String name, boolean hasDefault, T defaultValue, UnaryOperator<T> onFork) {
@@ -161,20 +167,26 @@ public final class ContextVar<T> {
     }
 
     private Object lookup() {
+        // A hit: the entry's context is current on this thread (Context.current, no ThreadLocal
+        // read) and its map has not moved since the entry was made.
+        Cached c = cached;
+        Context ctx;
+        if (c != null && (ctx = c.context).current == Thread.currentThread() && ctx.map == c.map) {
+            return c.value;
+        }
+        return lookupSecond(c);
+    }
+
+    /** The first entry missed: try the second, then the trie (kept apart so lookup stays small). */
+    private Object lookupSecond(Cached c) {
         Context ctx = Context.currentOrNull();
         if (ctx == null) {
             return MISSING;
         }
         Hamt<ContextVar<?>, Object> map = ctx.map;
-        Cached c = cached;
         if (c != null && c.map == map) {
             return c.value;
         }
-        return lookupSecond(map, c);
-    }
-
-    /** The first entry missed: try the second, then the trie (kept apart so lookup stays small). */
-    private Object lookupSecond(Hamt<ContextVar<?>, Object> map, Cached c) {
         Cached d = second;
         if (d != null && d.map == map) {
             return d.value;
@@ -187,9 +199,9 @@ public final class ContextVar<T> {
         // thread takes the second entry; a third and later ones pay one trie lookup instead.
         Thread me = Thread.currentThread();
         if (c == null || c.owner == me || !c.owner.isAlive()) {
-            cached = new Cached(map, v, me);
+            cached = new Cached(ctx, map, v, me);
         } else if (d == null || d.owner == me || !d.owner.isAlive()) {
-            second = new Cached(map, v, me);
+            second = new Cached(ctx, map, v, me);
         }
         return v;
     }

@@ -35,7 +35,9 @@ import java.util.stream.StreamSupport;
  * <li>Every step runs in the consumer's current {@link Context} object and under the consumer's
  *     cancel scopes, while the consumer waits: a variable the body sets is set in the consumer's
  *     context (as in Python), and a consumer cancelled while the body blocks cancels the body.
- *     The body runs on a virtual thread of its own ({@code Thread.currentThread()} is not the
+ *     A body that yields inside {@link Context#run} resumes in the next consumer's context, and
+ *     stays in it when that {@code run} ends (the context it had before the {@code run} belonged
+ *     to an earlier step). The body runs on a virtual thread of its own ({@code Thread.currentThread()} is not the
  *     consumer's), so plain {@link ThreadLocal}s of the consumer are not visible in it: carry
  *     per-request state in {@link ContextVar}s.
  * <li>{@link #close()} of a suspended generator makes the pending {@code yield} throw a closing

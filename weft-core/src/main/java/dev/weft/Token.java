@@ -28,12 +28,12 @@ public final class Token<T> implements AutoCloseable {
     final Hamt.Slot slot;
     /** The context's map and version right after the set. */
     final Hamt<ContextVar<?>, Object> map;
-    final int version;
+    final long version;
     /** Read and written by the thread that has entered {@link #context}. */
     boolean used;
 
     Token(ContextVar<T> var, Context context, Object old, Hamt.Slot slot, Hamt<ContextVar<?>, Object> map,
-          int version) {
+          long version) {
         this.var = var;
         this.context = context;
         this.old = old;

@@ -30,6 +30,29 @@ class ContextVarCacheTest {
         }
     }
 
+    /**
+     * A read served from the cache needs its context current on the reading thread: a read
+     * inside {@link Context#run}, right after a cached read of the caller's context, sees the
+     * entered context; nested runs likewise; after each run the caller's context is read again.
+     */
+    @Test
+    void aCachedReadOfTheCallersContextIsNotServedInsideARun() {
+        Context.empty().run(() -> {
+            a.set(1L);
+            for (int i = 0; i < 100; i++) {
+                assertEquals(1L, a.get()); // cached: the caller's context
+                Context.empty().run(() -> {
+                    assertEquals(-1L, a.get(-1L), "unset in the entered context");
+                    a.set(2L);
+                    assertEquals(2L, a.get());
+                    Context.empty().run(() -> assertEquals(-1L, a.get(-1L), "unset in the nested one"));
+                    assertEquals(2L, a.get(), "back in the entered context");
+                });
+                assertEquals(1L, a.get(), "back in the caller's context");
+            }
+        });
+    }
+
     /** A read after set, after reset and after a set of another variable sees the latest write. */
     @Test
     void readsAfterEveryWriteSeeIt() {

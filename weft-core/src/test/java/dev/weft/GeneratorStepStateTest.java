@@ -69,6 +69,46 @@ class GeneratorStepStateTest {
         assertEquals(List.of("own", "consumer", "consumer"), seen);
     }
 
+    /**
+     * A body that yields inside a context of its own, resumed from another consumer context, stays
+     * in that consumer's context when its own context ends: it does not go back to the first
+     * step's context, and what it reads (through the variable's cache or not), sets and resets
+     * all agree on where it is. The consumer reads the variable in each context first, so that the
+     * variable's cache holds entries for them.
+     */
+    @Test
+    void bodyThatLeavesItsOwnContextAfterAYieldStaysInTheCurrentStepsContext() {
+        Context a = Context.empty();
+        Context b = Context.empty();
+        Context own = Context.empty();
+        a.run(() -> VAR.set("a"));
+        b.run(() -> VAR.set("b"));
+        List<String> seen = new ArrayList<>();
+        try (Generator<Integer> g = Generator.of(out -> {
+            own.run(() -> {
+                out.yield(1);
+                Context.empty().run(() -> { }); // enter and leave a context inside the second step
+            });
+            seen.add(VAR.get());
+            try (Token<String> t = VAR.set("set in step 2")) {
+                seen.add(VAR.get());
+                seen.add(Context.copyCurrent().get(VAR));
+            }
+            seen.add(VAR.get());
+            out.yield(2);
+        })) {
+            a.run(() -> assertEquals(1, g.next()));
+            b.run(() -> {
+                assertEquals("b", VAR.get());
+                assertEquals(2, g.next());
+                assertEquals("b", VAR.get());
+            });
+        }
+        assertEquals(List.of("b", "set in step 2", "set in step 2", "b"), seen);
+        assertEquals("a", a.get(VAR));
+        assertEquals("b", b.get(VAR));
+    }
+
     /** Task.current() in the body is the task that runs each step, also when the consumer changes. */
     @Test
     void eachStepReportsTheTaskThatRunsIt() throws Exception {
