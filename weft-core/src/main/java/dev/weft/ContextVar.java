@@ -76,7 +76,7 @@ public final class ContextVar<T> {
 
     /**
      * A cached lookup: {@code value} is this variable's in {@code map}, which was the map of
-     * {@code context}; {@code owner} is the thread that may replace it (see {@link #lookupSecond}).
+     * {@code context}; {@code owner} is the thread that may replace it (see {@link #lookupCurrent}).
      */
     private record Cached(Context context, Hamt<ContextVar<?>, Object> map, Object value, Thread owner) {
     }
@@ -179,15 +179,26 @@ public final class ContextVar<T> {
 
     /** The first entry missed: try the second, then the trie (kept apart so lookup stays small). */
     private Object lookupSecond(Cached c) {
+        Cached d = second;
+        Context ctx;
+        if (d != null && (ctx = d.context).current == Thread.currentThread() && ctx.map == d.map) {
+            return d.value;
+        }
+        return lookupCurrent(c, d);
+    }
+
+    /** Both entries missed by their contexts: read the current context, then the trie. */
+    private Object lookupCurrent(Cached c, Cached d) {
         Context ctx = Context.currentOrNull();
         if (ctx == null) {
             return MISSING;
         }
         Hamt<ContextVar<?>, Object> map = ctx.map;
+        // An entry for this map made in another context that shares it (a frozen map, shared
+        // by a copy) is right here too.
         if (c != null && c.map == map) {
             return c.value;
         }
-        Cached d = second;
         if (d != null && d.map == map) {
             return d.value;
         }
