@@ -93,13 +93,21 @@ final class Parking {
         }
     }
 
-    /** Parks the current thread in a weft wait. */
+    /**
+     * Parks the current thread in a weft wait. Small enough to be inlined into every loop (under
+     * 35 bytes of bytecode, what C1 and a C2 without profiles inline), so a parked thread's stack
+     * has no frame for it; the observed park is out of line.
+     */
     private static void park(Object blocker) {
         Clock c = Time.hooks();
         if (c == null) {
             LockSupport.park(blocker);
-            return;
+        } else {
+            parkObserved(c, blocker);
         }
+    }
+
+    private static void parkObserved(Clock c, Object blocker) {
         Thread me = Thread.currentThread();
         c.parking(me);
         try {
@@ -125,39 +133,67 @@ final class Parking {
 
     // ---- the loops ----
 
+    /** {@link #beforePark}: park and check again. */
+    private static final int WAIT = 0;
+    /** {@link #beforePark}: {@code done} is true. */
+    private static final int DONE = 1;
+    /** {@link #beforePark}: {@code until} has passed and {@code done} is false. */
+    private static final int PASSED = 2;
+
     /**
      * Blocks until {@code done} is true or {@code until} (a clock time, or NO_DEADLINE) passes,
      * throwing {@link CancelledException} when the thread is cancelled. Whoever makes
      * {@code done} true must {@link #unpark} this thread.
      *
+     * @implNote Under 35 bytes of bytecode, as {@link #park} is, so that C1 and a C2 without
+     * profiles (as well as a warmed-up C2) inline both into the caller ({@code Weft.sleep},
+     * {@code Task.join}): a sleeping task's stack then has no frame of its own for the wait
+     * (ScaleRun's histogram: the stack chunk is most of a sleeping task's heap). The checks of a
+     * round are {@link #beforePark}, a frame only while they run.
+     *
      * @return true when done, false when {@code until} passed first
      */
     static boolean awaitCancellable(ThreadRecord r, BooleanSupplier done, long until, Object blocker) {
+        int round;
+        while ((round = beforePark(r, done, until)) == WAIT) {
+            park(blocker);
+        }
+        return round == DONE;
+    }
+
+    /**
+     * One round of {@link #awaitCancellable} before it parks: the condition, the checkpoint,
+     * the deadline (arming the timer for it). Clears {@link ThreadDeadlines#wakeAt} on every way
+     * out of the wait (done, passed, cancelled).
+     *
+     * @return {@link #WAIT}, {@link #DONE} or {@link #PASSED}
+     */
+    private static int beforePark(ThreadRecord r, BooleanSupplier done, long until) {
         try {
-            for (;;) {
-                if (done.getAsBoolean()) {
-                    return true;
-                }
-                r.checkpoint();
-                if (until != ScopeNode.NO_DEADLINE) {
-                    if (until - Time.now() <= 0) {
-                        return done.getAsBoolean();
-                    }
-                    r.wakeAt = until;
-                    r.arm(until);
-                }
-                if (Time.hooks() == null) {
-                    // park(blocker) written out: one frame less on every sleeping task's stack
-                    // (64 B of its 776, ScaleRun's histogram with compiled frames).
-                    LockSupport.park(blocker);
-                } else {
-                    park(blocker);
-                }
+            if (done.getAsBoolean()) {
+                endWait(r, until);
+                return DONE;
             }
-        } finally {
+            r.checkpoint();
             if (until != ScopeNode.NO_DEADLINE) {
-                r.wakeAt = ScopeNode.NO_DEADLINE;
+                if (until - Time.now() <= 0) {
+                    boolean d = done.getAsBoolean();
+                    r.wakeAt = ScopeNode.NO_DEADLINE;
+                    return d ? DONE : PASSED;
+                }
+                r.wakeAt = until;
+                r.arm(until);
             }
+            return WAIT;
+        } catch (Throwable t) {
+            endWait(r, until);
+            throw t;
+        }
+    }
+
+    private static void endWait(ThreadRecord r, long until) {
+        if (until != ScopeNode.NO_DEADLINE) {
+            r.wakeAt = ScopeNode.NO_DEADLINE;
         }
     }
 
