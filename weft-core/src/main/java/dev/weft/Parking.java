@@ -40,8 +40,11 @@ import java.util.function.BooleanSupplier;
  * Before parking, a waiter whose partner usually comes within microseconds (a generator
  * hand-off, a rendezvous channel) waits actively for a few rounds ({@link #pause}): a virtual
  * thread yields its carrier ({@link Thread#yield()}) so the partner can run on it; spinning with
- * {@link Thread#onSpinWait()} would hold the carrier the partner needs (5 to 50 times slower,
- * measured for channels); a platform thread spins a few microseconds.
+ * {@link Thread#onSpinWait()} for long would hold the carrier the partner needs (5 to 50 times
+ * slower, measured for channels); a platform thread spins a few microseconds. Before this
+ * policy, a generator's sides and a rendezvous channel's waiters spin at most 32 rounds for a
+ * partner that runs on another carrier, and stop spinning for a while after spins that fail
+ * (see {@code Generator.SPIN} and {@code Channel.SPIN}).
  */
 final class Parking {
     /** Rounds a virtual thread yields before it parks (QueueBaselineBenchmark.generatorWeft). */
