@@ -81,7 +81,8 @@ import java.util.concurrent.Callable;
  * unless the open map created them. A token keeps the old value; reset writes it back the same way.
  * {@link #owner} is set by a CAS on entry and cleared on exit; the CAS orders the previous owner's
  * writes before the next owner's reads. The variables with fork copiers that are present are
- * listed under a hidden key in the same trie, so a snapshot has values and list from one state.
+ * listed under a hidden key in the same trie, so a snapshot has values and list from one state;
+ * {@link #forks} says whether to look for that list at all.
  */
 public final class Context {
     private static final ThreadLocal<Context> CURRENT = new ThreadLocal<>();
@@ -111,6 +112,13 @@ public final class Context {
     Hamt<ContextVar<?>, Object> map;
     /** The sequence lock of invariant 3; written by the writer only, read by others with VERSION. */
     long version;
+    /**
+     * Whether a variable with a fork copier may be set in {@link #map}: false means that none is,
+     * so a copy skips the look for the fork list (a trie lookup). Becomes true when the writer
+     * sets such a variable (inside the odd version of that write, invariant 3) and stays true;
+     * copies inherit it. Fills the padding that the {@code long} version leaves, at no cost.
+     */
+    boolean forks;
 
     /**
      * Stands in {@link #owner} while a thread that is not in this context freezes its map for a
@@ -138,9 +146,15 @@ public final class Context {
     Thread current;
 
     /** A context over {@code map}, which is frozen, at {@code version}. */
-    private Context(Hamt<ContextVar<?>, Object> map, long version) {
+    private Context(Hamt<ContextVar<?>, Object> map, long version, boolean forks) {
         this.map = map;
         this.version = version;
+        this.forks = forks;
+    }
+
+    /** A child context over the frozen {@code map}: the fork copiers applied, if any may be set. */
+    private static Context child(Hamt<ContextVar<?>, Object> map, long version, boolean forks) {
+        return new Context(forks ? forked(map) : map, version, forks);
     }
 
     /**
@@ -149,7 +163,7 @@ public final class Context {
      * @return a context with no variables set
      */
     public static Context empty() {
-        return new Context(Hamt.empty(), 0);
+        return new Context(Hamt.empty(), 0, false);
     }
 
     /**
@@ -173,7 +187,7 @@ public final class Context {
             return copyAsWriter();
         }
         Context s = frozenState();
-        return Bridging.copied(this, new Context(forked(s.map), s.version));
+        return Bridging.copied(this, child(s.map, s.version, s.forks));
     }
 
     /**
@@ -187,7 +201,7 @@ public final class Context {
             return snapshot();
         }
         try {
-            return new Context(frozenMap(), version);
+            return new Context(frozenMap(), version, forks);
         } finally {
             OWNER.setVolatile(this, (Thread) null);
         }
@@ -195,7 +209,7 @@ public final class Context {
 
     /** {@link #copy()} by this context's writer: freezes the map and shares it. */
     private Context copyAsWriter() {
-        return Bridging.copied(this, new Context(forked(frozenMap()), version));
+        return Bridging.copied(this, child(frozenMap(), version, forks));
     }
 
     /**
@@ -223,9 +237,10 @@ public final class Context {
             if ((v & 1) == 0) {
                 @SuppressWarnings("unchecked")
                 Hamt<ContextVar<?>, Object> m = ((Hamt<ContextVar<?>, Object>) MAP.getAcquire(this)).snapshot();
+                boolean f = forks;
                 VarHandle.loadLoadFence();
                 if ((long) VERSION.getOpaque(this) == v) {
-                    return new Context(m, v);
+                    return new Context(m, v, f);
                 }
             }
             if (spins < 64) {
@@ -354,6 +369,7 @@ public final class Context {
             Object old = u.old(ContextVar.MISSING);
             if (var.forks() && (old == ContextVar.MISSING) != removing) {
                 n = withForking(n, var, !removing); // var came or went: the fork list follows
+                forks = true;
             }
             if (n != m) {
                 MAP.setRelease(this, n);
@@ -546,7 +562,7 @@ public final class Context {
         Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         Context snapshot = captured();
         Object bridged = Bridging.capture();
-        return () -> Bridging.carry(new Context(forked(snapshot.map), snapshot.version), bridged).run(body);
+        return () -> Bridging.carry(child(snapshot.map, snapshot.version, snapshot.forks), bridged).run(body);
     }
 
     /**
@@ -561,13 +577,13 @@ public final class Context {
         Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
         Context snapshot = captured();
         Object bridged = Bridging.capture();
-        return () -> Bridging.carry(new Context(forked(snapshot.map), snapshot.version), bridged).call(body::call);
+        return () -> Bridging.carry(child(snapshot.map, snapshot.version, snapshot.forks), bridged).call(body::call);
     }
 
     /** The current context's state, frozen, as a context that is never entered (only copied). */
     private static Context captured() {
         Context c = CURRENT.get();
-        return c == null ? empty() : new Context(forked(c.frozenMap()), c.version);
+        return c == null ? empty() : child(c.frozenMap(), c.version, c.forks);
     }
 
     @Override

@@ -250,6 +250,7 @@ class ContextForkTest {
         ctx.run(() -> many.forEach(v -> v.set(1)));
         Context copy = ctx.copy();
         assertSame(ctx.map, copy.map, "white-box: a copy without fork variables shares the trie");
+        assertFalse(ctx.forks || copy.forks, "white-box: no fork variable was set, so copies skip the fork list");
         assertEquals(1000, copy.size());
 
         // A fork variable that was set and then reset leaves nothing behind.
@@ -259,6 +260,8 @@ class ContextForkTest {
 
         // With one fork variable set, each copy runs its copier exactly once, whatever else is set.
         ctx.run(() -> counted.set(new HashMap<>()));
+        assertTrue(ctx.forks && ctx.copy().forks, "white-box: set once, looked for in every copy");
+        forks.set(0);
         ctx.copy();
         Context.empty().run(() -> { }); // unrelated
         ctx.call(Context::copyCurrent);
