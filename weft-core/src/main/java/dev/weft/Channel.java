@@ -102,8 +102,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #receivers} are read and written only under {@link #lock}; {@link #closed} is written
  * under the lock and volatile, so {@link #isClosed()} reads it without the lock.
  *
- * @implNote A waiter on a rendezvous channel spins briefly for its partner ({@link #SPIN}), then
- * yields a few times before it parks; see {@link Parking#RENDEZVOUS_YIELDS}. The kernel is mapped in {@code docs/design.md}.
+ * @implNote A waiter on a rendezvous channel spins briefly for its partner
+ * ({@link Parking#SPIN}), then yields a few times before it parks; see
+ * {@link Parking#RENDEZVOUS_YIELDS}. The kernel is mapped in {@code docs/design.md}.
  *
  * @param <T> the element type
  */
@@ -124,24 +125,12 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     private final ChannelWaiter.Queue receivers = new ChannelWaiter.Queue();
     private volatile boolean closed;
     /**
-     * Spin heuristics of a rendezvous channel's waiters (see {@link #SPIN}): how many waits
+     * Spin heuristics of a rendezvous channel's waiters (see {@link Parking#SPIN}): how many waits
      * still skip spinning, and the last skip length. Plain fields that any waiter may update in
      * a race: a lost update only changes how long someone spins, never what happens.
      */
     private short spinSkip;
     private short spinBackoff;
-
-    /**
-     * Rounds of {@link Thread#onSpinWait} a waiter on a rendezvous channel spins for its partner
-     * before the {@link Parking} policy, while spinning pays: a partner on another carrier comes
-     * within a few rounds; one that waits for a carrier (a busy machine, one carrier) does not,
-     * so a failed spin makes the channel's waiters skip spinning for the next 1, 2, 4, ... up to
-     * {@link #MAX_SKIP} waits, and a successful one spins again at once (as a generator's sides
-     * do).
-     */
-    private static final int SPIN = 32;
-    /** The most waits a rendezvous channel's waiters skip spinning after failed spins. */
-    private static final int MAX_SKIP = 256;
 
     private Channel(int capacity) {
         this.capacity = capacity;
@@ -533,13 +522,13 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         return Parking.awaitDecision(r, me, Parking.RENDEZVOUS_YIELDS, this);
     }
 
-    /** Spins up to {@link #SPIN} rounds for {@code me}'s decision, unless backing off. */
+    /** Spins up to {@link Parking#SPIN} rounds for {@code me}'s decision, unless backing off. */
     private void spinUntilDecided(ChannelWaiter me) {
         if (spinSkip > 0) {
             spinSkip--;
             return;
         }
-        for (int i = 0; i < SPIN; i++) {
+        for (int i = 0; i < Parking.SPIN; i++) {
             if (me.decided()) {
                 if (spinBackoff != 0) {
                     spinBackoff = 0;
@@ -548,9 +537,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             }
             Thread.onSpinWait();
         }
-        short next = (short) (spinBackoff == 0 ? 1 : Math.min(MAX_SKIP, spinBackoff << 1));
-        spinBackoff = next;
-        spinSkip = next;
+        spinBackoff = spinSkip = Parking.nextSkip(spinBackoff);
     }
 
     /** Decides {@code me} CANCELLED and unlinks it, if it is still WAITING; its abort. */

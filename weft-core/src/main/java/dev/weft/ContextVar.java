@@ -79,6 +79,11 @@ public final class ContextVar<T> {
      * {@code context}; {@code owner} is the thread that may replace it (see {@link #lookupCurrent}).
      */
     private record Cached(Context context, Hamt<ContextVar<?>, Object> map, Object value, Thread owner) {
+        /** Whether this entry answers a read here: its context is current on this thread, its map unchanged. */
+        boolean servesHere() {
+            Context c = context;
+            return c.current == Thread.currentThread() && c.map == map;
+        }
     }
 
     private ContextVar(String name, boolean hasDefault, T defaultValue, UnaryOperator<T> onFork) {
@@ -170,8 +175,7 @@ public final class ContextVar<T> {
         // A hit: the entry's context is current on this thread (Context.current, no ThreadLocal
         // read) and its map has not moved since the entry was made.
         Cached c = cached;
-        Context ctx;
-        if (c != null && (ctx = c.context).current == Thread.currentThread() && ctx.map == c.map) {
+        if (c != null && c.servesHere()) {
             return c.value;
         }
         return lookupSecond(c);
@@ -180,8 +184,7 @@ public final class ContextVar<T> {
     /** The first entry missed: try the second, then the trie (kept apart so lookup stays small). */
     private Object lookupSecond(Cached c) {
         Cached d = second;
-        Context ctx;
-        if (d != null && (ctx = d.context).current == Thread.currentThread() && ctx.map == d.map) {
+        if (d != null && d.servesHere()) {
             return d.value;
         }
         return lookupCurrent(c, d);

@@ -79,7 +79,7 @@ import java.util.stream.StreamSupport;
  * moves it to {@code YIELDED} at a yield or {@code DONE} at the end and waits in turn; the
  * consumer, woken, moves {@code YIELDED} to {@code SUSPENDED}, and only then may the next step be
  * claimed (by it or by another thread), so a consumer never waits for a step that is not its own.
- * Each side first spins briefly for the other ({@link #SPIN}: when both threads are mounted on
+ * Each side first spins briefly for the other ({@link Parking#SPIN}: when both threads are mounted on
  * different carriers the hand-off then costs a few cache-line transfers and no scheduling, and a
  * side whose spins fail backs off from spinning), then waits by the {@link Parking} policy (yield
  * the carrier briefly, then park); the other unparks it after writing {@link #phase}, which
@@ -125,18 +125,6 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     /** The body yielded; the consumer of that step has not taken the step back yet. */
     private static final int YIELDED = 4;
     private static final int DONE = 5;
-    /**
-     * Rounds of {@link Thread#onSpinWait} (about 40 ns each on the 2-core benchmark machine) a
-     * side spins for its partner before the {@link Parking} policy, while spinning pays: a waiter
-     * whose partner runs on another carrier sees the hand-off in a few rounds; one whose partner
-     * waits for a carrier (a busy machine, one carrier) would waste every round. So a spin that
-     * fails makes the side skip spinning for its next 1, 2, 4, ... up to {@link #MAX_SKIP} waits
-     * (doubling while the spins keep failing), and one that succeeds spins again at once
-     * (QueueBaselineBenchmark.generatorWeft and generatorFloorSpin32Yield8).
-     */
-    private static final int SPIN = 32;
-    /** The most waits a side skips spinning after failed spins. */
-    private static final int MAX_SKIP = 256;
     private static final VarHandle PHASE;
 
     static {
@@ -197,7 +185,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     private volatile int phase = NEW;
     /**
      * The consumers' spin back-off (waits left to skip spinning, and the current skip length, at
-     * most {@link #MAX_SKIP}): written by the consumer holding a step, so by one thread at a time
+     * most {@link Parking#MAX_SKIP}): written by the consumer holding a step, so by one thread at a time
      * (a stale value from an earlier consumer only tunes a heuristic).
      */
     private short consumerSkip, consumerBackoff;
@@ -470,15 +458,15 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     }
 
     /**
-     * The consumer spins for the step's end, up to {@link #SPIN} rounds, before the
-     * {@link Parking} policy, unless it is backing off (see {@link #SPIN}): true if the step ended.
+     * The consumer spins for the step's end, up to {@link Parking#SPIN} rounds, before the
+     * {@link Parking} policy, unless it is backing off (see {@link Parking#SPIN}): true if the step ended.
      */
     private boolean spinUntilStepEnds() {
         if (consumerSkip > 0) {
             consumerSkip--;
             return false;
         }
-        for (int i = 0; i < SPIN; i++) {
+        for (int i = 0; i < Parking.SPIN; i++) {
             if (phase != RUNNING) {
                 if (consumerBackoff != 0) {
                     consumerBackoff = 0;
@@ -487,7 +475,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             }
             Thread.onSpinWait();
         }
-        consumerBackoff = consumerSkip = backOff(consumerBackoff);
+        consumerBackoff = consumerSkip = Parking.nextSkip(consumerBackoff);
         return false;
     }
 
@@ -497,7 +485,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             bodySkip--;
             return false;
         }
-        for (int i = 0; i < SPIN; i++) {
+        for (int i = 0; i < Parking.SPIN; i++) {
             if (phase == RUNNING) {
                 if (bodyBackoff != 0) {
                     bodyBackoff = 0;
@@ -506,13 +494,8 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
             }
             Thread.onSpinWait();
         }
-        bodyBackoff = bodySkip = backOff(bodyBackoff);
+        bodyBackoff = bodySkip = Parking.nextSkip(bodyBackoff);
         return false;
-    }
-
-    /** The next skip length after a failed spin: 1, then doubling up to {@link #MAX_SKIP}. */
-    private static short backOff(short skip) {
-        return (short) (skip == 0 ? 1 : Math.min(MAX_SKIP, skip << 1));
     }
 
     /**

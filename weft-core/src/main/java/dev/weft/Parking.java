@@ -44,7 +44,7 @@ import java.util.function.BooleanSupplier;
  * slower, measured for channels); a platform thread spins a few microseconds. Before this
  * policy, a generator's sides and a rendezvous channel's waiters spin at most 32 rounds for a
  * partner that runs on another carrier, and stop spinning for a while after spins that fail
- * (see {@code Generator.SPIN} and {@code Channel.SPIN}).
+ * ({@link #SPIN}).
  */
 final class Parking {
     /** Rounds a virtual thread yields before it parks (QueueBaselineBenchmark.generatorWeft). */
@@ -57,6 +57,23 @@ final class Parking {
      * 2 yields 155 / 300, none 112 / 486; so buffered channels do not yield at all.
      */
     static final int RENDEZVOUS_YIELDS = 8;
+    /**
+     * Rounds of {@link Thread#onSpinWait} (about 40 ns each on the 2-core benchmark machine) that
+     * a generator's side or a rendezvous channel's waiter spins for its partner before the
+     * policy above, while spinning pays: a partner on another carrier comes within a few rounds;
+     * one that waits for a carrier (a busy machine, one carrier) does not, so a spin that fails
+     * makes the spinner skip spinning for its next {@link #nextSkip} waits, and one that succeeds
+     * spins again at once (QueueBaselineBenchmark.generatorWeft, generatorFloorSpin32Yield8 and
+     * handOff with WEFT_RENDEZVOUS).
+     */
+    static final int SPIN = 32;
+    /** The most waits a spinner skips spinning after failed spins. */
+    static final int MAX_SKIP = 256;
+
+    /** The next skip length after a failed spin: 1, then doubling up to {@link #MAX_SKIP}. */
+    static short nextSkip(short skip) {
+        return (short) (skip == 0 ? 1 : Math.min(MAX_SKIP, skip << 1));
+    }
 
     private Parking() {
     }
