@@ -136,12 +136,16 @@ public final class Context {
      */
     Object bridge;
     /**
-     * A thread on which this context is current, or null: the fast path of a token's reset checks
-     * it instead of reading the current context. Invariant: a thread writes only itself or null
-     * here, writes itself when this context becomes current on it (entered, made implicitly) and,
-     * before it makes another context current, null if it finds itself here. Hence a thread that
-     * reads itself here last wrote itself, so this context is current on it. Other threads may
-     * overwrite it (the field is only a hint for them): they only ever lose the fast path.
+     * A thread on which this context is current, or null: a {@link ContextVar#get} cache hit and
+     * the fast path of a token's reset check it instead of reading the current context from its
+     * {@code ThreadLocal}. Invariant: a thread writes only itself or null here, writes itself when
+     * this context becomes current on it (entered, made implicitly, restored by an exit) and,
+     * before it makes another context current (enter, exit, a generator step's switch), null if it
+     * finds itself here. Hence a thread that reads itself here last wrote itself, so this context
+     * is current on it. Other threads may overwrite it (the field is only a hint for them): they
+     * only ever lose the fast path. {@link #exit} restores the previous context only if this one
+     * is still current here, which keeps the invariant when a generator's step switched the
+     * thread's context inside the body that entered this one.
      */
     Thread current;
 
