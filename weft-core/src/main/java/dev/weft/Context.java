@@ -365,6 +365,7 @@ public final class Context {
         long v = version;
         try {
             Hamt<ContextVar<?>, Object> m = map;
+            var.forget(m); // first, as in put: if m changes in place, its cached pairs for var go stale
             VERSION.setOpaque(this, v + 1);
             VarHandle.storeStoreFence();
             Hamt.Update u = new Hamt.Update();
@@ -377,8 +378,6 @@ public final class Context {
             }
             if (n != m) {
                 MAP.setRelease(this, n);
-            } else {
-                var.forget(m); // changed in place (or not at all): the cached pairs for m may be stale
             }
             VERSION.setRelease(this, v + 2);
             return old;
