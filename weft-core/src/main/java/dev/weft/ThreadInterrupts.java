@@ -75,6 +75,15 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
     private volatile int interrupt;
     /** True while {@link #deliver} runs; read by {@link #quiet()}. */
     private volatile boolean delivering;
+    /**
+     * Whether a re-delivery found weft's interrupt consumed by something other than a weft call
+     * (DELIVERED with the flag clear) and sent it again: the proof that the thread swallowed one,
+     * which the new interrupt would otherwise hide from {@link #interruptConsumed()} (the body may
+     * return with the second flag still set, e.g. after a {@code LockSupport.park}, which does not
+     * clear it). Written under the monitor, read by the owner; cleared whenever the state goes
+     * back to NONE or CONSUMED.
+     */
+    private boolean consumedBefore;
 
     ThreadInterrupts(Thread thread) {
         this.thread = thread;
@@ -161,6 +170,7 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
                 Thread.interrupted();
             }
             interrupt = NONE;
+            consumedBefore = false;
         } else if (cancelled && interrupt == NONE) {
             if (Thread.currentThread().isInterrupted()) {
                 interrupt = FOREIGN;
@@ -178,6 +188,7 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
             Thread.interrupted();
         }
         interrupt = NONE;
+        consumedBefore = false;
     }
 
     /** Interrupts the thread if it is cancelled and has not been interrupted for it yet. Any thread. */
@@ -223,6 +234,7 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
                 return ScopeNode.NO_DEADLINE; // the owner settles as its scope ends
             }
             if (!thread.isInterrupted() && blockedInJdkCall()) {
+                consumedBefore |= i == DELIVERED;
                 interrupt = DELIVERED;
                 Parking.announceWake(thread);
                 thread.interrupt();
@@ -243,10 +255,11 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
 
     /**
      * Whether weft's interrupt was consumed by something other than a weft call: sent, and the
-     * flag is clear. Owner thread, at a deadline scope's end (ADR 0012).
+     * flag is clear, or a re-delivery found it so and sent it again ({@link #consumedBefore}).
+     * Owner thread, at a deadline scope's end (ADR 0012).
      */
     final boolean interruptConsumed() {
-        return interrupt == DELIVERED && !Thread.currentThread().isInterrupted();
+        return interrupt == DELIVERED && (consumedBefore || !Thread.currentThread().isInterrupted());
     }
 
     /**
@@ -258,6 +271,7 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
             synchronized (this) {
                 if (interrupt == DELIVERED && !Thread.currentThread().isInterrupted()) {
                     interrupt = CONSUMED;
+                    consumedBefore = false;
                 }
             }
         }
@@ -277,6 +291,7 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
             if (interrupt == DELIVERED) {
                 Thread.interrupted();
                 interrupt = CONSUMED;
+                consumedBefore = false;
                 return true;
             }
             return false;

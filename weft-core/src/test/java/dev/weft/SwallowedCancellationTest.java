@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -229,6 +230,35 @@ class SwallowedCancellationTest {
             }
             return "late";
         })));
+    }
+
+    /**
+     * A JDK call's interrupt swallowed, then a wait in a JDK call that returns on an interrupt
+     * without clearing the flag: the timer's re-delivery interrupts that wait, so the body returns
+     * with weft's flag set again. The first swallow still counts, and the flag does not leak.
+     * (Before, the set flag hid it; the same happened, rarely, when a re-delivery raced with the
+     * end of the sleep that the first interrupt had already ended.)
+     */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void aSwallowHiddenByARedeliveryIsStillDetected(ThreadKind kind) throws Exception {
+        TestSupport.runOn(kind, () -> {
+            DeadlineExceededException e = assertThrows(DeadlineExceededException.class,
+                    () -> Timeout.failAfter(Duration.ofMillis(2), () -> {
+                        try {
+                            Thread.sleep(LONG.toMillis());
+                        } catch (InterruptedException swallowed) {
+                            // the mistake under test
+                        }
+                        long until = System.nanoTime() + LONG.toNanos();
+                        while (!Thread.currentThread().isInterrupted() && System.nanoTime() - until < 0) {
+                            LockSupport.parkNanos(until - System.nanoTime()); // returns on the re-delivery
+                        }
+                        return "late";
+                    }));
+            assertEquals(1, e.getSuppressed().length, "the swallowed cancellation is attached");
+            assertFalse(Thread.currentThread().isInterrupted(), "weft's re-delivered interrupt leaked");
+        });
     }
 
     /** The swallow is detected on every one of many rounds, on both kinds of thread, with no leak. */
