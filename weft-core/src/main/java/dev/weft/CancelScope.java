@@ -157,7 +157,7 @@ public final class CancelScope extends ScopeNode {
             }
             throw t;
         }
-        if (kind == ScopeKind.TIMEOUT && (owner.deliveredBy == this || outcome != null)) {
+        if (kind == ScopeKind.TIMEOUT && (deliveredHere() || outcome != null)) {
             noteSwallowed(); // before pop, which settles the interrupt state it reads
         }
         owner.pop(this);
@@ -172,9 +172,8 @@ public final class CancelScope extends ScopeNode {
      * cancellation of it was thrown, so a scope that nothing cancelled pays two field reads.
      */
     void noteSwallowed() {
-        CancelledException thrown = owner.deliveredBy == this ? owner.delivered : null;
+        CancelledException thrown = deliveredHere() ? owner.delivered : null;
         owner.delivered = null;
-        owner.deliveredBy = null;
         if (!absorbs()) {
             return; // an enclosing cancelled scope reports it
         }
@@ -189,6 +188,12 @@ public final class CancelScope extends ScopeNode {
             swallowed = s;
             Flight.swallowed(this, s);
         }
+    }
+
+    /** Whether the last cancellation a weft call threw on the owner thread was this scope's. */
+    private boolean deliveredHere() {
+        CancelledException d = owner.delivered;
+        return d != null && d.scope == this;
     }
 
     @SuppressWarnings("unchecked")

@@ -31,6 +31,13 @@ public final class CancelledException extends CancellationException {
      */
     static final boolean STACK_TRACES = Boolean.getBoolean("dev.weft.cancellationStackTraces");
 
+    /**
+     * The scope whose cancellation this is, when a weft call threw it for one (a checkpoint), or
+     * null: a deadline scope whose body returned normally finds itself here in its thread's last
+     * delivered cancellation, and so knows that the body swallowed it. Not serialized.
+     */
+    transient CancelScope scope;
+
     CancelledException(String message) {
         super(message);
     }

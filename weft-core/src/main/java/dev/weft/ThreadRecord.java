@@ -41,13 +41,12 @@ final class ThreadRecord extends ThreadDeadlines implements Runnable {
      */
     volatile CancelScope delegate;
     /**
-     * The last {@link CancelledException} a weft call threw on this thread, and the scope whose
-     * cancellation it was: a deadline scope whose body returns normally compares
-     * {@link #deliveredBy} with itself to see that its cancellation was swallowed
+     * The last {@link CancelledException} a weft call threw on this thread, which names the scope
+     * whose cancellation it was ({@link CancelledException#scope}): a deadline scope whose body
+     * returns normally compares that scope with itself to see that its cancellation was swallowed
      * ({@link CancelScope#noteSwallowed}, ADR 0012). Owner thread only.
      */
     CancelledException delivered;
-    CancelScope deliveredBy;
     /** Whether {@link TaskTreeWalker#list} has listed this record as a possible root; owner only. */
     boolean listed;
     /** Scope-bound generators that the scope at the key must close when it ends; owner only. */
@@ -271,9 +270,9 @@ final class ThreadRecord extends ThreadDeadlines implements Runnable {
             // The message first: naming a passed deadline publishes it, which may deliver an
             // interrupt to this very thread; consuming after takes that one back too.
             CancelledException e = by.newCancelledException();
+            e.scope = by;
             consumeInterrupt();
             delivered = e;
-            deliveredBy = by;
             throw e;
         }
         if (Thread.currentThread().isInterrupted() && !consumeInterrupt()) {
@@ -286,7 +285,6 @@ final class ThreadRecord extends ThreadDeadlines implements Runnable {
     void undeliver(CancelledException e) {
         if (delivered == e) {
             delivered = null;
-            deliveredBy = null;
         }
     }
 
@@ -296,7 +294,6 @@ final class ThreadRecord extends ThreadDeadlines implements Runnable {
      */
     void absorbed() {
         delivered = null;
-        deliveredBy = null;
         interruptAccountedFor();
     }
 
