@@ -214,18 +214,20 @@ final class Bridging {
     static final class Attached {
         private final Context view;
         private final Context previous;
+        private final ThreadRecord record;
         private final Thread thread;
         private boolean detached;
 
-        private Attached(Context view, Context previous) {
+        private Attached(Context view, ThreadRecord record) {
             this.view = view;
-            this.previous = previous;
-            this.thread = Thread.currentThread();
+            this.record = record;
+            this.thread = record.thread;
+            this.previous = record.enterContext(view);
         }
 
         static Attached attach(Context context) {
             Context view = context.copy(); // reads only: the context may be entered elsewhere
-            return new Attached(view, view.enter());
+            return new Attached(view, ThreadRecord.current());
         }
 
         void detach() {
@@ -236,12 +238,12 @@ final class Bridging {
             if (detached) {
                 return;
             }
-            if (Context.currentOrNull() != view) {
+            if (!record.isCurrentContext(view)) {
                 throw new IllegalStateException("context attachments must be closed in reverse order of attaching:"
                         + " another context was entered or attached after this one and is still current");
             }
             detached = true;
-            view.exit(previous);
+            record.exitContext(view, previous);
         }
     }
 }

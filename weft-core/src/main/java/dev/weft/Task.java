@@ -158,7 +158,7 @@ public final class Task<T> {
         outcome = Outcomes.merge(outcome, ScopeGenerators.closeAll(record, root));
         if (entered) {
             Bridging.taskEnded(this, outcome, outcome != null && Outcomes.isCancellation(record, outcome));
-            ThreadRecord.exitContext(context, previous);
+            record.exitContext(context, previous);
         }
         root.end();
         record.disarm();
