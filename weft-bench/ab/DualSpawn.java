@@ -13,22 +13,27 @@ public class DualSpawn {
         int n = 1000;
         List<String> names = new ArrayList<>();
         List<MethodHandle> weft = new ArrayList<>();
-        MethodHandle raw = null;
+        MethodHandle raw = null, floor = null;
         MethodType mt = MethodType.methodType(long.class, int.class);
         for (int i = 1; i < a.length; i++) {
             URLClassLoader l = new URLClassLoader(new URL[] {Path.of(a[i]).toUri().toURL(), Path.of(System.getProperty("ab.loops")).toUri().toURL()}, ClassLoader.getPlatformClassLoader());
             Class<?> c = Class.forName("SpawnLoop", true, l);
             weft.add(MethodHandles.publicLookup().findStatic(c, "weft", mt));
-            if (raw == null) raw = MethodHandles.publicLookup().findStatic(c, "raw", mt);
+            if (raw == null) {
+                raw = MethodHandles.publicLookup().findStatic(c, "raw", mt);
+                floor = MethodHandles.publicLookup().findStatic(c, "floor", mt);
+            }
             names.add(Path.of(a[i]).getFileName().toString());
         }
         int k = weft.size();
         double[][] w = new double[k][rounds];
         double[] r = new double[rounds];
+        double[] fl = new double[rounds];
         long sink = 0;
-        for (int i = 0; i < 300; i++) { for (MethodHandle m : weft) sink += (long) m.invokeExact(n); sink += (long) raw.invokeExact(n); }
+        for (int i = 0; i < 300; i++) { for (MethodHandle m : weft) sink += (long) m.invokeExact(n); sink += (long) raw.invokeExact(n); sink += (long) floor.invokeExact(n); }
         for (int i = 0; i < rounds; i++) {
             long t0 = System.nanoTime(); sink += (long) raw.invokeExact(n); r[i] = (System.nanoTime() - t0) / 1e3;
+            t0 = System.nanoTime(); sink += (long) floor.invokeExact(n); fl[i] = (System.nanoTime() - t0) / 1e3;
             for (int j = 0; j < k; j++) {
                 int jj = (i % 2 == 0) ? j : k - 1 - j; // alternate the order
                 t0 = System.nanoTime(); sink += (long) weft.get(jj).invokeExact(n); w[jj][i] = (System.nanoTime() - t0) / 1e3;
@@ -36,6 +41,12 @@ public class DualSpawn {
         }
         double[] rs = r.clone(); Arrays.sort(rs);
         System.out.printf("raw virtual threads   min %.0f p25 %.0f median %.0f us%n", rs[0], rs[rounds / 4], rs[rounds / 2]);
+        {
+            double[] fs = fl.clone(); Arrays.sort(fs);
+            double[] ratio = new double[rounds]; for (int i = 0; i < rounds; i++) ratio[i] = fl[i] / r[i]; Arrays.sort(ratio);
+            System.out.printf("floor (named + 1 TL)  min %.0f p25 %.0f median %.0f us; ratio to raw (same round) p25 %.2f median %.2f%n",
+                    fs[0], fs[rounds / 4], fs[rounds / 2], ratio[rounds / 4], ratio[rounds / 2]);
+        }
         for (int j = 0; j < k; j++) {
             double[] ws = w[j].clone(); Arrays.sort(ws);
             double[] ratio = new double[rounds]; for (int i = 0; i < rounds; i++) ratio[i] = w[j][i] / r[i]; Arrays.sort(ratio);

@@ -12,6 +12,25 @@ public class SpawnLoop {
         });
         return n;
     }
+    static final ThreadLocal<Object> RECORD = new ThreadLocal<>();
+    /**
+     * The floor for a library on virtual threads that names each task's thread and keeps one
+     * per-thread record in a ThreadLocal (weft does both): raw threads, each named and setting one
+     * ThreadLocal in its body, joined each. No task handle, scope or context: only those two JDK costs.
+     */
+    public static long floor(int n) throws InterruptedException {
+        Thread[] ts = new Thread[n];
+        java.util.concurrent.ThreadFactory f = Thread.ofVirtual().factory();
+        for (int i = 0; i < n; i++) {
+            Object record = new Object();
+            Thread t = f.newThread(() -> RECORD.set(record));
+            t.setName("floor-" + i);
+            t.start();
+            ts[i] = t;
+        }
+        for (Thread t : ts) t.join();
+        return n;
+    }
     public static long raw(int n) throws InterruptedException {
         Thread[] ts = new Thread[n];
         Thread.Builder b = Thread.ofVirtual();

@@ -5,7 +5,8 @@
 # each build's code separately; the rounds alternate between the builds, so a burst of load hits
 # both alike, and the figure to read is the paired difference per round. JMH in weft-bench stays
 # the reference for absolute numbers; this only says which of two builds is faster.
-#   weft-bench/ab/run.sh spawn 2000 old.jar new.jar   spawn+join of 1 000 tasks from a virtual thread
+#   weft-bench/ab/run.sh spawn 2000 old.jar new.jar   spawn+join of 1 000 tasks from a virtual thread (with two baselines:
+#                                                     raw threads, and raw threads named and setting one ThreadLocal)
 #   weft-bench/ab/run.sh get 1000 old.jar new.jar     ContextVar.get (one var, cache hit) and ThreadLocal.get
 #   weft-bench/ab/run.sh set 1000 old.jar new.jar     ContextVar set + Token.close and ThreadLocal set-and-restore
 # The jars are weft-bench/target/benchmarks.jar of each build (any jar with weft-core's classes).
