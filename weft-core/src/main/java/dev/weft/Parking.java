@@ -69,7 +69,13 @@ final class Parking {
      * handOff with WEFT_RENDEZVOUS).
      */
     static final int SPIN = 32;
-    /** Rounds a rendezvous channel's operation retries its contended lock before queueing. */
+    /**
+     * Rounds a blocking call on a rendezvous channel retries its contended lock before queueing
+     * on it. With 16, the calls that took {@code ReentrantLock}'s queueing path at 1 producer / 1
+     * consumer went from 0.3–0.4 per item to 0.004 (counters in
+     * {@code weft-bench/results/2026-12-03d}; QueueBaselineBenchmark.handOff WEFT_RENDEZVOUS and
+     * {@code weft-bench/ab/run.sh chan}); other values were not measured.
+     */
     static final int LOCK_SPIN = 16;
     /** The most waits a spinner skips spinning after failed spins. */
     static final int MAX_SKIP = 256;
