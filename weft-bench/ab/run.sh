@@ -9,6 +9,8 @@
 #                                                     raw threads, and raw threads named and setting one ThreadLocal)
 #   weft-bench/ab/run.sh get 1000 old.jar new.jar     ContextVar.get (one var, cache hit) and ThreadLocal.get
 #   weft-bench/ab/run.sh set 1000 old.jar new.jar     ContextVar set + Token.close and ThreadLocal set-and-restore
+#   weft-bench/ab/run.sh chan 300 old.jar new.jar     a channel hand-off per item beside its JDK peer; -Dab.pairs=4,
+#                                                     -Dab.capacity=16 (0, rendezvous, is the default) in JAVA_OPTS
 # The jars are weft-bench/target/benchmarks.jar of each build (any jar with weft-core's classes).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,12 +22,13 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 mkdir -p "$out/cls"
 # The loop classes compile against the first jar; both builds keep the public API they use.
-"$JAVA_HOME/bin/javac" -cp "$1" -d "$out/cls" "$here/GetLoop.java" "$here/SpawnLoop.java"
-"$JAVA_HOME/bin/javac" -d "$out" "$here/Dual.java" "$here/DualSpawn.java"
+"$JAVA_HOME/bin/javac" -cp "$1" -d "$out/cls" "$here/GetLoop.java" "$here/SpawnLoop.java" "$here/ChanLoop.java"
+"$JAVA_HOME/bin/javac" -d "$out" "$here/Dual.java" "$here/DualSpawn.java" "$here/DualChan.java"
 case "$what" in
   spawn) main=DualSpawn ;;
   get) main=Dual ;;
   set) main=Dual; flags=-Dab.set=true ;;
-  *) echo "usage: run.sh spawn|get|set ROUNDS A.jar B.jar" >&2; exit 2 ;;
+  chan) main=DualChan ;;
+  *) echo "usage: run.sh spawn|get|set|chan ROUNDS A.jar B.jar" >&2; exit 2 ;;
 esac
-exec "$JAVA_HOME/bin/java" ${flags:-} -Dab.loops="$out/cls/" -cp "$out" "$main" "$rounds" "$@"
+exec "$JAVA_HOME/bin/java" ${flags:-} ${JAVA_OPTS:-} -Dab.loops="$out/cls/" -cp "$out" "$main" "$rounds" "$@"

@@ -62,26 +62,36 @@ import java.util.concurrent.locks.ReentrantLock;
  * FIFO {@link #receivers} queue of blocked receivers, and {@link #closed}. An operation takes the
  * lock, completes at once if it can, and otherwise links a waiter node and waits on it outside the
  * lock. A partner that completes a waiting operation does so by unlinking the node, writing the
- * element into it (for a receiver) or moving the node's element (for a sender), and deciding the
- * node DONE, all under the lock; then, after unlocking, it unparks the waiter. The waiter wakes
- * when its node is decided ({@link Parking#awaitDecision}, the loop {@link Suspension} uses too).
+ * element into it (for a receiver) or moving the node's element (for a sender), and claiming the
+ * node ({@link WaitCell#claim}: CLAIMED, not yet visible as decided), all under the lock; then,
+ * after unlocking, it publishes DONE and unparks the waiter if the waiter has announced that it
+ * parks ({@link #release}). The waiter wakes when its node is decided
+ * ({@link Parking#awaitDecision}, the loop {@link Suspension} uses too). Publishing after the
+ * unlock keeps a spinning waiter from seeing its decision while the partner still holds the
+ * lock, which its next call needs (on a rendezvous channel at 1 producer / 1 consumer a third
+ * of the calls met a held lock when DONE was decided inside the critical section).
  *
  * <p>Cancellation safety comes from the node's state machine ({@link ChannelWaiter}): a waiter
  * that is cancelled aborts its node ({@link ChannelWaiter#abort}): it takes the lock and, if its
  * node is still WAITING, decides it CANCELLED and unlinks it: the operation did not happen, and no partner can see the node any more.
  * If a partner or {@code close()} moved it first, the outcome they decided stands: a DONE sender
  * returns normally and a DONE receiver returns its element, swallowing the cancellation (it is
- * level-triggered, so it resurfaces at the next weft call). Both sides decide under the same lock,
- * which plays the role of the compare-and-set "WAITING to DONE by the partner, or WAITING to
- * CANCELLED by the waiter": exactly one of them wins. ({@code ChannelTest} stages both orders of
- * this race by holding {@link #lock}; {@code ChannelCancellationSafetyTest} sweeps random ones.)
+ * level-triggered, so it resurfaces at the next weft call); a node a partner has CLAIMED but not
+ * yet published is not WAITING either, so the abort fails and the waiter waits the few
+ * instructions until DONE is published. Both sides move the node out of WAITING under the same
+ * lock, which plays the role of the compare-and-set "WAITING to CLAIMED by the partner, or
+ * WAITING to CANCELLED by the waiter": exactly one of them wins. ({@code ChannelTest} stages both orders of
+ * this race by holding {@link #lock}, and the instant between a claim and its publication with
+ * {@link #claimOldestReceiver}; {@code ChannelCancellationSafetyTest} and
+ * {@code ChannelWakeUpStressTest} sweep random ones.)
  *
  * <p>Invariants, true whenever the lock is free ({@link #checkInvariants}, asserted after each
  * change, with {@code -ea} as in the tests; exercised by {@code ChannelLinearizabilityTest},
  * {@code ChannelLincheckTest} and {@code ChannelCancellationSafetyTest}):
  * <ol>
  * <li>Every node linked in {@link #senders} or {@link #receivers} is WAITING; a node leaves its
- *     queue in the critical section that moves it out of WAITING.
+ *     queue in the critical section that moves it out of WAITING (to CLAIMED by a partner,
+ *     CLOSED by {@code close()}, CANCELLED by its own withdrawal).
  * <li>{@code count <= capacity}.
  * <li>Senders wait only while the buffer is full: {@code senders} non-empty implies
  *     {@code count == capacity} (so for a rendezvous channel the buffer is always empty).
@@ -90,6 +100,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * <li>Once {@link #closed}, both queues are empty (close completes every waiter with CLOSED and
  *     nothing queues afterwards); {@code closed} never goes back to false.
  * </ol>
+ * Outside the lock: a node a partner claimed is published DONE by that partner right after its
+ * unlock, with nothing that can block or throw in between ({@link #release}); the partner
+ * unparks the waiter only if the waiter has set {@link WaitCell#parked}, which the waiter sets
+ * before its last check of the decision and its first park (a Dekker handshake of two volatile
+ * accesses on each side: publish then read the flag; set the flag then read the decision), so
+ * at least one side sees the other and no wake-up is lost ({@code ChannelWakeUpStressTest}).
+ * A waiter still spinning or yielding costs its partner no unpark: on a rendezvous channel at
+ * 1/1 almost every hand-off found its waiter spinning, and unparked it for nothing.
  * FIFO: the buffer is a queue; a receiver that frees a slot moves the oldest blocked sender's
  * element to the buffer's tail, so elements leave in the order their sends took effect.
  *
@@ -104,7 +122,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * @implNote A waiter on a rendezvous channel spins briefly for its partner
  * ({@link Parking#SPIN}), then yields a few times before it parks; see
- * {@link Parking#RENDEZVOUS_YIELDS}. The kernel is mapped in {@code docs/design.md}.
+ * {@link Parking#RENDEZVOUS_YIELDS}. A blocking call on a rendezvous channel that finds the
+ * lock held retries it a few rounds before queueing on it ({@link Parking#LOCK_SPIN}). The kernel is mapped in {@code docs/design.md}.
  *
  * @param <T> the element type
  */
@@ -190,14 +209,14 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         ThreadRecord r = ThreadRecord.current();
         r.checkpoint();
         ChannelWaiter me;
-        Thread wake = null;
-        lock.lock();
+        ChannelWaiter partner = null;
+        acquire();
         try {
             if (closed) {
                 throw closedForSend();
             }
             if (!receivers.isEmpty()) {
-                wake = complete(receivers.pollFirst(), element);
+                partner = complete(receivers.pollFirst(), element);
                 me = null;
             } else if (count < capacity) {
                 push(element);
@@ -211,8 +230,8 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             lock.unlock();
         }
         if (me == null) {
-            if (wake != null) {
-                Parking.unpark(wake);
+            if (partner != null) {
+                release(partner);
             }
             return;
         }
@@ -233,14 +252,14 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      */
     public boolean trySend(T element) {
         Args.nonNull(element, "element", "a channel cannot carry null; send an Optional or a marker value instead");
-        Thread wake = null;
+        ChannelWaiter partner = null;
         lock.lock();
         try {
             if (closed) {
                 throw closedForSend();
             }
             if (!receivers.isEmpty()) {
-                wake = complete(receivers.pollFirst(), element);
+                partner = complete(receivers.pollFirst(), element);
             } else if (count < capacity) {
                 push(element);
             } else {
@@ -250,8 +269,8 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         } finally {
             lock.unlock();
         }
-        if (wake != null) {
-            Parking.unpark(wake);
+        if (partner != null) {
+            release(partner);
         }
         return true;
     }
@@ -299,7 +318,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             lock.unlock();
         }
         if (sender != null) {
-            Parking.unpark(sender.thread);
+            release(sender);
         }
         @SuppressWarnings("unchecked")
         T t = (T) x;
@@ -401,8 +420,8 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
 
     /**
      * Takes the oldest element without waiting, or returns null. {@code sender} is the oldest
-     * blocked sender, already unlinked by the caller, or null; it completes here (DONE), and the
-     * caller unparks it after unlocking. Lock held.
+     * blocked sender, already unlinked by the caller, or null; it is claimed here, and the caller
+     * {@linkplain #release releases} it after unlocking. Lock held.
      */
     private Object takeNow(ChannelWaiter sender) {
         assert lock.isHeldByCurrentThread();
@@ -414,8 +433,8 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         // slot just freed (bounded), or is handed over directly (rendezvous: x is null).
         Object item = sender.item;
         sender.item = null;
-        boolean decided = sender.decide(ChannelWaiter.DONE);
-        assert decided : "a linked node is WAITING";
+        boolean claimed = sender.claim();
+        assert claimed : "a linked node is WAITING";
         if (x == null) {
             return item;
         }
@@ -460,12 +479,50 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         return n;
     }
 
-    /** Completes the waiting receiver {@code r} with {@code element}. Lock held. */
-    private static Thread complete(ChannelWaiter r, Object element) {
+    /**
+     * Hands {@code element} to the waiting receiver {@code r} and claims it; the caller
+     * {@linkplain #release releases} it after unlocking. Lock held.
+     */
+    private static ChannelWaiter complete(ChannelWaiter r, Object element) {
         r.item = element;
-        boolean decided = r.decide(ChannelWaiter.DONE);
-        assert decided : "a linked node is WAITING";
-        return r.thread;
+        boolean claimed = r.claim();
+        assert claimed : "a linked node is WAITING";
+        return r;
+    }
+
+    /**
+     * Publishes DONE on the partner {@code w} claimed under the lock, and unparks it if it has
+     * announced that it parks ({@link WaitCell#parked}); one still spinning or yielding sees the
+     * decision by itself. Called after unlocking, so that the woken partner does not find the
+     * lock still held when it makes its next call. Lock not held. Package-private for
+     * {@code ChannelTest}, which stages a cancellation between the claim and this.
+     */
+    static void release(ChannelWaiter w) {
+        w.publish(ChannelWaiter.DONE);
+        if (w.parked) {
+            Parking.unpark(w.thread);
+        }
+    }
+
+    /**
+     * Takes {@link #lock} for a blocking operation. On a rendezvous channel a partner whose wait
+     * has just been decided makes its next call at once, often while the decider still holds the
+     * lock; a contended {@link ReentrantLock} queues the caller and may park it, so the caller
+     * first retries a few rounds ({@link Parking#LOCK_SPIN}), as the critical sections are short.
+     */
+    private void acquire() {
+        if (lock.tryLock()) {
+            return;
+        }
+        if (capacity == 0) {
+            for (int i = 0; i < Parking.LOCK_SPIN; i++) {
+                Thread.onSpinWait();
+                if (lock.tryLock()) {
+                    return;
+                }
+            }
+        }
+        lock.lock();
     }
 
     /** Receives, returning {@link #CLOSED_MARK} for "closed and drained". */
@@ -475,7 +532,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         ChannelWaiter me;
         Object x;
         ChannelWaiter sender;
-        lock.lock();
+        acquire();
         try {
             sender = senders.pollFirst();
             x = takeNow(sender);
@@ -494,7 +551,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         }
         if (me == null) {
             if (sender != null) {
-                Parking.unpark(sender.thread);
+                release(sender);
             }
             return x;
         }
@@ -553,6 +610,20 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             assert decided : "decided under the lock";
             assert checkInvariants();
             return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The first half of a hand-off, for tests: claims the oldest waiting receiver with
+     * {@code element} as {@link #send} does, and returns it for {@link #release}; null if no
+     * receiver waits.
+     */
+    ChannelWaiter claimOldestReceiver(Object element) {
+        lock.lock();
+        try {
+            return receivers.isEmpty() ? null : complete(receivers.pollFirst(), element);
         } finally {
             lock.unlock();
         }

@@ -7,19 +7,24 @@ package dev.weft;
  * section "Parking".
  *
  * <pre>
- *   WAITING ──partner (under the channel lock)──▶ DONE        the operation happened
+ *   WAITING ──partner claims (channel lock)──▶ CLAIMED ──partner publishes, after unlocking──▶ DONE
+ *      │                                                               the operation happened
  *      │    ──close()  (under the channel lock)──▶ CLOSED      it did not: the channel closed
  *      └────the waiter itself, cancelled (lock)──▶ CANCELLED   it did not: the caller was cancelled
  * </pre>
  * Invariant: the decision leaves WAITING exactly once, always under the channel's lock (the
  * waiter's {@link #abort} takes it too), and the node is unlinked from its queue in the same
  * critical section; so a node linked in a queue is WAITING, and whoever moves it first decides
- * the outcome for both sides. Because every decider holds the lock, {@link #item} is written
- * before the decision ({@link WaitCell#decide}).
+ * the outcome for both sides. A partner claims ({@link WaitCell#claim}) and publishes DONE right
+ * after it unlocks ({@code Channel.release}), so that the waiter, which may be spinning, sees
+ * DONE only once the lock is free; an abort that finds CLAIMED fails, and the waiter waits for
+ * the publication. {@code close()} decides CLOSED directly ({@link WaitCell#decide}).
  *
  * <p>Fields: {@link #thread} is final. {@link #item} (a sender's element, or the element handed to
  * a receiver) is written under the lock before the decision leaves WAITING, and read by the
- * waiter after it has seen the volatile decision change (so it needs no lock). The links
+ * waiter after it has seen the volatile final decision (so it needs no lock). {@link #parked}
+ * (in {@link WaitCell}) is set by the waiter before its first park and read by the partner
+ * after it publishes: it unparks only a waiter that may park. The links
  * {@link #prev} and {@link #next} are guarded by the channel's lock.
  */
 final class ChannelWaiter extends WaitCell {

@@ -30,7 +30,9 @@ import java.util.function.BooleanSupplier;
  * check for cancellation, park. A waker makes the condition true, then {@link #unpark}s. The
  * condition is volatile and the waiter is published before its first check, so the wake-up is
  * never lost: either the waiter's check sees the condition, or the waker's read finds the waiter
- * and its unpark makes the next park return. Cancellation wakes a parked weft call by weft's
+ * and its unpark makes the next park return. {@link #awaitDecision} also announces the park
+ * itself ({@link WaitCell#parked}, set before one more check), so that a channel's waker can
+ * skip the unpark of a waiter that is still spinning or yielding. Cancellation wakes a parked weft call by weft's
  * interrupt ({@link ThreadInterrupts#deliver}), which makes {@link LockSupport#park} return; a
  * timed wait (a sleep) parks untimed and is woken by the {@link DeadlineTimer} at its
  * {@link ThreadDeadlines#wakeAt} (a timed park would enter the JDK's timer queue, whose
@@ -67,6 +69,14 @@ final class Parking {
      * handOff with WEFT_RENDEZVOUS).
      */
     static final int SPIN = 32;
+    /**
+     * Rounds a blocking call on a rendezvous channel retries its contended lock before queueing
+     * on it. With 16, the calls that took {@code ReentrantLock}'s queueing path at 1 producer / 1
+     * consumer went from 0.3–0.4 per item to 0.004 (counters in
+     * {@code weft-bench/results/2026-12-03d}; QueueBaselineBenchmark.handOff WEFT_RENDEZVOUS and
+     * {@code weft-bench/ab/run.sh chan}); other values were not measured.
+     */
+    static final int LOCK_SPIN = 16;
     /** The most waits a spinner skips spinning after failed spins. */
     static final int MAX_SKIP = 256;
 
@@ -247,6 +257,10 @@ final class Parking {
                 if (!cell.decided()) {
                     Thread.yield();
                 }
+                continue;
+            }
+            if (!cell.parked) {
+                cell.parked = true; // then check the decision once more before parking
                 continue;
             }
             park(blocker);

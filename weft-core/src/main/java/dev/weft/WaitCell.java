@@ -19,15 +19,22 @@ import java.lang.invoke.VarHandle;
  * both sides. Two ways to hand over {@link #item}:
  * <ul>
  * <li>{@link #decide}: the decider writes {@link #item} before its CAS. Only for primitives where
- *     every decider, and the waiter's {@link #abort}, run under one lock (channels), so no one
- *     else writes {@link #item} meanwhile.
+ *     every decider, and the waiter's {@link #abort}, run under one lock (a channel's
+ *     {@code close()}), so no one else writes {@link #item} meanwhile.
  * <li>{@link #claim} then {@link #publish}: lock-free wakers ({@link Suspension}) first win the
  *     cell (CLAIMED, not yet visible as decided), then write {@link #item}, then publish the
- *     decision with a volatile write. A waiter's abort fails against CLAIMED and it waits for
- *     the publication, which comes a few instructions later.
+ *     decision with a volatile write; a channel's partner claims and writes {@link #item} under
+ *     the channel's lock and publishes right after unlocking. A waiter's abort fails against
+ *     CLAIMED and it waits for the publication, which comes a few instructions later.
  * </ul>
  * Either way the waiter reads {@link #item} after it has seen the final decision (volatile), so
  * it needs no lock.
+ *
+ * <p>Wake-up: {@link Parking#awaitDecision} sets {@link #parked} before the waiter's last check
+ * of the decision and its first park. A waker that reads {@link #parked} after publishing the
+ * decision (both volatile, so the two sides cannot both miss each other) may skip the unpark
+ * when it is false: the waiter will see the decision without parking. Channels do so;
+ * {@link Suspension} unparks always.
  */
 abstract class WaitCell {
     static final int WAITING = 0;
@@ -52,6 +59,13 @@ abstract class WaitCell {
     /** The value handed over (a resumption, a channel element) or the failure to throw. */
     Object item;
     volatile int decision;
+    /**
+     * Set by the waiter before it first parks (then it checks {@link #decision} once more): a
+     * waker that publishes the decision and then reads false here may skip its unpark, since
+     * the waiter will see the decision before it parks. Both accesses are volatile, so at least
+     * one side sees the other's write (Dekker). Written only by the waiter, never reset.
+     */
+    volatile boolean parked;
 
     WaitCell(Thread thread, Object item) {
         this.thread = thread;

@@ -488,6 +488,47 @@ class ChannelTest {
     }
 
     /**
+     * A receiver cancelled after a sender has claimed its node but before the sender has published
+     * the hand-off (the instant after the sender unlocks) cannot withdraw: it waits for the
+     * publication and returns the element; the cancellation surfaces at its next weft call.
+     */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void receiverCancelledBetweenClaimAndPublicationReturnsTheElement(ThreadKind threads) throws InterruptedException {
+        Channel<String> ch = Channel.rendezvous();
+        ConcurrentLinkedQueue<Object> events = new ConcurrentLinkedQueue<>();
+        ScopedCall<String> receiver = ScopedCall.start(threads, () -> {
+            String x = ch.receive();
+            events.add("received " + x);
+            try {
+                Weft.checkpoint();
+            } catch (CancelledException e) {
+                events.add("cancelled at next call");
+            }
+            return x;
+        });
+        awaitCondition(() -> ch.waitingReceivers() == 1, "the receiver waits");
+        ChannelWaiter claimed = ch.claimOldestReceiver("handed");
+        assertNotNull(claimed, "a receiver waits");
+        // Let the cancelled receiver try to withdraw only while the hand-off is claimed, not
+        // published: hold the lock until it queues for it, then wait until it got through.
+        ch.lock.lock();
+        try {
+            receiver.cancel();
+            awaitCondition(() -> TestSupport.isWaitingForChannelLock(ch, receiver.thread()), "the cancelled receiver tries to withdraw");
+        } finally {
+            ch.lock.unlock();
+        }
+        awaitCondition(() -> !TestSupport.isWaitingForChannelLock(ch, receiver.thread()) && !ch.lock.isLocked(),
+                "the cancelled receiver has tried to withdraw");
+        assertTrue(receiver.isAlive(), "the receiver waits for the claimed hand-off's publication");
+        Channel.release(claimed);
+        assertEquals("handed", receiver.value());
+        assertEquals(List.of("received handed", "cancelled at next call"), List.copyOf(events));
+        assertEquals(0, ch.waitingReceivers());
+    }
+
+    /**
      * A sender cancelled while a receiver takes its element returns normally (the element was
      * delivered), and the cancellation surfaces at its next weft call.
      */

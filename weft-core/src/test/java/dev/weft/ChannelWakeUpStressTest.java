@@ -112,6 +112,58 @@ class ChannelWakeUpStressTest {
         }
     }
 
+    /**
+     * A waiter on a rendezvous channel is cancelled while a partner's non-blocking call races to
+     * complete it, from a random offset on each side: the element moves exactly when the
+     * partner's call says it did (the waiter returns normally, the cancellation kept for its next
+     * weft call), and otherwise the waiter throws {@link CancelledException} with nothing linked;
+     * no interrupt leaks out of the waiter's scope.
+     */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void aCancelledWaiterEndsAsTheRacingPartnerSays(ThreadKind threads) throws Exception {
+        SplittableRandom rnd = new SplittableRandom(41L + threads.ordinal());
+        long end = System.nanoTime() + BUDGET.toNanos();
+        for (int round = 0; round < MIN_ROUNDS || System.nanoTime() - end < 0; round++) {
+            Channel<Integer> ch = Channel.rendezvous();
+            boolean receiverWaits = rnd.nextBoolean();
+            int r = round;
+            ScopedCall<Integer> waiter = ScopedCall.start(threads, receiverWaits ? ch::receive : () -> {
+                ch.send(r);
+                return r;
+            });
+            TestSupport.awaitCondition(() -> ch.waitingReceivers() + ch.waitingSenders() == 1, "round " + round + ": the waiter waits");
+            int partnerSpins = rnd.nextInt(600);
+            int cancelSpins = rnd.nextInt(600);
+            java.util.concurrent.atomic.AtomicBoolean go = new java.util.concurrent.atomic.AtomicBoolean();
+            boolean[] moved = new boolean[1];
+            Background partner = threads.start("partner", () -> {
+                while (!go.get()) {
+                    Thread.onSpinWait();
+                }
+                for (int i = partnerSpins; i > 0; i--) {
+                    Thread.onSpinWait();
+                }
+                moved[0] = receiverWaits ? ch.trySend(r) : ch.tryReceive().map(x -> {
+                    assertEquals(r, x);
+                    return true;
+                }).orElse(false);
+            });
+            go.set(true);
+            for (int i = cancelSpins; i > 0; i--) {
+                Thread.onSpinWait();
+            }
+            waiter.cancel();
+            partner.join(WAKE_BOUND);
+            if (moved[0]) {
+                assertEquals(r, waiter.value(), "round " + round + ": the hand-off happened, so the waiter returns it");
+            } else {
+                assertInstanceOf(CancelledException.class, waiter.error(), "round " + round + ": nothing moved, so the waiter was cancelled");
+            }
+            assertEquals(0, ch.waitingReceivers() + ch.waitingSenders(), "round " + round + ": nothing stays linked");
+        }
+    }
+
     /** Waiters on both sides, then close() at a random moment: every waiter wakes and throws. */
     @ParameterizedTest
     @MethodSource("cases")
