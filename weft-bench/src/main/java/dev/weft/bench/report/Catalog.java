@@ -221,22 +221,26 @@ final class Catalog {
     }
 
     private static Family generators() {
-        Entry spin = e("two virtual threads in lock-step, spinning", Kind.FLOOR, Q + "generatorFloorSpin");
+        Entry floor = e("lock-step, spin 32, yield, park", Kind.FLOOR, Q + "generatorFloorSpin32Yield8");
         return new Family("generators", "Generators",
                 "ns per item a virtual-thread consumer takes from a generator. weft's generator runs its"
                         + " body on a second virtual thread in lock-step with the consumer (the body computes"
                         + " the next item only when asked, the consumer waits meanwhile), so each item is a"
-                        + " round trip between two threads. Ratios are to the cheapest such round trip"
-                        + " measured, two virtual threads that spin while the partner runs and nothing else:"
-                        + " the floor of any generator whose body has a thread of its own; the park/unpark"
-                        + " round trip is the floor when a side must give up its carrier. The plain Iterator,"
-                        + " kotlinx's sequence and asyncio's async generator run the body on the consumer's"
-                        + " own thread (a call and a return per item, no hand-off): a different model, shown"
-                        + " for what it costs, not as a floor. kotlinx's produce (a rendezvous channel between"
-                        + " two coroutines on Dispatchers.Default) and the SynchronousQueue hand off every"
-                        + " item between two threads, but let the producer run one item ahead.",
-                List.of(op("generator", "generator, per item", "ns", spin, spin,
-                        e("two virtual threads in lock-step, park/unpark", Kind.FLOOR, Q + "generatorFloorPark"),
+                        + " round trip between two threads. The lock-step rows are that round trip alone,"
+                        + " two virtual threads and nothing else, by three wait policies; ratios are to the"
+                        + " cheapest, each side spinning 32 rounds for the other, then yielding its carrier,"
+                        + " then parking (weft's own policy): the floor of any generator whose body has a"
+                        + " thread of its own while both threads have a carrier. Its spins pay only then: on a"
+                        + " busy machine they are wasted and it can cost several times more (a wide error),"
+                        + " where weft stops spinning after spins that failed. The plain Iterator, kotlinx's sequence and asyncio's async"
+                        + " generator run the body on the consumer's own thread (a call and a return per"
+                        + " item, no hand-off): a different model, shown for what it costs, not as a floor."
+                        + " kotlinx's produce (a rendezvous channel between two coroutines on"
+                        + " Dispatchers.Default) and the SynchronousQueue hand each item between two threads,"
+                        + " but let the producer run one item ahead.",
+                List.of(op("generator", "generator, per item", "ns", floor, floor,
+                        e("lock-step, spin while the partner runs", Kind.FLOOR, Q + "generatorFloorSpin"),
+                        e("lock-step, park/unpark", Kind.FLOOR, Q + "generatorFloorPark"),
                         e("weft Generator", Kind.WEFT, Q + "generatorWeft"),
                         e("SynchronousQueue, producer one item ahead", Kind.JDK, Q + "generatorPeerSynchronousQueue"),
                         e("kotlinx produce { send }, read by a coroutine", Kind.KOTLIN, Q + "generatorPeerKotlinProduce"),
@@ -293,7 +297,7 @@ final class Catalog {
                     List.of("-p", "impl=ABQ_16,WEFT_BOUNDED_16,JOX_BUFFERED_16,SYNCHRONOUS_QUEUE,WEFT_RENDEZVOUS,JOX_RENDEZVOUS",
                             "-p", "pairs=1,4", "-p", "capacity=16,0"),
                     List.of("-f", "2", "-wi", "2", "-w", "1s", "-i", "4", "-r", "1s")),
-            jmh("generators", "QueueBaselineBenchmark\\.(generatorWeft|generatorFloorSpin|generatorFloorPark"
+            jmh("generators", "QueueBaselineBenchmark\\.(generatorWeft|generatorFloorSpin32Yield8|generatorFloorSpin|generatorFloorPark"
                             + "|generatorPeerSynchronousQueue|generatorPeerKotlinProduce|generatorPeerIterator"
                             + "|generatorPeerKotlinSequence)$",
                     List.of(), List.of("-f", "2", "-wi", "3", "-w", "1s", "-i", "4", "-r", "1s")),

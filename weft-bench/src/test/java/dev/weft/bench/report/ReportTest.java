@@ -179,20 +179,20 @@ class ReportTest {
     @Test
     void generatorFamilyAgainstTheTwoThreadFloor() {
         Report r = fixtureReport();
-        assertEquals("floor `two virtual threads in lock-step, spinning` 100 ns; weft Generator 250 ns,"
+        assertEquals("floor `lock-step, spin 32, yield, park` 100 ns; weft Generator 250 ns,"
                 + " **2.50× the floor** (+150 ns); asyncio async generator, async for 150 ns: weft is 1.67× slower.",
                 r.floorLine(operation("generator")));
         String block = r.blocks().get("generators");
         assertTrue(block.startsWith("![Generators: each implementation's ratio to the JDK baseline, log scale](bench/generators.svg)"),
                 block);
-        assertTrue(block.contains("| implementation | ns | × two virtual threads in lock-step, spinning |\n"), block);
-        assertTrue(block.contains("| two virtual threads in lock-step, spinning (floor) | 100 ± 10.0 | 1.00× |\n"), block);
-        assertTrue(block.contains("| two virtual threads in lock-step, park/unpark | not measured | — |\n"), block);
+        assertTrue(block.contains("| implementation | ns | × lock-step, spin 32, yield, park |\n"), block);
+        assertTrue(block.contains("| lock-step, spin 32, yield, park (floor) | 100 ± 10.0 | 1.00× |\n"), block);
+        assertTrue(block.contains("| lock-step, park/unpark | not measured | — |\n"), block);
         assertTrue(block.contains("| **weft Generator** | 250 ± 50.0 | 2.50× |\n"), block);
         assertTrue(block.contains("| kotlinx sequence { yield }, one thread | 2.00 ± 0.100 | 0.020× |\n"), block);
         assertTrue(block.contains("| asyncio async generator, async for | 150 ± 5.00 | 1.50× |\n"), block);
         String summary = r.blocks().get("summary");
-        assertTrue(summary.contains("| generator, per item | two virtual threads in lock-step, spinning 100 ns | 250 ns"
+        assertTrue(summary.contains("| generator, per item | lock-step, spin 32, yield, park 100 ns | 250 ns"
                 + " | **2.50×** | kotlinx sequence { yield }, one thread 2.00 ns | 150 ns | 0.60× |\n"), summary);
     }
 
