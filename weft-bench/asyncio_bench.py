@@ -10,6 +10,8 @@ Measures, on the interpreter that runs it:
   timeout             `async with asyncio.timeout(10): pass`        ns/op
   queueHandOff        items through asyncio.Queue(maxsize) from     ns/item maxsize = 16,
                       `pairs` producer to `pairs` consumer tasks            pairs = 1, 4
+  asyncGenerator      items of an async generator (`async def gen():  ns/item
+                      ... yield item`) read by `async for` in a task
 
 and writes them as JSON in the shape of JMH's `-rf json` output (a list of records with
 "benchmark", "params" and "primaryMetric": score, scoreError, scoreUnit, rawData), so one report
@@ -22,6 +24,7 @@ loop overhead is a small part of what is measured (it is not subtracted). Every 
 is of a variable set in the measured context; every queue item is checked by its consumer.
 
 Usage: python3 asyncio_bench.py [--quick] [--out FILE] [--only NAME[,NAME...]]
+                                [--skip NAME[,NAME...]]
 """
 
 import argparse
@@ -156,6 +159,23 @@ async def loop_queue(calls, maxsize, pairs):
     return time.perf_counter_ns() - t0
 
 
+async def loop_async_generator(calls):
+    async def gen():
+        for _ in range(ITEMS):
+            yield ITEM
+
+    t0 = time.perf_counter_ns()
+    for _ in range(calls):
+        n = 0
+        async for item in gen():
+            if item is not ITEM:
+                raise AssertionError("wrong item")
+            n += 1
+        if n != ITEMS:
+            raise AssertionError("lost items")
+    return time.perf_counter_ns() - t0
+
+
 def on_loop(runner, make_coro):
     """A sampler that runs make_coro(calls) to completion on the runner's event loop."""
     return lambda calls: runner.run(make_coro(calls))
@@ -196,6 +216,7 @@ def plan():
     out.append(("timeout", {}, "async", 10, "ns"))
     for pairs in (1, 4):
         out.append(("queueHandOff", {"maxsize": "16", "pairs": str(pairs)}, "async", ITEMS, "ns"))
+    out.append(("asyncGenerator", {}, "async", ITEMS, "ns"))
     return out
 
 
@@ -208,6 +229,8 @@ def async_sampler(runner, name, params):
     if name == "queueHandOff":
         maxsize, pairs = int(params["maxsize"]), int(params["pairs"])
         return on_loop(runner, lambda calls: loop_queue(calls, maxsize, pairs))
+    if name == "asyncGenerator":
+        return on_loop(runner, loop_async_generator)
     raise ValueError(name)
 
 
@@ -217,16 +240,18 @@ def main(argv):
                         help="smoke run: short samples, few of them (figures are not results)")
     parser.add_argument("--out", default="-", help="JSON output file (default: standard output)")
     parser.add_argument("--only", default="", help="comma-separated benchmark names to run")
+    parser.add_argument("--skip", default="", help="comma-separated benchmark names not to run")
     args = parser.parse_args(argv)
     sample_time, warmup, samples = (0.05, 1, 3) if args.quick else (0.5, 3, 10)
     only = {s for s in args.only.split(",") if s}
+    skip = {s for s in args.skip.split(",") if s}
     known = {name for name, *_ in plan()}
-    if only - known:
-        parser.error(f"unknown benchmark(s) {sorted(only - known)}; known: {sorted(known)}")
+    if (only | skip) - known:
+        parser.error(f"unknown benchmark(s) {sorted((only | skip) - known)}; known: {sorted(known)}")
     runtime = f"{platform.python_implementation()} {platform.python_version()}"
     records = []
     for name, params, factory, ops, unit in plan():
-        if only and name not in only:
+        if (only and name not in only) or name in skip:
             continue
         gc.collect()
         if factory == "async":

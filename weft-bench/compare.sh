@@ -2,7 +2,7 @@
 # The whole comparison in one command: builds the benchmarks, runs weft beside its JDK, Java,
 # kotlinx-coroutines and CPython asyncio peers (JMH runs and weft-bench/asyncio_bench.py, one
 # sitting), writes the JSON results, and regenerates docs/benchmarks.md's generated sections and
-# docs/bench/<family>.svg from them. About 10 minutes on a quiet 2-core machine; --quick takes
+# docs/bench/<family>.svg from them. About 12 minutes on a quiet 2-core machine; --quick takes
 # about 4 and is a smoke run (its figures are labelled as such everywhere they appear).
 #
 #   weft-bench/compare.sh                 full comparison; resumes: runs whose JSON exists are kept
@@ -15,8 +15,8 @@
 #   weft-bench/compare.sh --out DIR       results in DIR (default weft-bench/results/comparison;
 #                                         the doc and charts are drawn from the default one only)
 #
-# Run ids: context-1 context-100 spawn deadlines channels asyncio (what each runs:
-# `java -cp weft-bench/target/classes dev.weft.bench.report.ReportMain plan`).
+# Run ids: context-1 context-100 spawn deadlines channels generators asyncio asyncio-generators
+# (what each runs: `java -cp weft-bench/target/classes dev.weft.bench.report.ReportMain plan`).
 # A result directory holds one mode: a full run refuses to resume a --quick one (use --fresh).
 # Each run writes <id>.json (JMH -rf json, or the script's JSON in the same shape) and <id>.txt
 # (its console output) only when it has finished, so an interrupted comparison resumes where it

@@ -40,7 +40,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * <p>Generator peers: a plain {@link Iterator} per item ({@link #generatorPeerIterator}, no
  * thread at all), and a {@code SynchronousQueue} hand-off between two virtual threads per item
  * ({@link #generatorPeerSynchronousQueue}: a one-way stream in which the producer runs ahead by
- * one item, so not what a generator can do). A generator is lock-step: the body computes the
+ * one item, so not what a generator can do); the kotlinx-coroutines peers
+ * {@link #generatorPeerKotlinSequence} (a stackless {@code sequence}, on one thread) and
+ * {@link #generatorPeerKotlinProduce} (a rendezvous {@code produce} consumed by a coroutine).
+ * A generator is lock-step: the body computes the
  * next value only when asked, and the consumer waits meanwhile, so each item costs a round trip
  * between two threads. The {@code generatorFloor*} benchmarks measure that round trip alone, two
  * virtual threads and nothing else: {@link #generatorFloorPark} (park/unpark),
@@ -303,6 +306,30 @@ public class QueueBaselineBenchmark {
         joinAll(new Thread[] {producer, consumer}, failure);
     }
 
+
+    /**
+     * Generator peer, kotlinx-coroutines: {@code sequence { yield(item) }} iterated on JMH's
+     * thread, {@value #ITEMS} distinct items, per item. A stackless generator: the body is a
+     * state machine resumed by the iterator's {@code next} on the same thread, so an item costs a
+     * call and a return, no hand-off between threads; a different model from weft's.
+     */
+    @Benchmark
+    @OperationsPerInvocation(ITEMS)
+    public int generatorPeerKotlinSequence(Blackhole bh) {
+        return Coroutines.sequenceIterate(DISTINCT, bh);
+    }
+
+    /**
+     * Generator peer, kotlinx-coroutines: a {@code produce { send(item) }} rendezvous producer
+     * consumed by a coroutine, both on {@code Dispatchers.Default}, per item: two coroutines and
+     * a hand-off per item, the closest kotlinx has to weft's two-thread generator (its producer
+     * runs one item ahead, as in {@link #generatorPeerSynchronousQueue}).
+     */
+    @Benchmark
+    @OperationsPerInvocation(ITEMS)
+    public int generatorPeerKotlinProduce() {
+        return Coroutines.produceConsume(ITEMS);
+    }
 
     /**
      * The floor of any generator backed by a thread: two virtual threads in lock-step, one round

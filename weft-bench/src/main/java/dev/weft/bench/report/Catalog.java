@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the comparison measures and how it is drawn: four families (context, spawn, deadlines,
- * channels), each a list of operations, each operation a list of implementations side by side
+ * What the comparison measures and how it is drawn: five families (context, spawn, deadlines,
+ * channels, generators), each a list of operations, each operation a list of implementations side by side
  * with the JDK baseline that ratios are taken to and the physical floor on this machine; and the
  * runs (JMH invocations and the asyncio script) that produce the figures.
  *
@@ -220,8 +220,37 @@ final class Catalog {
                 List.copyOf(ops));
     }
 
-    /** The four families, in the order the document shows them. */
-    static final List<Family> FAMILIES = List.of(context(), spawn(), deadlines(), channels());
+    private static Family generators() {
+        Entry floor = e("lock-step, spin 32, yield, park", Kind.FLOOR, Q + "generatorFloorSpin32Yield8");
+        return new Family("generators", "Generators",
+                "ns per item a virtual-thread consumer takes from a generator. weft's generator runs its"
+                        + " body on a second virtual thread in lock-step with the consumer (the body computes"
+                        + " the next item only when asked, the consumer waits meanwhile), so each item is a"
+                        + " round trip between two threads. The lock-step rows are that round trip alone,"
+                        + " two virtual threads and nothing else, by three wait policies; ratios are to the"
+                        + " cheapest, each side spinning 32 rounds for the other, then yielding its carrier,"
+                        + " then parking (weft's own policy): the floor of any generator whose body has a"
+                        + " thread of its own while both threads have a carrier. Its spins pay only then: on a"
+                        + " busy machine they are wasted and it can cost several times more (a wide error),"
+                        + " where weft stops spinning after spins that failed. The plain Iterator, kotlinx's sequence and asyncio's async"
+                        + " generator run the body on the consumer's own thread (a call and a return per"
+                        + " item, no hand-off): a different model, shown for what it costs, not as a floor."
+                        + " kotlinx's produce (a rendezvous channel between two coroutines on"
+                        + " Dispatchers.Default) and the SynchronousQueue hand each item between two threads,"
+                        + " but let the producer run one item ahead.",
+                List.of(op("generator", "generator, per item", "ns", floor, floor,
+                        e("lock-step, spin while the partner runs", Kind.FLOOR, Q + "generatorFloorSpin"),
+                        e("lock-step, park/unpark", Kind.FLOOR, Q + "generatorFloorPark"),
+                        e("weft Generator", Kind.WEFT, Q + "generatorWeft"),
+                        e("SynchronousQueue, producer one item ahead", Kind.JDK, Q + "generatorPeerSynchronousQueue"),
+                        e("kotlinx produce { send }, read by a coroutine", Kind.KOTLIN, Q + "generatorPeerKotlinProduce"),
+                        e("plain Iterator, one thread", Kind.JDK, Q + "generatorPeerIterator"),
+                        e("kotlinx sequence { yield }, one thread", Kind.KOTLIN, Q + "generatorPeerKotlinSequence"),
+                        e("asyncio async generator, async for", Kind.ASYNCIO, "asyncio.asyncGenerator"))));
+    }
+
+    /** The five families, in the order the document shows them. */
+    static final List<Family> FAMILIES = List.of(context(), spawn(), deadlines(), channels(), generators());
 
     // ---- the runs --------------------------------------------------------------------------
 
@@ -237,9 +266,16 @@ final class Catalog {
     }
 
     /**
-     * The runs, in order. JMH settings chosen so that the whole comparison takes about 13 minutes
+     * The asyncio script's generator measurement: a run of its own, so that the generator family
+     * (with the JMH {@code generators} run) can be measured again alone, {@code --redo generators,asyncio-generators}.
+     */
+    private static final String ASYNCIO_GENERATORS = "asyncGenerator";
+
+    /**
+     * The runs, in order. JMH settings chosen so that the whole comparison takes about 15 minutes
      * on a 2-core machine (under the 20 the comparison is meant to take): 1-second iterations;
-     * two forks where fork-to-fork spread was seen (spawn, channels: docs/benchmarks.md, 2026-11-29).
+     * two forks where fork-to-fork spread was seen (spawn, channels: docs/benchmarks.md, 2026-11-29;
+     * generators: 2026-12-03).
      */
     static final List<Run> RUNS = List.of(
             jmh("context-1", "ContextBenchmark\\.(threadLocalGet|contextVarGet|scopedValueGetLoop|grpcKeyGet|ttlGet"
@@ -261,5 +297,11 @@ final class Catalog {
                     List.of("-p", "impl=ABQ_16,WEFT_BOUNDED_16,JOX_BUFFERED_16,SYNCHRONOUS_QUEUE,WEFT_RENDEZVOUS,JOX_RENDEZVOUS",
                             "-p", "pairs=1,4", "-p", "capacity=16,0"),
                     List.of("-f", "2", "-wi", "2", "-w", "1s", "-i", "4", "-r", "1s")),
-            new Run("asyncio", "python", List.of(), List.of("--quick")));
+            jmh("generators", "QueueBaselineBenchmark\\.(generatorWeft|generatorFloorSpin32Yield8|generatorFloorSpin|generatorFloorPark"
+                            + "|generatorPeerSynchronousQueue|generatorPeerKotlinProduce|generatorPeerIterator"
+                            + "|generatorPeerKotlinSequence)$",
+                    List.of(), List.of("-f", "2", "-wi", "3", "-w", "1s", "-i", "4", "-r", "1s")),
+            new Run("asyncio", "python", List.of("--skip", ASYNCIO_GENERATORS), List.of("--quick", "--skip", ASYNCIO_GENERATORS)),
+            new Run("asyncio-generators", "python", List.of("--only", ASYNCIO_GENERATORS),
+                    List.of("--quick", "--only", ASYNCIO_GENERATORS)));
 }

@@ -17,12 +17,12 @@ final class Fmt {
         return String.format(Locale.ROOT, f, v);
     }
 
-    /** A ratio: 0.39×, 1.46×, 12.3×, 245×. */
+    /** A ratio: 0.0042×, 0.039×, 0.39×, 1.46×, 12.3×, 245× (two digits or more below 0.1). */
     static String ratio(double r) {
         if (Double.isNaN(r)) {
             return "—";
         }
-        String f = r >= 100 ? "%.0f×" : r >= 10 ? "%.1f×" : "%.2f×";
+        String f = r >= 100 ? "%.0f×" : r >= 10 ? "%.1f×" : r >= 0.1 ? "%.2f×" : r >= 0.01 ? "%.3f×" : "%.4f×";
         return String.format(Locale.ROOT, f, r);
     }
 

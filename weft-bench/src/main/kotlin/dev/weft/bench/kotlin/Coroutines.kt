@@ -5,9 +5,11 @@ import kotlin.coroutines.CoroutineContext
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.ExecutorCoroutineDispatcher
+import kotlinx.coroutines.ExperimentalCoroutinesApi
 import kotlinx.coroutines.asContextElement
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.channels.produce
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
@@ -100,6 +102,52 @@ object Coroutines {
                 }
             }
         }
+    }
+
+    // ---- generators ----------------------------------------------------------------------
+
+    /**
+     * `sequence { for (item in items) yield(item) }` iterated to its end on the calling thread,
+     * each item given to [bh]; returns the number of items. A stackless generator: `yield`
+     * saves the body's state machine and returns to the iterator's `next`, so there is no second
+     * thread and no hand-off, only a call and a return per item (a different model from a
+     * generator whose body runs on its own thread).
+     */
+    @JvmStatic
+    fun sequenceIterate(items: Array<Any>, bh: Blackhole): Int {
+        val seq = sequence {
+            for (item in items) yield(item)
+        }
+        var n = 0
+        for (v in seq) {
+            bh.consume(v)
+            n++
+        }
+        if (n != items.size) throw AssertionError("lost items")
+        return n
+    }
+
+    /**
+     * A `produce(capacity = RENDEZVOUS) { repeat(items) { send(x) } }` producer consumed by a
+     * coroutine's `for (x in channel)`, both on `Dispatchers.Default`: each item is a rendezvous
+     * between two coroutines, the closest kotlinx has to a generator whose body runs on its own
+     * thread (the producer computes its next item while the consumer handles the last, so it runs
+     * one item ahead, which a lock-step generator does not). Returns the number of items, each
+     * checked by the consumer.
+     */
+    @OptIn(ExperimentalCoroutinesApi::class)
+    @JvmStatic
+    fun produceConsume(items: Int): Int = runBlocking(Dispatchers.Default) {
+        val channel = produce(capacity = Channel.RENDEZVOUS) {
+            repeat(items) { send(ITEM) }
+        }
+        var n = 0
+        for (v in channel) {
+            if (v !== ITEM) throw AssertionError("wrong item")
+            n++
+        }
+        if (n != items) throw AssertionError("lost items")
+        n
     }
 
     // ---- context -------------------------------------------------------------------------

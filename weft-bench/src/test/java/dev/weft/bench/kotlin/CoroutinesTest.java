@@ -50,6 +50,22 @@ class CoroutinesTest {
         });
     }
 
+    /** The sequence yields every item to the consumer, and counts them (an empty one too). */
+    @Test
+    void sequenceIterateYieldsEveryItem() {
+        assertEquals(4, Coroutines.sequenceIterate(new Object[] {"a", "b", "c", 4}, blackhole()));
+        assertEquals(0, Coroutines.sequenceIterate(new Object[0], blackhole()));
+    }
+
+    /** The produce peer hands every item to its consuming coroutine (no hang, none lost). */
+    @Test
+    void produceConsumeMovesEveryItem() {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            assertEquals(20_000, Coroutines.produceConsume(20_000));
+            assertEquals(0, Coroutines.produceConsume(0));
+        });
+    }
+
     /** The context read finds element 0 at either size; other sizes are refused with the range. */
     @Test
     void contextGetReadsTheFirstElement() {

@@ -38,6 +38,22 @@ class AsyncioScriptTest {
         }
     }
 
+    /** --skip leaves out what it names (the asyncio run skips the generator, which a run of its own measures). */
+    @Test
+    void skipLeavesOutTheNamedBenchmarks(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(pythonAtLeast311(), "python3 3.11+ is not on the PATH");
+        Path out = dir.resolve("asyncio.json");
+        Process p = new ProcessBuilder("python3", "asyncio_bench.py", "--quick", "--only", "timeout,asyncGenerator",
+                "--skip", "timeout", "--out", out.toString()).redirectErrorStream(true).start();
+        String console = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "asyncio_bench.py did not finish in 120 s");
+        assertEquals(0, p.exitValue(), console);
+        List<Measurement> ms = Measurement.parse(Files.readString(out), "asyncio.json");
+        assertEquals(List.of("asyncio.asyncGenerator"), ms.stream().map(Measurement::benchmark).toList());
+        assertEquals("ns/op", ms.getFirst().unit());
+        assertTrue(ms.getFirst().score() > 0 && ms.getFirst().params().isEmpty(), ms.toString());
+    }
+
     /** An unknown benchmark name is refused with the list of known ones. */
     @Test
     void unknownNameIsRefused() throws Exception {

@@ -168,7 +168,7 @@ class CatalogTest {
                 assertTrue(List.of("ns", "us").contains(op.unit()), op.id());
             }
         }
-        assertEquals(List.of("context", "spawn", "deadlines", "channels"),
+        assertEquals(List.of("context", "spawn", "deadlines", "channels", "generators"),
                 Catalog.FAMILIES.stream().map(Family::id).toList());
     }
 }

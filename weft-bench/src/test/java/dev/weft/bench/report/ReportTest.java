@@ -52,7 +52,7 @@ class ReportTest {
     @Test
     void loadsEveryJsonFileOfTheDirectory() {
         List<Measurement> all = Measurement.loadAll(fixture());
-        assertEquals(12, all.size());
+        assertEquals(16, all.size());
         assertTrue(all.stream().anyMatch(m -> m.benchmark().equals("asyncio.taskGroup")
                 && m.runtime().equals("CPython 3.11.7")));
         assertTrue(all.stream().anyMatch(m -> m.runtime().equals("JDK 25.0.3 (OpenJDK 64-Bit Server VM 25.0.3+9-LTS)")));
@@ -172,6 +172,53 @@ class ReportTest {
         assertTrue(hasLine(svg, "330.0", null), "whisker clamped to the axis' left end");
     }
 
+    /**
+     * The generator family: ratios to the two-thread floor, weft slower than asyncio said so, a
+     * same-thread peer far below the floor shown with its digits, the park floor not measured.
+     */
+    @Test
+    void generatorFamilyAgainstTheTwoThreadFloor() {
+        Report r = fixtureReport();
+        assertEquals("floor `lock-step, spin 32, yield, park` 100 ns; weft Generator 250 ns,"
+                + " **2.50× the floor** (+150 ns); asyncio async generator, async for 150 ns: weft is 1.67× slower.",
+                r.floorLine(operation("generator")));
+        String block = r.blocks().get("generators");
+        assertTrue(block.startsWith("![Generators: each implementation's ratio to the JDK baseline, log scale](bench/generators.svg)"),
+                block);
+        assertTrue(block.contains("| implementation | ns | × lock-step, spin 32, yield, park |\n"), block);
+        assertTrue(block.contains("| lock-step, spin 32, yield, park (floor) | 100 ± 10.0 | 1.00× |\n"), block);
+        assertTrue(block.contains("| lock-step, park/unpark | not measured | — |\n"), block);
+        assertTrue(block.contains("| **weft Generator** | 250 ± 50.0 | 2.50× |\n"), block);
+        assertTrue(block.contains("| kotlinx sequence { yield }, one thread | 2.00 ± 0.100 | 0.020× |\n"), block);
+        assertTrue(block.contains("| asyncio async generator, async for | 150 ± 5.00 | 1.50× |\n"), block);
+        String summary = r.blocks().get("summary");
+        assertTrue(summary.contains("| generator, per item | lock-step, spin 32, yield, park 100 ns | 250 ns"
+                + " | **2.50×** | kotlinx sequence { yield }, one thread 2.00 ns | 150 ns | 0.60× |\n"), summary);
+    }
+
+    /** The generator chart spans the decades from the same-thread peer (0.02×) to weft (2.5×). */
+    @Test
+    void generatorChartSpansItsDecades() throws Exception {
+        Document svg = parse(fixtureReport().charts().get("generators"));
+        // ratios 0.019 (a whisker) .. 3.0: axis 0.01× .. 10×, so x(r) = 330 + (log10 r + 2) / 3 * 400
+        Element weft = barTitled(svg, "weft Generator: 250 ns, 2.50×");
+        assertEquals("596.7", weft.getAttribute("x")); // x(1)
+        assertEquals("53.1", weft.getAttribute("width")); // x(2.5) - x(1)
+        barTitled(svg, "kotlinx sequence { yield }, one thread: 2.00 ns, 0.020×");
+        List<String> ticks = texts(svg).stream().filter(t -> t.endsWith("×") && !t.contains(" ")).toList();
+        assertTrue(ticks.containsAll(List.of("0.01×", "0.1×", "1×", "10×")), ticks.toString());
+        assertFalse(ticks.contains("100×"), ticks.toString());
+    }
+
+    /** Ratios below 0.1 keep two significant digits. */
+    @Test
+    void smallRatiosKeepTheirDigits() {
+        assertEquals("0.39×", Fmt.ratio(0.39));
+        assertEquals("0.039×", Fmt.ratio(0.039));
+        assertEquals("0.0042×", Fmt.ratio(0.0042));
+        assertEquals("12.3×", Fmt.ratio(12.34));
+    }
+
     /** The same inputs give the same bytes (no clock, fixed locale), so committed charts can be checked. */
     @Test
     void renderingIsDeterministic() {
@@ -223,7 +270,7 @@ class ReportTest {
     void generateThenCheck(@TempDir Path dir) throws Exception {
         Path doc = dir.resolve("benchmarks.md");
         StringBuilder sb = new StringBuilder("# Benchmarks\nhand-written\n");
-        for (String name : List.of("run", "summary", "context", "spawn", "deadlines", "channels")) {
+        for (String name : List.of("run", "summary", "context", "spawn", "deadlines", "channels", "generators")) {
             sb.append(Report.open(name)).append('\n').append(Report.close(name)).append('\n');
         }
         Files.writeString(doc, sb);
