@@ -221,26 +221,26 @@ final class Catalog {
     }
 
     private static Family generators() {
+        Entry park = e("lock-step, park/unpark", Kind.JDK, Q + "generatorFloorPark");
         Entry floor = e("lock-step, spin 32, yield, park", Kind.FLOOR, Q + "generatorFloorSpin32Yield8");
         return new Family("generators", "Generators",
                 "ns per item a virtual-thread consumer takes from a generator. weft's generator runs its"
                         + " body on a second virtual thread in lock-step with the consumer (the body computes"
                         + " the next item only when asked, the consumer waits meanwhile), so each item is a"
                         + " round trip between two threads. The lock-step rows are that round trip alone,"
-                        + " two virtual threads and nothing else, by three wait policies; ratios are to the"
-                        + " cheapest, each side spinning 32 rounds for the other, then yielding its carrier,"
-                        + " then parking (weft's own policy): the floor of any generator whose body has a"
-                        + " thread of its own while both threads have a carrier. Its spins pay only then: on a"
-                        + " busy machine they are wasted and it can cost several times more (a wide error),"
-                        + " where weft stops spinning after spins that failed. The plain Iterator, kotlinx's sequence and asyncio's async"
-                        + " generator run the body on the consumer's own thread (a call and a return per"
-                        + " item, no hand-off): a different model, shown for what it costs, not as a floor."
-                        + " kotlinx's produce (a rendezvous channel between two coroutines on"
-                        + " Dispatchers.Default) and the SynchronousQueue hand each item between two threads,"
-                        + " but let the producer run one item ahead.",
-                List.of(op("generator", "generator, per item", "ns", floor, floor,
+                        + " two virtual threads and nothing else, by three wait policies. Ratios are to the"
+                        + " JDK's primitive for it, LockSupport.park and unpark on each side (stable from run"
+                        + " to run). The floor is the cheapest of the three: each side spins 32 rounds for the"
+                        + " other, then yields its carrier, then parks (weft's own policy); its spins pay only"
+                        + " while both threads have a carrier, and on a busy machine it can cost several times"
+                        + " more (a wide error), where weft stops spinning after spins that failed. The plain"
+                        + " Iterator, kotlinx's sequence and asyncio's async generator run the body on the"
+                        + " consumer's own thread (a call and a return per item, no hand-off): a different"
+                        + " model, shown for what it costs, not as a floor. kotlinx's produce (a rendezvous"
+                        + " channel between two coroutines on Dispatchers.Default) and the SynchronousQueue"
+                        + " hand each item between two threads, but let the producer run one item ahead.",
+                List.of(op("generator", "generator, per item", "ns", park, floor,
                         e("lock-step, spin while the partner runs", Kind.FLOOR, Q + "generatorFloorSpin"),
-                        e("lock-step, park/unpark", Kind.FLOOR, Q + "generatorFloorPark"),
                         e("weft Generator", Kind.WEFT, Q + "generatorWeft"),
                         e("SynchronousQueue, producer one item ahead", Kind.JDK, Q + "generatorPeerSynchronousQueue"),
                         e("kotlinx produce { send }, read by a coroutine", Kind.KOTLIN, Q + "generatorPeerKotlinProduce"),

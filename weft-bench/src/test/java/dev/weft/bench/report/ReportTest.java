@@ -52,7 +52,7 @@ class ReportTest {
     @Test
     void loadsEveryJsonFileOfTheDirectory() {
         List<Measurement> all = Measurement.loadAll(fixture());
-        assertEquals(16, all.size());
+        assertEquals(17, all.size());
         assertTrue(all.stream().anyMatch(m -> m.benchmark().equals("asyncio.taskGroup")
                 && m.runtime().equals("CPython 3.11.7")));
         assertTrue(all.stream().anyMatch(m -> m.runtime().equals("JDK 25.0.3 (OpenJDK 64-Bit Server VM 25.0.3+9-LTS)")));
@@ -185,28 +185,30 @@ class ReportTest {
         String block = r.blocks().get("generators");
         assertTrue(block.startsWith("![Generators: each implementation's ratio to the JDK baseline, log scale](bench/generators.svg)"),
                 block);
-        assertTrue(block.contains("| implementation | ns | × lock-step, spin 32, yield, park |\n"), block);
-        assertTrue(block.contains("| lock-step, spin 32, yield, park (floor) | 100 ± 10.0 | 1.00× |\n"), block);
-        assertTrue(block.contains("| lock-step, park/unpark | not measured | — |\n"), block);
-        assertTrue(block.contains("| **weft Generator** | 250 ± 50.0 | 2.50× |\n"), block);
-        assertTrue(block.contains("| kotlinx sequence { yield }, one thread | 2.00 ± 0.100 | 0.020× |\n"), block);
-        assertTrue(block.contains("| asyncio async generator, async for | 150 ± 5.00 | 1.50× |\n"), block);
+        assertTrue(block.contains("| implementation | ns | × lock-step, park/unpark |\n"), block);
+        assertTrue(block.contains("| lock-step, spin 32, yield, park (floor) | 100 ± 10.0 | 0.20× |\n"), block);
+        assertTrue(block.contains("| lock-step, park/unpark (baseline) | 500 ± 20.0 | 1.00× |\n"), block);
+        assertTrue(block.contains("| lock-step, spin while the partner runs | not measured | — |\n"), block);
+        assertTrue(block.contains("| **weft Generator** | 250 ± 50.0 | 0.50× |\n"), block);
+        assertTrue(block.contains("| kotlinx sequence { yield }, one thread | 2.00 ± 0.100 | 0.0040× |\n"), block);
+        assertTrue(block.contains("| asyncio async generator, async for | 150 ± 5.00 | 0.30× |\n"), block);
         String summary = r.blocks().get("summary");
         assertTrue(summary.contains("| generator, per item | lock-step, spin 32, yield, park 100 ns | 250 ns"
                 + " | **2.50×** | kotlinx sequence { yield }, one thread 2.00 ns | 150 ns | 0.60× |\n"), summary);
     }
 
-    /** The generator chart spans the decades from the same-thread peer (0.02×) to weft (2.5×). */
+    /** The generator chart spans the decades from the same-thread peer (0.004×) to the baseline (1×). */
     @Test
     void generatorChartSpansItsDecades() throws Exception {
         Document svg = parse(fixtureReport().charts().get("generators"));
-        // ratios 0.019 (a whisker) .. 3.0: axis 0.01× .. 10×, so x(r) = 330 + (log10 r + 2) / 3 * 400
-        Element weft = barTitled(svg, "weft Generator: 250 ns, 2.50×");
-        assertEquals("596.7", weft.getAttribute("x")); // x(1)
-        assertEquals("53.1", weft.getAttribute("width")); // x(2.5) - x(1)
-        barTitled(svg, "kotlinx sequence { yield }, one thread: 2.00 ns, 0.020×");
+        // ratios 0.0038 (a whisker) .. 1.04 (the baseline's whisker): axis 0.001× .. 10×,
+        // so x(r) = 330 + (log10 r + 3) / 4 * 400; a bar below 1× runs from x(r) to x(1)
+        Element weft = barTitled(svg, "weft Generator: 250 ns, 0.50×");
+        assertEquals("599.9", weft.getAttribute("x")); // x(0.5)
+        assertEquals("30.1", weft.getAttribute("width")); // x(1) - x(0.5)
+        barTitled(svg, "kotlinx sequence { yield }, one thread: 2.00 ns, 0.0040×");
         List<String> ticks = texts(svg).stream().filter(t -> t.endsWith("×") && !t.contains(" ")).toList();
-        assertTrue(ticks.containsAll(List.of("0.01×", "0.1×", "1×", "10×")), ticks.toString());
+        assertTrue(ticks.containsAll(List.of("0.001×", "0.01×", "0.1×", "1×", "10×")), ticks.toString());
         assertFalse(ticks.contains("100×"), ticks.toString());
     }
 
