@@ -214,20 +214,18 @@ final class Bridging {
     static final class Attached {
         private final Context view;
         private final Context previous;
-        private final ThreadRecord record;
         private final Thread thread;
         private boolean detached;
 
-        private Attached(Context view, ThreadRecord record) {
+        private Attached(Context view, Context previous) {
             this.view = view;
-            this.record = record;
-            this.thread = record.thread;
-            this.previous = record.enterContext(view);
+            this.previous = previous;
+            this.thread = Thread.currentThread();
         }
 
         static Attached attach(Context context) {
             Context view = context.copy(); // reads only: the context may be entered elsewhere
-            return new Attached(view, ThreadRecord.current());
+            return new Attached(view, view.enter());
         }
 
         void detach() {
@@ -238,12 +236,12 @@ final class Bridging {
             if (detached) {
                 return;
             }
-            if (!record.isCurrentContext(view)) {
+            if (Context.currentOrNull() != view) {
                 throw new IllegalStateException("context attachments must be closed in reverse order of attaching:"
                         + " another context was entered or attached after this one and is still current");
             }
             detached = true;
-            record.exitContext(view, previous);
+            view.exit(previous);
         }
     }
 }

@@ -51,9 +51,8 @@ import java.util.concurrent.Callable;
  * {@link IllegalStateException}. Reading a context ({@link #get}, {@link #copy()}) from another
  * thread while it runs is allowed and sees a consistent snapshot.
  *
- * @implNote Implementation overview. The current context is a field of the thread's record
- * ({@code ThreadRecord.context}, the record found through weft's one {@link ThreadLocal}); the
- * context holds a {@link Hamt}, a hash trie that is either frozen
+ * @implNote Implementation overview. The current context is a {@link ThreadLocal} holding the
+ * mutable {@code Context}; the context holds a {@link Hamt}, a hash trie that is either frozen
  * (immutable, shareable) or open (written in place by one owner).
  * <p>The writer of a context is the thread that has it current: the thread that entered it, or a
  * generator's thread running a step in its consumer's place while the consumer waits (the
@@ -86,6 +85,8 @@ import java.util.concurrent.Callable;
  * {@link #forks} says whether to look for that list at all.
  */
 public final class Context {
+    private static final ThreadLocal<Context> CURRENT = new ThreadLocal<>();
+
     /** Hidden key: the variables with fork copiers present in the map, as a ContextVar[]. */
     private static final ContextVar<ContextVar<?>[]> FORKING = ContextVar.of("<forking>");
 
@@ -136,8 +137,8 @@ public final class Context {
     Object bridge;
     /**
      * A thread on which this context is current, or null: a {@link ContextVar#get} cache hit and
-     * the fast path of a token's reset check it instead of reading the current context from the
-     * thread's record (a {@code ThreadLocal} read). Invariant: a thread writes only itself or null here, writes itself when
+     * the fast path of a token's reset check it instead of reading the current context from its
+     * {@code ThreadLocal}. Invariant: a thread writes only itself or null here, writes itself when
      * this context becomes current on it (entered, made implicitly, restored by an exit) and,
      * before it makes another context current (enter, exit, a generator step's switch), null if it
      * finds itself here. Hence a thread that reads itself here last wrote itself, so this context
@@ -175,7 +176,7 @@ public final class Context {
      * @return the copy
      */
     public static Context copyCurrent() {
-        Context c = currentOrNull();
+        Context c = CURRENT.get();
         return Bridging.captured(c == null ? empty() : c.copyAsWriter());
     }
 
@@ -186,7 +187,7 @@ public final class Context {
      * @return the copy
      */
     public Context copy() {
-        if (currentOrNull() == this) {
+        if (CURRENT.get() == this) {
             return copyAsWriter();
         }
         Context s = frozenState();
@@ -256,7 +257,7 @@ public final class Context {
 
     /** The map to read several entries from: the writer's own, or a snapshot on another thread. */
     private Hamt<ContextVar<?>, Object> view() {
-        return currentOrNull() == this ? map : snapshot().map;
+        return CURRENT.get() == this ? map : snapshot().map;
     }
 
     static Hamt<ContextVar<?>, Object> forked(Hamt<ContextVar<?>, Object> m) {
@@ -272,13 +273,12 @@ public final class Context {
     }
 
     /**
-     * Makes {@code c} current on {@code r}'s thread (the calling one) without entering it, for a
-     * generator's thread that runs a step in place of its consumer (which has {@code c} entered
-     * and waits meanwhile).
+     * Makes {@code c} current in this thread without entering it, for a generator's thread that
+     * runs a step in place of its consumer (which has {@code c} entered and waits meanwhile).
      */
-    static void setCurrentForStep(ThreadRecord r, Context c) {
-        leaving(r.context, r.thread);
-        r.context = c; // c.current stays its consumer's: c is current there too
+    static void setCurrentForStep(Context c) {
+        leaving(CURRENT.get(), Thread.currentThread());
+        CURRENT.set(c); // c.current stays its consumer's: c is current there too
     }
 
     /** {@code c} stops being current on {@code me}: the invariant of {@link #current}. */
@@ -290,27 +290,18 @@ public final class Context {
 
     /** Returns the current context, or null when the thread has none yet (it reads as empty). */
     static Context currentOrNull() {
-        ThreadRecord r = ThreadRecord.currentOrNull();
-        return r == null ? null : r.context;
+        return CURRENT.get();
     }
 
     /** Returns the current context, creating the thread's own empty one on first use. */
     static Context currentOrImplicit() {
-        ThreadRecord r = ThreadRecord.currentOrNull();
-        Context c;
-        if (r == null || (c = r.context) == null) {
-            c = implicit();
+        Context c = CURRENT.get();
+        if (c == null) {
+            c = empty();
+            c.owner = Thread.currentThread();
+            c.current = c.owner;
+            CURRENT.set(c);
         }
-        return c;
-    }
-
-    /** Gives the calling thread its own empty context, entered for the thread's life. */
-    private static Context implicit() {
-        ThreadRecord r = ThreadRecord.current();
-        Context c = empty();
-        c.owner = r.thread;
-        c.current = r.thread;
-        r.context = c;
         return c;
     }
 
@@ -428,12 +419,11 @@ public final class Context {
      */
     public void run(Runnable body) {
         Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
-        ThreadRecord r = ThreadRecord.current();
-        Context previous = r.enterContext(this);
+        Context previous = ThreadRecord.enterContext(this);
         try {
             body.run();
         } finally {
-            r.exitContext(this, previous);
+            ThreadRecord.exitContext(this, previous);
         }
     }
 
@@ -450,22 +440,20 @@ public final class Context {
      */
     public <R, X extends Throwable> R call(CallableOp<R, X> body) throws X {
         Args.nonNull(body, "body", "pass the code to run, e.g. () -> work()");
-        ThreadRecord r = ThreadRecord.current();
-        Context previous = r.enterContext(this);
+        Context previous = ThreadRecord.enterContext(this);
         try {
             return body.call();
         } finally {
-            r.exitContext(this, previous);
+            ThreadRecord.exitContext(this, previous);
         }
     }
 
     /**
-     * Makes this context current on {@code r}'s thread, the calling one; returns the previous
-     * one for {@link #exit}. Called only through {@link ThreadRecord#enterContext}, the one choke
-     * point for entering a context.
+     * Makes this context current; returns the previous one for {@link #exit}. Called only through
+     * {@link ThreadRecord#enterContext}, the one choke point for entering a context.
      */
-    Context enter(ThreadRecord r) {
-        Thread me = r.thread;
+    Context enter() {
+        Thread me = Thread.currentThread();
         while (!OWNER.compareAndSet(this, (Thread) null, me)) {
             Thread by = (Thread) OWNER.getVolatile(this);
             if (by == FREEZING || by == null) {
@@ -478,9 +466,9 @@ public final class Context {
                     : "this Context is already entered by thread '" + by.getName()
                       + "': a Context can be entered by one thread at a time; give each thread its own copy()");
         }
-        Context previous = r.context;
+        Context previous = CURRENT.get();
         leaving(previous, me);
-        r.context = this;
+        CURRENT.set(this);
         current = me;
         Bridging.enter(this);
         return previous;
@@ -492,13 +480,18 @@ public final class Context {
      * this one (the body yielded in it): that context stays current, as it is for the rest of the
      * step, and {@code previous} (the context of an earlier step) is not restored.
      */
-    void exit(ThreadRecord r, Context previous) {
+    void exit(Context previous) {
         Bridging.exit(this);
-        if (r.context == this) {
+        Thread me = Thread.currentThread();
+        // The usual case: by the invariant of current, finding this thread there means that this
+        // context is current here. Otherwise ask the ThreadLocal.
+        if (current == me || CURRENT.get() == this) {
             current = null;
-            r.context = previous;
-            if (previous != null) {
-                previous.current = r.thread;
+            if (previous == null) {
+                CURRENT.remove();
+            } else {
+                CURRENT.set(previous);
+                previous.current = me;
             }
         }
         OWNER.setVolatile(this, (Thread) null);
@@ -592,7 +585,7 @@ public final class Context {
 
     /** The current context's state, frozen, as a context that is never entered (only copied). */
     private static Context captured() {
-        Context c = currentOrNull();
+        Context c = CURRENT.get();
         return c == null ? empty() : child(c.frozenMap(), c.version, c.forks);
     }
 

@@ -34,7 +34,7 @@ import java.util.function.UnaryOperator;
  * read, valid as long as that context is current on the reading thread and its map is the same
  * object, as CPython's {@code ContextVar} cache does. "Current here" is one field load
  * ({@code Context.current}: a thread that finds itself there has that context current), so a hit
- * reads no {@link ThreadLocal}. A miss reads the current context from the thread's record (a {@code ThreadLocal} read) and
+ * reads no {@link ThreadLocal}. A miss reads the current context from its {@code ThreadLocal} and
  * costs one trie lookup, O(log32 n) in the number of variables set. There are two such entries;
  * each belongs to the thread that filled it until that thread ends, so that threads sharing a
  * variable never write an entry in turn, and two threads reading the variable in different

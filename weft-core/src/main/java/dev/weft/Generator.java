@@ -592,7 +592,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     private void beginStep() {
         Context context = stepContext;
         if (installed != context) {
-            record.switchContextForStep(context);
+            ThreadRecord.switchContextForStep(context);
             installed = context;
         }
         bridgeUndo = Bridging.stepBegin(bridgeStep);
@@ -617,10 +617,10 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         hasItem = true;
         record.endStep();
         Bridging.stepEnd(bridgeUndo);
-        if (!record.isCurrentContext(installed)) {
+        if (!ThreadRecord.isCurrentContext(installed)) {
             // The body made a context of its own current around this yield: drop it, so that the
             // next step begins in its consumer's context, as every step does.
-            record.switchContextForStep(null);
+            ThreadRecord.switchContextForStep(null);
             installed = null;
         }
         Thread waiting = consumer;

@@ -158,7 +158,7 @@ public final class Task<T> {
         outcome = Outcomes.merge(outcome, ScopeGenerators.closeAll(record, root));
         if (entered) {
             Bridging.taskEnded(this, outcome, outcome != null && Outcomes.isCancellation(record, outcome));
-            record.exitContext(context, previous);
+            ThreadRecord.exitContext(context, previous);
         }
         root.end();
         record.disarm();

@@ -47,14 +47,6 @@ final class ThreadRecord extends ThreadDeadlines implements Runnable {
      * ({@link CancelScope#noteSwallowed}, ADR 0012). Owner thread only.
      */
     CancelledException delivered;
-    /**
-     * The thread's current {@link Context}, or null while it has none (it reads as empty). Owner
-     * thread only: it is written by {@link #enterContext}, {@link #exitContext} and
-     * {@link #switchContextForStep}, which run on this record's thread, and read there. Kept here
-     * rather than in a {@code ThreadLocal} of its own, so that a task's thread has one
-     * {@code ThreadLocal} entry (this record), not two, and entering a context is a field write.
-     */
-    Context context;
     /** Whether {@link TaskTreeWalker#list} has listed this record as a possible root; owner only. */
     boolean listed;
     /** Scope-bound generators that the scope at the key must close when it ends; owner only. */
@@ -307,33 +299,29 @@ final class ThreadRecord extends ThreadDeadlines implements Runnable {
 
     // ---- the context choke point ----
 
+    /** Makes {@code context} current on this thread; returns the previous one for {@link #exitContext}. */
+    static Context enterContext(Context context) {
+        return context.enter();
+    }
+
+    /** Restores {@code previous} on this thread and releases {@code context}. */
+    static void exitContext(Context context, Context previous) {
+        context.exit(previous);
+    }
+
     /**
-     * Makes {@code context} current on this record's thread, which is the calling one; returns
-     * the previous one for {@link #exitContext}.
+     * Makes {@code context} current on a generator's thread without entering it (the consumer has
+     * it entered and waits meanwhile), or none when null, as a step starts or ends.
      */
-    Context enterContext(Context context) {
-        return context.enter(this);
-    }
-
-    /** Restores {@code previous} on this record's thread (the calling one) and releases {@code context}. */
-    void exitContext(Context context, Context previous) {
-        context.exit(this, previous);
+    static void switchContextForStep(Context context) {
+        Context.setCurrentForStep(context);
     }
 
     /**
-     * Makes {@code context} current on this generator's thread (the calling one) without entering
-     * it (the consumer has it entered and waits meanwhile), or none when null, as a step starts
-     * or ends.
-     */
-    void switchContextForStep(Context context) {
-        Context.setCurrentForStep(this, context);
-    }
-
-    /**
-     * Whether {@code context} is this record's thread's current one (null: the thread has none);
+     * Whether {@code context} is the current thread's current one (null: the thread has none);
      * a generator's thread asks at a yield whether the body left the step's context current.
      */
-    boolean isCurrentContext(Context context) {
-        return this.context == context;
+    static boolean isCurrentContext(Context context) {
+        return Context.currentOrNull() == context;
     }
 }
