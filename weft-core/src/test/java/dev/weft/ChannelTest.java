@@ -454,15 +454,12 @@ class ChannelTest {
     }
 
     /**
-     * A receiver cancelled while a sender completes its hand-off returns the element normally
-     * (the operation happened), and the cancellation surfaces at its next weft call.
+     * Starts a receiver on {@code ch} that records what it received, then whether its next weft
+     * call (a checkpoint) threw the cancellation.
      */
-    @ParameterizedTest
-    @EnumSource(ThreadKind.class)
-    void receiveThatCompletedDespiteCancellationReturnsTheElement(ThreadKind threads) throws InterruptedException {
-        Channel<String> ch = Channel.rendezvous();
-        ConcurrentLinkedQueue<Object> events = new ConcurrentLinkedQueue<>();
-        ScopedCall<String> receiver = ScopedCall.start(threads, () -> {
+    private static ScopedCall<String> receiverThatChecksAfter(ThreadKind threads, Channel<String> ch,
+                                                              ConcurrentLinkedQueue<Object> events) {
+        return ScopedCall.start(threads, () -> {
             String x = ch.receive();
             events.add("received " + x);
             try {
@@ -472,6 +469,18 @@ class ChannelTest {
             }
             return x;
         });
+    }
+
+    /**
+     * A receiver cancelled while a sender completes its hand-off returns the element normally
+     * (the operation happened), and the cancellation surfaces at its next weft call.
+     */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void receiveThatCompletedDespiteCancellationReturnsTheElement(ThreadKind threads) throws InterruptedException {
+        Channel<String> ch = Channel.rendezvous();
+        ConcurrentLinkedQueue<Object> events = new ConcurrentLinkedQueue<>();
+        ScopedCall<String> receiver = receiverThatChecksAfter(threads, ch, events);
         awaitCondition(() -> ch.waitingReceivers() == 1, "the receiver waits");
         // Hold the channel's lock so that the cancelled receiver cannot withdraw, then complete
         // the hand-off (send re-enters the lock) before letting it look.
@@ -497,16 +506,7 @@ class ChannelTest {
     void receiverCancelledBetweenClaimAndPublicationReturnsTheElement(ThreadKind threads) throws InterruptedException {
         Channel<String> ch = Channel.rendezvous();
         ConcurrentLinkedQueue<Object> events = new ConcurrentLinkedQueue<>();
-        ScopedCall<String> receiver = ScopedCall.start(threads, () -> {
-            String x = ch.receive();
-            events.add("received " + x);
-            try {
-                Weft.checkpoint();
-            } catch (CancelledException e) {
-                events.add("cancelled at next call");
-            }
-            return x;
-        });
+        ScopedCall<String> receiver = receiverThatChecksAfter(threads, ch, events);
         awaitCondition(() -> ch.waitingReceivers() == 1, "the receiver waits");
         ChannelWaiter claimed = ch.claimOldestReceiver("handed");
         assertNotNull(claimed, "a receiver waits");
