@@ -42,8 +42,9 @@ import javax.net.ssl.SSLParameters;
  * <li>Outcome: when weft's deadline was the shorter one and the JDK's request timeout fires
  *     ({@link HttpTimeoutException}), {@code send} throws the scope's {@code CancelledException}
  *     instead, so that {@code Timeout.failAfter} throws {@code DeadlineExceededException} whichever
- *     timer noticed first. (When weft's timer is first, it interrupts {@code send}, which weft also
- *     counts as the cancellation.)
+ *     timer noticed first; if the JDK's timer fires a few milliseconds before weft's clock reads
+ *     the deadline as passed, {@code send} waits for it. (When weft's timer is first, it interrupts
+ *     {@code send}, which weft also counts as the cancellation.)
  * <li>Cancellation: {@code send} is interrupted by weft like any blocking JDK call. A
  *     {@code sendAsync} future is cancelled (which aborts the exchange) when the scope that called
  *     it is cancelled while the request runs.
@@ -174,10 +175,32 @@ public final class WeftHttpClient extends HttpClient {
             return delegate.send(p.request(), handler);
         } catch (HttpTimeoutException e) {
             if (p.weftBinds()) {
-                Weft.checkpoint(); // weft's deadline has passed (the JDK's timer is never earlier): its cancellation
+                awaitWeftDeadline();
             }
             throw e;
         }
+    }
+
+    /**
+     * How far before weft's deadline the JDK's request timeout may fire and still be that
+     * deadline: the JDK's timer counts from a moment after the budget was read, but it keeps its
+     * own clock and wakes in whole milliseconds, so it can fire a hair before weft's clock reads
+     * the deadline as passed (seen under load, WeftHttpTest). A timeout further ahead is another
+     * one (a connect timeout), reported as it is.
+     */
+    private static final Duration TIMER_SKEW = Duration.ofMillis(20);
+
+    /**
+     * The JDK's timeout fired while weft's deadline binds: throws the scope's cancellation, after
+     * waiting out the timers' skew ({@link #TIMER_SKEW}) if weft's clock does not read the
+     * deadline as passed yet. Returns if the deadline is further away than that.
+     */
+    private static void awaitWeftDeadline() {
+        Optional<Duration> left = Timeout.remaining();
+        if (left.isPresent() && left.get().isPositive() && left.get().compareTo(TIMER_SKEW) <= 0) {
+            Weft.sleep(left.get()); // ends with the scope's cancellation as the deadline passes
+        }
+        Weft.checkpoint();
     }
 
     @Override
