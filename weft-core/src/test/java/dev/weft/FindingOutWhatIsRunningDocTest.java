@@ -50,7 +50,7 @@ class FindingOutWhatIsRunningDocTest {
     static List<String> taskEnds(TaskGroup.Body<?> work) {
         List<String> seen = new CopyOnWriteArrayList<>();
         try (RecordingStream rs = new RecordingStream()) {
-            rs.enable("dev.weft.TaskEnd");
+            rs.enable("dev.weft.TaskEnd").withoutThreshold();   // every task, not only the slow ones
             rs.onEvent("dev.weft.TaskEnd", e -> seen.add(e.getString("task") + " " + e.getString("outcome")));
             rs.startAsync();
             TaskGroup.run("recorded", work);

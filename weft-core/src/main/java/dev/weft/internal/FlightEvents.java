@@ -6,6 +6,7 @@ import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
+import jdk.jfr.Threshold;
 import jdk.jfr.Timespan;
 
 /**
@@ -23,13 +24,21 @@ public final class FlightEvents {
     private FlightEvents() {
     }
 
-    /** A task's life: from its start to its completion, committed on the task's own thread. */
+    /**
+     * A task's life: from its start to its completion, committed on the task's own thread. By
+     * default only tasks that lived 20 ms or more are recorded, as the JDK's own duration events
+     * (a thread's sleep, a monitor wait) are: a recording left running in production would
+     * otherwise write an event for every task, which cost a third of a spawn's throughput
+     * (docs/benchmarks.md, "After the fourth round"). A recording that wants every task sets the
+     * threshold to 0.
+     */
     @Name("dev.weft.TaskEnd")
     @Label("Task")
     @Category("weft")
     @Description("A weft task's life, from its start to its completion; committed on the task's own virtual"
             + " thread as it completes")
     @StackTrace(false)
+    @Threshold("20 ms")
     static final class TaskEnd extends Event {
         @Label("Task")
         @Description("The task's name (also its thread's)")
