@@ -28,7 +28,7 @@ public final class FlightEvents {
      * A task's life: from its start to its completion, committed on the task's own thread. By
      * default only tasks that lived 20 ms or more are recorded, as the JDK's own duration events
      * (a thread's sleep, a monitor wait) are: a recording left running in production would
-     * otherwise write an event for every task, which cost a third of a spawn's throughput
+     * otherwise write an event for every task, which cost almost half of a spawn loop's throughput
      * (docs/benchmarks.md, "After the fourth round"). A recording that wants every task sets the
      * threshold to 0.
      */
