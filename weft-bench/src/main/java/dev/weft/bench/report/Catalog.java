@@ -50,8 +50,16 @@ final class Catalog {
      * @param label     what the table and chart call it
      * @param benchmark the benchmark name after {@code dev.weft.bench.} (JMH) or {@code asyncio.x}
      * @param params    the parameters its result must carry
+     * @param otherModel whether it runs in another model than the operation's (a generator's body
+     *                   on the consumer's own thread): shown, but not the summary's "fastest other
+     *                   peer"
      */
-    record Entry(String label, Kind kind, String benchmark, Map<String, String> params) {
+    record Entry(String label, Kind kind, String benchmark, Map<String, String> params, boolean otherModel) {
+        /** This entry, marked as running in another model ({@link #otherModel}). */
+        Entry asOtherModel() {
+            return new Entry(label, kind, benchmark, params, true);
+        }
+
         /** The JMH name, {@code dev.weft.bench.<benchmark>}, or the asyncio name as it is. */
         String fullName() {
             return benchmark.startsWith("asyncio.") ? benchmark : "dev.weft.bench." + benchmark;
@@ -91,7 +99,7 @@ final class Catalog {
         for (int i = 0; i < params.length; i += 2) {
             p.put(params[i], params[i + 1]);
         }
-        return new Entry(label, kind, benchmark, Map.copyOf(p));
+        return new Entry(label, kind, benchmark, Map.copyOf(p), false);
     }
 
     private static Operation op(String id, String title, String unit, Entry baseline, Entry floor, Entry... rest) {
@@ -236,17 +244,18 @@ final class Catalog {
                         + " more (a wide error), where weft stops spinning after spins that failed. The plain"
                         + " Iterator, kotlinx's sequence and asyncio's async generator run the body on the"
                         + " consumer's own thread (a call and a return per item, no hand-off): a different"
-                        + " model, shown for what it costs, not as a floor. kotlinx's produce (a rendezvous"
-                        + " channel between two coroutines on Dispatchers.Default) and the SynchronousQueue"
-                        + " hand each item between two threads, but let the producer run one item ahead.",
+                        + " model, shown for what it costs, not as a floor nor as the summary's fastest"
+                        + " other peer. kotlinx's produce (a rendezvous channel between two coroutines on"
+                        + " Dispatchers.Default) and the SynchronousQueue hand each item between two threads,"
+                        + " but let the producer run one item ahead.",
                 List.of(op("generator", "generator, per item", "ns", park, floor,
                         e("lock-step, spin while the partner runs", Kind.FLOOR, Q + "generatorFloorSpin"),
                         e("weft Generator", Kind.WEFT, Q + "generatorWeft"),
                         e("SynchronousQueue, producer one item ahead", Kind.JDK, Q + "generatorPeerSynchronousQueue"),
                         e("kotlinx produce { send }, read by a coroutine", Kind.KOTLIN, Q + "generatorPeerKotlinProduce"),
-                        e("plain Iterator, one thread", Kind.JDK, Q + "generatorPeerIterator"),
-                        e("kotlinx sequence { yield }, one thread", Kind.KOTLIN, Q + "generatorPeerKotlinSequence"),
-                        e("asyncio async generator, async for", Kind.ASYNCIO, "asyncio.asyncGenerator"))));
+                        e("plain Iterator, one thread", Kind.JDK, Q + "generatorPeerIterator").asOtherModel(),
+                        e("kotlinx sequence { yield }, one thread", Kind.KOTLIN, Q + "generatorPeerKotlinSequence").asOtherModel(),
+                        e("asyncio async generator, async for", Kind.ASYNCIO, "asyncio.asyncGenerator").asOtherModel())));
     }
 
     /** The five families, in the order the document shows them. */

@@ -120,7 +120,7 @@ final class Report {
                 double w = score(weft, u);
                 Entry best = null;
                 for (Entry e : op.entries()) {
-                    if (e.kind() != Kind.WEFT && e.kind() != Kind.FLOOR && e != op.baseline()
+                    if (e.kind() != Kind.WEFT && e.kind() != Kind.FLOOR && e != op.baseline() && !e.otherModel()
                             && !Double.isNaN(score(e, u)) && (best == null || score(e, u) < score(best, u))) {
                         best = e;
                     }

@@ -194,7 +194,7 @@ class ReportTest {
         assertTrue(block.contains("| asyncio async generator, async for | 150 ± 5.00 | 0.30× |\n"), block);
         String summary = r.blocks().get("summary");
         assertTrue(summary.contains("| generator, per item | lock-step, spin 32, yield, park 100 ns | 250 ns"
-                + " | **2.50×** | kotlinx sequence { yield }, one thread 2.00 ns | 150 ns | 0.60× |\n"), summary);
+                + " | **2.50×** | lock-step, park/unpark 500 ns | 150 ns | 0.60× |\n"), summary);
     }
 
     /** The generator chart spans the decades from the same-thread peer (0.004×) to the baseline (1×). */
