@@ -80,9 +80,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * yet published is not WAITING either, so the abort fails and the waiter waits the few
  * instructions until DONE is published. Both sides move the node out of WAITING under the same
  * lock, which plays the role of the compare-and-set "WAITING to CLAIMED by the partner, or
- * WAITING to CANCELLED by the waiter": exactly one of them wins. ({@code ChannelTest} stages both orders of
- * this race by holding {@link #lock}, and the instant between a claim and its publication with
- * {@link #claimOldestReceiver}; {@code ChannelCancellationSafetyTest} and
+ * WAITING to CANCELLED by the waiter": exactly one of them wins. ({@code ChannelTest} stages
+ * both orders of this race by holding {@link #lock}, and the instant between a claim and its
+ * publication with {@link #claimOldestReceiver}; {@code ChannelCancellationSafetyTest} and
  * {@code ChannelWakeUpStressTest} sweep random ones.)
  *
  * <p>Invariants, true whenever the lock is free ({@link #checkInvariants}, asserted after each
@@ -123,7 +123,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * @implNote A waiter on a rendezvous channel spins briefly for its partner
  * ({@link Parking#SPIN}), then yields a few times before it parks; see
  * {@link Parking#RENDEZVOUS_YIELDS}. A blocking call on a rendezvous channel that finds the
- * lock held retries it a few rounds before queueing on it ({@link Parking#LOCK_SPIN}). The kernel is mapped in {@code docs/design.md}.
+ * lock held retries it a few rounds before queueing on it ({@link Parking#LOCK_SPIN}). The
+ * kernel is mapped in {@code docs/design.md}.
  *
  * @param <T> the element type
  */

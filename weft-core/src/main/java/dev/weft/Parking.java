@@ -32,11 +32,12 @@ import java.util.function.BooleanSupplier;
  * never lost: either the waiter's check sees the condition, or the waker's read finds the waiter
  * and its unpark makes the next park return. {@link #awaitDecision} also announces the park
  * itself ({@link WaitCell#parked}, set before one more check), so that a channel's waker can
- * skip the unpark of a waiter that is still spinning or yielding. Cancellation wakes a parked weft call by weft's
- * interrupt ({@link ThreadInterrupts#deliver}), which makes {@link LockSupport#park} return; a
- * timed wait (a sleep) parks untimed and is woken by the {@link DeadlineTimer} at its
- * {@link ThreadDeadlines#wakeAt} (a timed park would enter the JDK's timer queue, whose
- * cancellation made waking 1 000 000 cancelled sleepers take seconds longer).
+ * skip the unpark of a waiter that is still spinning or yielding. Cancellation wakes a parked
+ * weft call by weft's interrupt ({@link ThreadInterrupts#deliver}), which makes
+ * {@link LockSupport#park} return; a timed wait (a sleep) parks untimed and is woken by the
+ * {@link DeadlineTimer} at its {@link ThreadDeadlines#wakeAt} (a timed park would enter the
+ * JDK's timer queue, whose cancellation made waking 1 000 000 cancelled sleepers take seconds
+ * longer).
  *
  * <h2>Spin/yield policy</h2>
  * Before parking, a waiter whose partner usually comes within microseconds (a generator
