@@ -43,10 +43,16 @@ public final class Task<T> {
     }
 
     private static final VarHandle WAITERS;
+    private static final VarHandle BODY;
+    /** {@link #next} without the volatile write's fence, where the group's overview allows it. */
+    static final VarHandle NEXT;
 
     static {
         try {
-            WAITERS = MethodHandles.lookup().findVarHandle(Task.class, "waiters", Waiter.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            WAITERS = l.findVarHandle(Task.class, "waiters", Waiter.class);
+            BODY = l.findVarHandle(Task.class, "body", Object.class);
+            NEXT = l.findVarHandle(Task.class, "next", Task.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -68,18 +74,25 @@ public final class Task<T> {
     private final Context context;
     /**
      * A {@link Callable} or a {@link TaskGroup.Action}: an action is run as is, without an
-     * adapter object.
+     * adapter object. Null once the task has been counted out of its group ({@link #countOut()}):
+     * that is the mark the group's pruner and readers test, and a task the caller keeps does not
+     * keep what its body captured.
      */
-    private final Object body;
+    private Object body;
     final ThreadRecord record;
     /** The task's root scope; its parent is the group's scope, whose {@link ScopeNode#group()} is the group. */
     final CancelScope root;
     /**
-     * The next older live task in the group's list, or null; written under the group's LINKING
-     * bit, read by anyone (see {@link TaskGroup}'s overview).
+     * The next older task in the group's list, or null; set by the spawner before the task is
+     * linked, then written only by the group's pruner or its owner once closed, read by anyone
+     * (see {@link TaskGroup}'s overview).
      */
     volatile Task<?> next;
-    /** The next newer live task in the group's list, or null; only under the group's LINKING bit. */
+    /**
+     * Always null: the group's list is singly linked since completions stopped unlinking
+     * themselves. Kept because an existing test reads it; it costs no space (the object is
+     * 56 bytes with or without it).
+     */
     Task<?> prev;
 
     private volatile State status = State.RUNNING;
@@ -181,6 +194,19 @@ public final class Task<T> {
             group.taskCompleted(this);
             record.endThread();
         }
+    }
+
+    /**
+     * Marks the task counted out of its group's live count, after the add that did it (a
+     * release: the group's pruner that sees the mark also sees the add).
+     */
+    void countOut() {
+        BODY.setRelease(this, null);
+    }
+
+    /** Whether {@link #countOut()} has happened (an acquire). */
+    boolean isCountedOut() {
+        return BODY.getAcquire(this) == null;
     }
 
     /** The group the task belongs to. */

@@ -51,45 +51,63 @@ import java.util.concurrent.atomic.AtomicLong;
  * <h2>Implementation overview</h2>
  * No blocking lock: a server's acceptor spawns while thousands of tasks end, and a contended
  * monitor or {@code ReentrantLock} here put the spawning thread to sleep (the demo server's tail
- * latency; TaskGroupBenchmark). {@link #live} holds the number of live tasks, a CLOSED bit and a
- * LINKING bit. Spawn increments the count with a CAS that fails once CLOSED is set, a task's
- * completion decrements it, and the owner sets CLOSED with a CAS from exactly zero, after the
- * body, so no task can join an ended group. The owner waits in {@link #awaitTasks}
+ * latency; TaskGroupBenchmark). {@link #live} is one word: the number of live tasks (LIVE bits),
+ * the number of completed tasks still in the list (DEAD bits, below), a PRUNING bit and a
+ * CLOSED bit. Spawn counts a task in with one atomic add and takes it back if the add found
+ * CLOSED; a task's completion counts it out (and in as dead) with one atomic add; the owner sets
+ * CLOSED with a CAS from a word with no live task and no pruning, after the body, so no task
+ * can join an ended group. The owner waits in {@link #awaitTasks}
  * ({@link Parking#awaitUninterruptibly}): it publishes {@link #waiter} and then re-reads the
- * count, the last task decrements the count and then reads {@link #waiter} (all volatile), so
- * the wake-up is never lost. Failures go to a concurrent FIFO queue, in the order they were
- * recorded. The exit is written as a numbered timeline in {@link #run(String, Body)}; the kernel
- * is mapped in {@code docs/design.md}.
+ * word; an add that leaves no live task and no pruning (a completion, or the end of a pruning)
+ * then reads {@link #waiter} (all volatile), so the wake-up is never lost. Failures go to a
+ * concurrent FIFO queue, in the order they were recorded. The exit is written as a numbered
+ * timeline in {@link #run(String, Body)}; the kernel is mapped in {@code docs/design.md}.
  *
- * <h3>The live tasks: a list through the tasks</h3>
- * The live tasks, which cancellation and the task tree walk, are a doubly linked list through
- * the {@link Task} objects themselves ({@link Task#next}, {@link Task#prev}), newest first from
- * {@link #head}: no node or table per task (ScaleRun's histogram). Invariants:
+ * <h3>The live tasks: a list through the tasks, pruned in batches</h3>
+ * The live tasks, which cancellation and the task tree walk, are a singly linked list through
+ * the {@link Task} objects themselves ({@link Task#next}), newest first from {@link #head}: no
+ * node or table per task (ScaleRun's histogram). A completing task does not take itself out of
+ * the list: it only counts itself out, and a completed task is taken out later, with others, by
+ * one pruning pass. A completion used to unlink itself under a spin-lock bit that spawns took
+ * too, and waited for it (about 6% of spawn + join of 1 000 tasks, a JFR profile of
+ * TaskGroupBenchmark's virtual caller). Invariants:
  * <ul>
- * <li>Only a thread holding LINKING writes {@link #head}, a {@code prev} or a {@code next} that
- *     is reachable from {@link #head}. LINKING is taken by the same CAS that counts a spawn in,
- *     and by a CAS before a task's completion counts it out; it is released by the atomic add
- *     that ends the section (for a completion, the add that also decrements the count). A
- *     section is a handful of field writes, so a thread that finds LINKING set spins
- *     ({@link #spinOnce}); no thread blocks or allocates while holding it.
- * <li>A task is linked at the head before its thread starts, and unlinked once, as it
- *     completes, before it leaves the count: the list holds exactly the tasks counted in, less
- *     those that have completed. A task is never linked twice.
- * <li>Readers take no lock ({@link #liveTasks}): {@link #head} and {@code next} are volatile,
- *     and an unlinked task keeps its {@code next} while a reader may stand on it, so a reader
- *     goes on from there to the tasks after it. Unlinking never reorders, and tasks are only
- *     added at the head; so a reader reaches every task linked before it read {@link #head} and
- *     still linked when it finished, and may also see tasks linked or unlinked meanwhile (as the
- *     concurrent set this replaced). A cancellation is not missed: spawn links a task before
- *     its thread starts, cancel publishes the outcome before it reads {@link #head}.
+ * <li>Spawn links a task at the head with a CAS on {@link #head}, after counting it in and
+ *     before its thread starts. Nothing else writes {@link #head} while the group is open, and
+ *     a linked task's {@code next} is written only by the pruner (a task's {@code next} is set
+ *     before the CAS that publishes it). A task is linked once.
+ * <li>A task is <em>counted out</em> when its completion's add has happened: it then writes
+ *     {@link Task#countOut()} (a release), which readers and the pruner test
+ *     ({@link Task#isCountedOut()}, an acquire). DEAD counts the tasks whose add has happened and
+ *     that no pruning has taken out yet, so it is never smaller than the number of counted-out
+ *     tasks in the list that the pruner may remove: the count never goes below zero.
+ * <li>At most one thread prunes: the one whose CAS set PRUNING (refused once CLOSED is set). A
+ *     completion whose add leaves more dead tasks than {@link #PRUNE_SLACK} plus the live ones
+ *     tries to become it; the pruner walks the list once from the head (which it leaves in
+ *     place), unlinks every counted-out task after it ({@code pred.next = cur.next}), and
+ *     releases PRUNING with the add that subtracts what it removed. It goes on while a pass
+ *     removed some task and dead ones still outnumber that bound. So a pass costs about two
+ *     visits per task removed, and the list holds the live tasks plus a bounded number of
+ *     completed ones (the slack, plus those that complete during a pass behind the pruner).
+ * <li>Every task that is not counted out is reachable from {@link #head}: spawn links at the
+ *     head, and an unlink skips exactly one counted-out task and never reorders. Readers take no
+ *     lock ({@link #liveTasks}): {@link #head} and {@code next} are volatile, and an unlinked
+ *     task keeps its {@code next} while a reader may stand on it; so a reader reaches every
+ *     task linked before it read {@link #head} and not counted out when it finished, and sees
+ *     each task at most once (links only point to older tasks). Readers skip counted-out tasks.
+ *     A cancellation is not missed: spawn links a task before its thread starts, cancel
+ *     publishes the outcome before it reads {@link #head}.
  * <li>Readers announce themselves in {@link #readers} before they read {@link #head} and leave
- *     after. The unlinking thread reads {@link #readers} after its unlinking writes; when it is
- *     zero, no reader can reach the unlinked task any more (a later reader starts after the
- *     unlink), so it clears the task's {@code next}: a completed task that the caller keeps does
- *     not keep the tasks that were after it in the list. When readers were active it keeps
+ *     after. The pruner reads {@link #readers} after each unlinking write; when it is zero, no
+ *     reader can reach the unlinked task any more (a later reader starts after the unlink), so
+ *     it clears the task's {@code next}: a completed task that the caller keeps does not keep
+ *     the tasks that were after it in the list. When readers were active it keeps
  *     {@code next}; those readers can only reach tasks that were unlinked while they were
  *     reading, whose {@code next} was kept for the same reason, so no reader ever meets a
  *     cleared link.
+ * <li>Once the owner has set CLOSED (no live task, no pruner, and no spawn can count in) it
+ *     owns the list: it clears {@link #head} and, when no reader walks, every remaining link
+ *     ({@link #dropList}), so the completed tasks keep nothing of the group's list.
  * </ul>
  */
 public final class TaskGroup {
@@ -127,23 +145,35 @@ public final class TaskGroup {
 
     private final String name;
     final CancelScope scope;
+    /** The live tasks: the low 30 bits of {@link #live}. */
+    private static final long LIVE = (1L << 30) - 1;
+    /** One completed task still in the list; DEAD is the 30 bits above LIVE. */
+    private static final long DEAD_ONE = 1L << 30;
+    private static final long DEAD = LIVE * DEAD_ONE;
+    /** Held by the one thread that prunes the list; see the overview. */
+    private static final long PRUNING = 1L << 60;
     private static final long CLOSED = 1L << 62;
-    /** Held while the list of live tasks is relinked; see the overview. */
-    private static final long LINKING = 1L << 61;
-    /** Spins before a thread that waits for LINKING yields its carrier. */
-    private static final int LINK_SPINS = 64;
+    /**
+     * Completed tasks the list may hold beyond the number of live ones before a completion
+     * prunes it: a pass then removes at least this many, so short-lived tasks pay about two
+     * visits each and a few live ones do not cause a pass per completion.
+     */
+    private static final int PRUNE_SLACK = 32;
 
     private static final VarHandle READERS;
+    private static final VarHandle HEAD;
 
     static {
         try {
-            READERS = MethodHandles.lookup().findVarHandle(TaskGroup.class, "readers", int.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            READERS = l.findVarHandle(TaskGroup.class, "readers", int.class);
+            HEAD = l.findVarHandle(TaskGroup.class, "head", Task.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** Live tasks (low bits), the CLOSED bit and the LINKING bit. */
+    /** Live tasks (LIVE bits), completed tasks still listed (DEAD bits), PRUNING, CLOSED. */
     private final AtomicLong live = new AtomicLong();
     /** The newest live task, the head of the list of live tasks; see the overview. */
     private volatile Task<?> head;
@@ -266,9 +296,39 @@ public final class TaskGroup {
     private boolean awaitTasks(ThreadRecord r) {
         waiter = Thread.currentThread();
         try {
-            return Parking.awaitUninterruptibly(r, () -> live.compareAndSet(0, CLOSED), scope, false, this);
+            return Parking.awaitUninterruptibly(r, this::tryClose, scope, false, this);
         } finally {
             waiter = null;
+        }
+    }
+
+    /**
+     * Closes the group if no task is live and no thread prunes, then drops the list.
+     *
+     * @return whether the group is closed
+     */
+    private boolean tryClose() {
+        long st = live.get();
+        if ((st & (LIVE | PRUNING)) != 0 || !live.compareAndSet(st, st | CLOSED)) {
+            return false;
+        }
+        dropList();
+        return true;
+    }
+
+    /**
+     * The owner, after CLOSED: no one else writes the list any more. Empties it, and unless a
+     * reader walks it, clears every link (see the overview).
+     */
+    private void dropList() {
+        Task<?> t = head;
+        head = null;
+        if ((int) READERS.getVolatile(this) == 0) {
+            while (t != null) {
+                Task<?> n = t.next;
+                Task.NEXT.set(t, null);
+                t = n;
+            }
         }
     }
 
@@ -366,30 +426,24 @@ public final class TaskGroup {
             throw ended();
         }
         Task<T> t = new Task<>(this, name != null ? name : this.name + "-" + spawned.getAndIncrement(), body, ctx);
-        // Count the task in and take LINKING in one CAS, link it at the head, release.
-        for (int spins = 0;;) {
-            long st = live.get();
-            if ((st & CLOSED) != 0) {
-                throw ended();
-            }
-            if ((st & LINKING) != 0) {
-                spins = spinOnce(spins);
-            } else if (live.compareAndSet(st, (st + 1) | LINKING)) {
+        // Count the task in (and take it back if the group closed meanwhile), then link it at the head.
+        if ((live.getAndIncrement() & CLOSED) != 0) {
+            live.getAndDecrement(); // the group has ended: nobody waits on its count any more
+            throw ended();
+        }
+        for (Task<?> h = head;;) {
+            Task.NEXT.set(t, h); // published by the CAS
+            Task<?> w = (Task<?>) HEAD.compareAndExchange(this, h, t);
+            if (w == h) {
                 break;
             }
+            h = w;
         }
-        Task<?> h = head;
-        t.next = h;
-        if (h != null) {
-            h.prev = t;
-        }
-        head = t;
-        live.getAndAdd(-LINKING);
         try {
             t.start();
         } catch (Throwable e) {
-            // The thread never ran, so the task cannot complete by itself: take it back out of
-            // the list and the count, or the group would wait for it forever.
+            // The thread never ran, so the task cannot complete by itself: count it out here,
+            // or the group would wait for it forever.
             taskCompleted(t);
             throw e;
         }
@@ -399,16 +453,6 @@ public final class TaskGroup {
     private IllegalStateException ended() {
         return new IllegalStateException("TaskGroup '" + this.name + "' has ended: spawn tasks"
                 + " while its body or one of its tasks still runs");
-    }
-
-    /** One round of waiting for LINKING: a spin, or a yield once the spins are spent. */
-    private static int spinOnce(int spins) {
-        if (spins < LINK_SPINS) {
-            Thread.onSpinWait();
-            return spins + 1;
-        }
-        Thread.yield();
-        return spins;
     }
 
     /**
@@ -452,49 +496,80 @@ public final class TaskGroup {
         }
     }
 
-    /** A task completed: it leaves the list of live tasks and the count. */
+    /**
+     * A task completed: it leaves the live count in one add, stays in the list until a pruning
+     * takes it out, and prunes if completed tasks outnumber the live ones by the slack.
+     */
     void taskCompleted(Task<?> t) {
-        for (int spins = 0;;) {
-            long st = live.get();
-            if ((st & LINKING) != 0) {
-                spins = spinOnce(spins);
-            } else if (live.compareAndSet(st, st | LINKING)) {
-                break;
+        long st = live.addAndGet(DEAD_ONE - 1);
+        t.countOut(); // after the add: the pruner subtracts only adds that happened
+        if ((st & (LIVE | PRUNING)) == 0) {
+            wakeOwner();
+        }
+        // Also when no task is live: a body that spawns and joins one task at a time must not
+        // let its list grow. If the owner closes first, the CAS fails; if it wins, the owner
+        // waits for the pruning to end.
+        if ((st & (PRUNING | CLOSED)) == 0 && tooManyDead(st) && live.compareAndSet(st, st | PRUNING)) {
+            prune();
+        }
+    }
+
+    /** Whether the list holds more completed tasks than the live ones plus the slack. */
+    private static boolean tooManyDead(long st) {
+        return (st & DEAD) / DEAD_ONE > (st & LIVE) + PRUNE_SLACK;
+    }
+
+    private void wakeOwner() {
+        Thread w = waiter;
+        if (w != null) {
+            Parking.unpark(w);
+        }
+    }
+
+    /**
+     * Holding PRUNING: unlinks the counted-out tasks after the head, releases PRUNING, and goes
+     * on while a pass removed some and too many remain (see the overview).
+     */
+    private void prune() {
+        for (;;) {
+            long removed = 0;
+            Task<?> pred = head; // linked before PRUNING was taken: never null here
+            for (Task<?> cur = pred.next; cur != null;) {
+                Task<?> n = cur.next;
+                if (cur.isCountedOut()) {
+                    pred.next = n; // volatile: ordered before the read of readers
+                    if ((int) READERS.getVolatile(this) == 0) {
+                        Task.NEXT.set(cur, null); // no reader can stand on cur (see the overview)
+                    }
+                    removed++;
+                } else {
+                    pred = cur;
+                }
+                cur = n;
             }
-        }
-        Task<?> p = t.prev;
-        Task<?> n = t.next;
-        if (n != null) {
-            n.prev = p;
-        }
-        if (p != null) {
-            p.next = n;
-        } else {
-            head = n;
-        }
-        t.prev = null;
-        if ((int) READERS.getVolatile(this) == 0) {
-            t.next = null; // no reader can stand on t: nothing more to keep (see the overview)
-        }
-        // Release LINKING and leave the count in one step.
-        if (live.addAndGet(-LINKING - 1) == 0) {
-            Thread w = waiter;
-            if (w != null) {
-                Parking.unpark(w);
+            long st = live.addAndGet(-PRUNING - removed * DEAD_ONE);
+            if ((st & LIVE) == 0) {
+                wakeOwner();
+            }
+            if (removed == 0 || (st & (PRUNING | CLOSED)) != 0 || !tooManyDead(st)
+                    || !live.compareAndSet(st, st | PRUNING)) {
+                return;
             }
         }
     }
 
     /**
      * A snapshot of the live tasks, oldest first, for cancellation and the task tree; takes no
-     * lock (see the overview).
+     * lock and skips the counted-out tasks that are still listed (see the overview).
      */
     List<Task<?>> liveTasks() {
         READERS.getAndAdd(this, 1);
         try {
             List<Task<?>> out = new ArrayList<>();
             for (Task<?> t = head; t != null; t = t.next) {
-                out.add(t);
+                if (!t.isCountedOut()) {
+                    out.add(t);
+                }
             }
             Collections.reverse(out);
             return out;
