@@ -87,8 +87,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *     place), unlinks every counted-out task after it ({@code pred.next = cur.next}), and
  *     releases PRUNING with the add that subtracts what it removed. It goes on while a pass
  *     removed some task and dead ones still outnumber that bound. So a pass costs about two
- *     visits per task removed, and the list holds the live tasks plus a bounded number of
- *     completed ones (the slack, plus those that complete during a pass behind the pruner).
+ *     visits per task removed, and once completions pause the list holds the live tasks and at
+ *     most as many completed ones plus the slack (and those whose completion was between its add
+ *     and its mark while the last pass ran).
  * <li>Every task that is not counted out is reachable from {@link #head}: spawn links at the
  *     head, and an unlink skips exactly one counted-out task and never reorders. Readers take no
  *     lock ({@link #liveTasks}): {@link #head} and {@code next} are volatile, and an unlinked
@@ -153,12 +154,14 @@ public final class TaskGroup {
     /** Held by the one thread that prunes the list; see the overview. */
     private static final long PRUNING = 1L << 60;
     private static final long CLOSED = 1L << 62;
+    /** Bits never set: a count that went below zero would borrow into them (asserted). */
+    private static final long UNUSED = ~(LIVE | DEAD | PRUNING | CLOSED);
     /**
      * Completed tasks the list may hold beyond the number of live ones before a completion
      * prunes it: a pass then removes at least this many, so short-lived tasks pay about two
      * visits each and a few live ones do not cause a pass per completion.
      */
-    private static final int PRUNE_SLACK = 32;
+    static final int PRUNE_SLACK = 32;
 
     private static final VarHandle READERS;
     private static final VarHandle HEAD;
@@ -503,6 +506,7 @@ public final class TaskGroup {
     void taskCompleted(Task<?> t) {
         long st = live.addAndGet(DEAD_ONE - 1);
         t.countOut(); // after the add: the pruner subtracts only adds that happened
+        assert (st & UNUSED) == 0 && (st & LIVE) != LIVE : "live count word corrupted: " + Long.toHexString(st);
         if ((st & (LIVE | PRUNING)) == 0) {
             wakeOwner();
         }
@@ -548,6 +552,7 @@ public final class TaskGroup {
                 cur = n;
             }
             long st = live.addAndGet(-PRUNING - removed * DEAD_ONE);
+            assert (st & UNUSED) == 0 && (st & DEAD) != DEAD : "dead count below zero: " + Long.toHexString(st);
             if ((st & LIVE) == 0) {
                 wakeOwner();
             }
@@ -576,6 +581,20 @@ public final class TaskGroup {
         } finally {
             READERS.getAndAdd(this, -1);
         }
+    }
+
+    /** The tasks in the list, counted out or not (for tests; not a snapshot: no reader mark). */
+    int listed() {
+        int n = 0;
+        for (Task<?> t = head; t != null; t = t.next) {
+            n++;
+        }
+        return n;
+    }
+
+    /** The number of live tasks (for tests). */
+    int liveCount() {
+        return (int) (live.get() & LIVE);
     }
 
     @Override
