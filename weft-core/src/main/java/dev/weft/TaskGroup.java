@@ -583,13 +583,18 @@ public final class TaskGroup {
         }
     }
 
-    /** The tasks in the list, counted out or not (for tests; not a snapshot: no reader mark). */
+    /** The number of tasks in the list, counted out or not (for tests; a reader, as {@link #liveTasks}). */
     int listed() {
-        int n = 0;
-        for (Task<?> t = head; t != null; t = t.next) {
-            n++;
+        READERS.getAndAdd(this, 1);
+        try {
+            int n = 0;
+            for (Task<?> t = head; t != null; t = t.next) {
+                n++;
+            }
+            return n;
+        } finally {
+            READERS.getAndAdd(this, -1);
         }
-        return n;
     }
 
     /** The number of live tasks (for tests). */
