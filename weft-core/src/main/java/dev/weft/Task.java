@@ -88,12 +88,6 @@ public final class Task<T> {
      * (see {@link TaskGroup}'s overview).
      */
     volatile Task<?> next;
-    /**
-     * Always null: the group's list is singly linked since completions stopped unlinking
-     * themselves. Kept because an existing test reads it; it costs no space (the object is
-     * 56 bytes with or without it).
-     */
-    Task<?> prev;
 
     private volatile State status = State.RUNNING;
     private T value;

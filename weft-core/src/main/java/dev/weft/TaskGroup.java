@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Structured concurrency: a body that spawns tasks, and does not return until every one of them
@@ -51,7 +50,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <h2>Implementation overview</h2>
  * No blocking lock: a server's acceptor spawns while thousands of tasks end, and a contended
  * monitor or {@code ReentrantLock} here put the spawning thread to sleep (the demo server's tail
- * latency; TaskGroupBenchmark). {@link #live} is one word: the number of live tasks (LIVE bits),
+ * latency; TaskGroupBenchmark). The {@link Roster}'s {@code state} is one word: the number of live tasks (LIVE bits),
  * the number of completed tasks still in the list (DEAD bits, below), a PRUNING bit and a
  * CLOSED bit. Spawn counts a task in with one atomic add and takes it back if the add found
  * CLOSED; a task's completion counts it out (and in as dead) with one atomic add; the owner sets
@@ -65,15 +64,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <h3>The live tasks: a list through the tasks, pruned in batches</h3>
  * The live tasks, which cancellation and the task tree walk, are a singly linked list through
- * the {@link Task} objects themselves ({@link Task#next}), newest first from {@link #head}: no
+ * the {@link Task} objects themselves ({@link Task#next}), newest first from {@code head}: no
  * node or table per task (ScaleRun's histogram). A completing task does not take itself out of
  * the list: it only counts itself out, and a completed task is taken out later, with others, by
  * one pruning pass. A completion used to unlink itself under a spin-lock bit that spawns took
  * too, and waited for it (about 6% of spawn + join of 1 000 tasks, a JFR profile of
  * TaskGroupBenchmark's virtual caller). Invariants:
  * <ul>
- * <li>Spawn links a task at the head with a CAS on {@link #head}, after counting it in and
- *     before its thread starts. Nothing else writes {@link #head} while the group is open, and
+ * <li>Spawn links a task at the head with a CAS on {@code head}, after counting it in and
+ *     before its thread starts. Nothing else writes {@code head} while the group is open, and
  *     a linked task's {@code next} is written only by the pruner (a task's {@code next} is set
  *     before the CAS that publishes it). A task is linked once.
  * <li>A task is <em>counted out</em> when its completion's add has happened: it then writes
@@ -90,15 +89,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *     visits per task removed, and once completions pause the list holds the live tasks and at
  *     most as many completed ones plus the slack (and those whose completion was between its add
  *     and its mark while the last pass ran).
- * <li>Every task that is not counted out is reachable from {@link #head}: spawn links at the
+ * <li>Every task that is not counted out is reachable from {@code head}: spawn links at the
  *     head, and an unlink skips exactly one counted-out task and never reorders. Readers take no
- *     lock ({@link #liveTasks}): {@link #head} and {@code next} are volatile, and an unlinked
+ *     lock ({@link #liveTasks}): {@code head} and {@code next} are volatile, and an unlinked
  *     task keeps its {@code next} while a reader may stand on it; so a reader reaches every
- *     task linked before it read {@link #head} and not counted out when it finished, and sees
+ *     task linked before it read {@code head} and not counted out when it finished, and sees
  *     each task at most once (links only point to older tasks). Readers skip counted-out tasks.
  *     A cancellation is not missed: spawn links a task before its thread starts, cancel
- *     publishes the outcome before it reads {@link #head}.
- * <li>Readers announce themselves in {@link #readers} before they read {@link #head} and leave
+ *     publishes the outcome before it reads {@code head}.
+ * <li>Readers announce themselves in {@link #readers} before they read {@code head} and leave
  *     after. The pruner reads {@link #readers} after each unlinking write; when it is zero, no
  *     reader can reach the unlinked task any more (a later reader starts after the unlink), so
  *     it clears the task's {@code next}: a completed task that the caller keeps does not keep
@@ -107,7 +106,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *     reading, whose {@code next} was kept for the same reason, so no reader ever meets a
  *     cleared link.
  * <li>Once the owner has set CLOSED (no live task, no pruner, and no spawn can count in) it
- *     owns the list: it clears {@link #head} and, when no reader walks, every remaining link
+ *     owns the list: it clears {@code head} and, when no reader walks, every remaining link
  *     ({@link #dropList}), so the completed tasks keep nothing of the group's list.
  * </ul>
  */
@@ -146,7 +145,7 @@ public final class TaskGroup {
 
     private final String name;
     final CancelScope scope;
-    /** The live tasks: the low 30 bits of {@link #live}. */
+    /** The live tasks: the low 30 bits of the state word. */
     private static final long LIVE = (1L << 30) - 1;
     /** One completed task still in the list; DEAD is the 30 bits above LIVE. */
     private static final long DEAD_ONE = 1L << 30;
@@ -164,33 +163,86 @@ public final class TaskGroup {
     static final int PRUNE_SLACK = 32;
 
     private static final VarHandle READERS;
+    private static final VarHandle STATE;
     private static final VarHandle HEAD;
+    private static final VarHandle SPAWNED;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             READERS = l.findVarHandle(TaskGroup.class, "readers", int.class);
-            HEAD = l.findVarHandle(TaskGroup.class, "head", Task.class);
+            STATE = l.findVarHandle(RosterFields.class, "state", long.class);
+            HEAD = l.findVarHandle(RosterFields.class, "head", Task.class);
+            SPAWNED = l.findVarHandle(RosterFields.class, "spawned", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** Live tasks (LIVE bits), completed tasks still listed (DEAD bits), PRUNING, CLOSED. */
-    private final AtomicLong live = new AtomicLong();
-    /** The newest live task, the head of the list of live tasks; see the overview. */
-    private volatile Task<?> head;
+    /**
+     * Padding before the {@link Roster}'s fields. The int fills the gap after the object header,
+     * where the JVM would otherwise place a field of the subclass.
+     */
+    @SuppressWarnings("unused")
+    private static class RosterPad {
+        int p00;
+        long p01, p02, p03, p04, p05, p06, p07;
+    }
+
+    /** The fields of a {@link Roster}; see there. */
+    private static class RosterFields extends RosterPad {
+        /** Live tasks (LIVE bits), completed tasks still listed (DEAD bits), PRUNING, CLOSED. */
+        volatile long state;
+        /** The newest task in the list of live tasks; see the overview. */
+        volatile Task<?> head;
+        /** How many tasks were spawned without a name: the next one's index. */
+        volatile int spawned;
+    }
+
+    /**
+     * What spawns and completions write, alone on its cache lines (padding before and after):
+     * spawns and completions run on different cores, and the group's own fields, which every
+     * completion reads, stay read-only, so they stay in every core's cache. With the list's head
+     * in the group object and the count in an {@code AtomicLong} allocated beside it, a paired
+     * spawn + join of 1 000 tasks took about 20 us more (see {@code docs/benchmarks.md}).
+     */
+    @SuppressWarnings("unused")
+    private static final class Roster extends RosterFields {
+        long q01, q02, q03, q04, q05, q06, q07;
+    }
+
+    private final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    /** The count, the list's head and the name index; see {@link Roster}. */
+    private final Roster roster;
     /** How many threads are reading the list of live tasks ({@link #liveTasks}). */
     @SuppressWarnings("unused")
     private volatile int readers;
-    private final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger spawned = new AtomicInteger();
     /** The owner while it waits in {@link #awaitTasks}, else null. */
     private volatile Thread waiter;
 
     private TaskGroup(String name, ThreadRecord owner) {
         this.name = name;
         this.scope = new CancelScope(owner.innermost, owner, ScopeKind.TASK_GROUP, this, name);
+        this.roster = new Roster(); // allocated last: nothing the group reads comes after it
+    }
+
+    /** The state word: live count, dead count, PRUNING, CLOSED. */
+    private long state() {
+        return roster.state;
+    }
+
+    /** Adds {@code delta} to the state word; returns the new word. */
+    private long addState(long delta) {
+        return (long) STATE.getAndAdd(roster, delta) + delta;
+    }
+
+    private boolean casState(long expected, long next) {
+        return STATE.compareAndSet(roster, expected, next);
+    }
+
+    /** The newest task in the list. */
+    private Task<?> head() {
+        return roster.head;
     }
 
     /**
@@ -311,8 +363,8 @@ public final class TaskGroup {
      * @return whether the group is closed
      */
     private boolean tryClose() {
-        long st = live.get();
-        if ((st & (LIVE | PRUNING)) != 0 || !live.compareAndSet(st, st | CLOSED)) {
+        long st = state();
+        if ((st & (LIVE | PRUNING)) != 0 || !casState(st, st | CLOSED)) {
             return false;
         }
         dropList();
@@ -324,8 +376,8 @@ public final class TaskGroup {
      * reader walks it, clears every link (see the overview).
      */
     private void dropList() {
-        Task<?> t = head;
-        head = null;
+        Task<?> t = head();
+        roster.head = null;
         if ((int) READERS.getVolatile(this) == 0) {
             while (t != null) {
                 Task<?> n = t.next;
@@ -425,18 +477,17 @@ public final class TaskGroup {
      */
     private <T> Task<T> start(String name, Object body, Context context) {
         Context ctx = context != null ? context : Context.copyCurrent();
-        if ((live.get() & CLOSED) != 0) {
+        Task<T> t = new Task<>(this, name != null ? name : this.name + "-" + (int) SPAWNED.getAndAdd(roster, 1), body, ctx);
+        // Count the task in (and take it back if the group has ended), then link it at the head.
+        // No read of the word before: a read and then an atomic add on a line that completions
+        // write cost two transfers of it where the add alone costs one.
+        if ((addState(1) & CLOSED) != 0) {
+            addState(-1); // the group has ended: nobody waits on its count any more
             throw ended();
         }
-        Task<T> t = new Task<>(this, name != null ? name : this.name + "-" + spawned.getAndIncrement(), body, ctx);
-        // Count the task in (and take it back if the group closed meanwhile), then link it at the head.
-        if ((live.getAndIncrement() & CLOSED) != 0) {
-            live.getAndDecrement(); // the group has ended: nobody waits on its count any more
-            throw ended();
-        }
-        for (Task<?> h = head;;) {
+        for (Task<?> h = head();;) {
             Task.NEXT.set(t, h); // published by the CAS
-            Task<?> w = (Task<?>) HEAD.compareAndExchange(this, h, t);
+            Task<?> w = (Task<?>) HEAD.compareAndExchange(roster, h, t);
             if (w == h) {
                 break;
             }
@@ -504,7 +555,7 @@ public final class TaskGroup {
      * takes it out, and prunes if completed tasks outnumber the live ones by the slack.
      */
     void taskCompleted(Task<?> t) {
-        long st = live.addAndGet(DEAD_ONE - 1);
+        long st = addState(DEAD_ONE - 1);
         t.countOut(); // after the add: the pruner subtracts only adds that happened
         assert (st & UNUSED) == 0 && (st & LIVE) != LIVE : "live count word corrupted: " + Long.toHexString(st);
         if ((st & (LIVE | PRUNING)) == 0) {
@@ -513,7 +564,7 @@ public final class TaskGroup {
         // Also when no task is live: a body that spawns and joins one task at a time must not
         // let its list grow. If the owner closes first, the CAS fails; if it wins, the owner
         // waits for the pruning to end.
-        if ((st & (PRUNING | CLOSED)) == 0 && tooManyDead(st) && live.compareAndSet(st, st | PRUNING)) {
+        if ((st & (PRUNING | CLOSED)) == 0 && tooManyDead(st) && casState(st, st | PRUNING)) {
             prune();
         }
     }
@@ -537,7 +588,7 @@ public final class TaskGroup {
     private void prune() {
         for (;;) {
             long removed = 0;
-            Task<?> pred = head; // linked before PRUNING was taken: never null here
+            Task<?> pred = head(); // linked before PRUNING was taken: never null here
             for (Task<?> cur = pred.next; cur != null;) {
                 Task<?> n = cur.next;
                 if (cur.isCountedOut()) {
@@ -551,13 +602,13 @@ public final class TaskGroup {
                 }
                 cur = n;
             }
-            long st = live.addAndGet(-PRUNING - removed * DEAD_ONE);
+            long st = addState(-PRUNING - removed * DEAD_ONE);
             assert (st & UNUSED) == 0 && (st & DEAD) != DEAD : "dead count below zero: " + Long.toHexString(st);
             if ((st & LIVE) == 0) {
                 wakeOwner();
             }
             if (removed == 0 || (st & (PRUNING | CLOSED)) != 0 || !tooManyDead(st)
-                    || !live.compareAndSet(st, st | PRUNING)) {
+                    || !casState(st, st | PRUNING)) {
                 return;
             }
         }
@@ -571,7 +622,7 @@ public final class TaskGroup {
         READERS.getAndAdd(this, 1);
         try {
             List<Task<?>> out = new ArrayList<>();
-            for (Task<?> t = head; t != null; t = t.next) {
+            for (Task<?> t = head(); t != null; t = t.next) {
                 if (!t.isCountedOut()) {
                     out.add(t);
                 }
@@ -588,7 +639,7 @@ public final class TaskGroup {
         READERS.getAndAdd(this, 1);
         try {
             int n = 0;
-            for (Task<?> t = head; t != null; t = t.next) {
+            for (Task<?> t = head(); t != null; t = t.next) {
                 n++;
             }
             return n;
@@ -599,7 +650,7 @@ public final class TaskGroup {
 
     /** The number of live tasks (for tests). */
     int liveCount() {
-        return (int) (live.get() & LIVE);
+        return (int) (state() & LIVE);
     }
 
     @Override
