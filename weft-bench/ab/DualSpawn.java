@@ -13,7 +13,7 @@ public class DualSpawn {
         int n = 1000;
         List<String> names = new ArrayList<>();
         List<MethodHandle> weft = new ArrayList<>();
-        MethodHandle raw = null, floor = null;
+        MethodHandle raw = null, floor = null, sts = null;
         MethodType mt = MethodType.methodType(long.class, int.class);
         for (int i = 1; i < a.length; i++) {
             URLClassLoader l = new URLClassLoader(new URL[] {Path.of(a[i]).toUri().toURL(), Path.of(System.getProperty("ab.loops")).toUri().toURL()}, ClassLoader.getPlatformClassLoader());
@@ -22,6 +22,7 @@ public class DualSpawn {
             if (raw == null) {
                 raw = MethodHandles.publicLookup().findStatic(c, "raw", mt);
                 floor = MethodHandles.publicLookup().findStatic(c, "floor", mt);
+                sts = MethodHandles.publicLookup().findStatic(c, "sts", mt);
             }
             names.add(Path.of(a[i]).getFileName().toString());
         }
@@ -29,11 +30,13 @@ public class DualSpawn {
         double[][] w = new double[k][rounds];
         double[] r = new double[rounds];
         double[] fl = new double[rounds];
+        double[] st = new double[rounds];
         long sink = 0;
-        for (int i = 0; i < 300; i++) { for (MethodHandle m : weft) sink += (long) m.invokeExact(n); sink += (long) raw.invokeExact(n); sink += (long) floor.invokeExact(n); }
+        for (int i = 0; i < 300; i++) { for (MethodHandle m : weft) sink += (long) m.invokeExact(n); sink += (long) raw.invokeExact(n); sink += (long) floor.invokeExact(n); sink += (long) sts.invokeExact(n); }
         for (int i = 0; i < rounds; i++) {
             long t0 = System.nanoTime(); sink += (long) raw.invokeExact(n); r[i] = (System.nanoTime() - t0) / 1e3;
             t0 = System.nanoTime(); sink += (long) floor.invokeExact(n); fl[i] = (System.nanoTime() - t0) / 1e3;
+            t0 = System.nanoTime(); sink += (long) sts.invokeExact(n); st[i] = (System.nanoTime() - t0) / 1e3;
             for (int j = 0; j < k; j++) {
                 int jj = (i % 2 == 0) ? j : k - 1 - j; // alternate the order
                 t0 = System.nanoTime(); sink += (long) weft.get(jj).invokeExact(n); w[jj][i] = (System.nanoTime() - t0) / 1e3;
@@ -41,22 +44,24 @@ public class DualSpawn {
         }
         double[] rs = r.clone(); Arrays.sort(rs);
         System.out.printf("raw virtual threads   min %.0f p25 %.0f median %.0f us%n", rs[0], rs[rounds / 4], rs[rounds / 2]);
-        {
-            double[] fs = fl.clone(); Arrays.sort(fs);
-            double[] ratio = new double[rounds]; for (int i = 0; i < rounds; i++) ratio[i] = fl[i] / r[i]; Arrays.sort(ratio);
-            System.out.printf("floor (named + 1 TL)  min %.0f p25 %.0f median %.0f us; ratio to raw (same round) p25 %.2f median %.2f%n",
-                    fs[0], fs[rounds / 4], fs[rounds / 2], ratio[rounds / 4], ratio[rounds / 2]);
-        }
+        line("floor (named + 1 TL)", fl, r);
+        line("StructuredTaskScope", st, r);
         for (int j = 0; j < k; j++) {
-            double[] ws = w[j].clone(); Arrays.sort(ws);
-            double[] ratio = new double[rounds]; for (int i = 0; i < rounds; i++) ratio[i] = w[j][i] / r[i]; Arrays.sort(ratio);
-            System.out.printf("%-20s  min %.0f p25 %.0f median %.0f us; ratio to raw (same round) p25 %.2f median %.2f%n",
-                    names.get(j), ws[0], ws[rounds / 4], ws[rounds / 2], ratio[rounds / 4], ratio[rounds / 2]);
+            line(names.get(j), w[j], r);
         }
         if (k == 2) {
             double[] d = new double[rounds]; for (int i = 0; i < rounds; i++) d[i] = w[1][i] - w[0][i]; Arrays.sort(d);
             System.out.printf("paired difference (%s - %s): p25 %.0f median %.0f p75 %.0f us%n", names.get(1), names.get(0), d[rounds / 4], d[rounds / 2], d[3 * rounds / 4]);
         }
         if (sink == 42) System.out.println();
+    }
+
+    /** One line: the times' spread and their ratio to raw threads in the same round. */
+    static void line(String label, double[] times, double[] raw) {
+        int rounds = times.length;
+        double[] ts = times.clone(); Arrays.sort(ts);
+        double[] ratio = new double[rounds]; for (int i = 0; i < rounds; i++) ratio[i] = times[i] / raw[i]; Arrays.sort(ratio);
+        System.out.printf("%-20s  min %.0f p25 %.0f median %.0f us; ratio to raw (same round) p25 %.2f median %.2f%n",
+                label, ts[0], ts[rounds / 4], ts[rounds / 2], ratio[rounds / 4], ratio[rounds / 2]);
     }
 }

@@ -31,6 +31,16 @@ public class SpawnLoop {
         for (Thread t : ts) t.join();
         return n;
     }
+    /** The JDK's structured concurrency (preview in 25): fork each, join, close. */
+    public static long sts(int n) throws InterruptedException {
+        try (var scope = java.util.concurrent.StructuredTaskScope.open()) {
+            for (int i = 0; i < n; i++) {
+                scope.fork(() -> RESULT);
+            }
+            scope.join();
+        }
+        return n;
+    }
     public static long raw(int n) throws InterruptedException {
         Thread[] ts = new Thread[n];
         Thread.Builder b = Thread.ofVirtual();

@@ -5,8 +5,9 @@
 # each build's code separately; the rounds alternate between the builds, so a burst of load hits
 # both alike, and the figure to read is the paired difference per round. JMH in weft-bench stays
 # the reference for absolute numbers; this only says which of two builds is faster.
-#   weft-bench/ab/run.sh spawn 2000 old.jar new.jar   spawn+join of 1 000 tasks from a virtual thread (with two baselines:
-#                                                     raw threads, and raw threads named and setting one ThreadLocal)
+#   weft-bench/ab/run.sh spawn 2000 old.jar new.jar   spawn+join of 1 000 tasks from a virtual thread (with three baselines:
+#                                                     raw threads, raw threads named and setting one ThreadLocal, and
+#                                                     the JDK's StructuredTaskScope)
 #   weft-bench/ab/run.sh get 1000 old.jar new.jar     ContextVar.get (one var, cache hit) and ThreadLocal.get
 #   weft-bench/ab/run.sh set 1000 old.jar new.jar     ContextVar set + Token.close and ThreadLocal set-and-restore
 #   weft-bench/ab/run.sh chan 300 old.jar new.jar     a channel hand-off per item beside its JDK peer; -Dab.pairs=4,
@@ -22,7 +23,8 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 mkdir -p "$out/cls"
 # The loop classes compile against the first jar; both builds keep the public API they use.
-"$JAVA_HOME/bin/javac" -cp "$1" -d "$out/cls" "$here/GetLoop.java" "$here/SpawnLoop.java" "$here/ChanLoop.java"
+# --enable-preview: SpawnLoop's StructuredTaskScope baseline (a preview API in JDK 25).
+"$JAVA_HOME/bin/javac" --release 25 --enable-preview -Xlint:-preview -cp "$1" -d "$out/cls" "$here/GetLoop.java" "$here/SpawnLoop.java" "$here/ChanLoop.java"
 "$JAVA_HOME/bin/javac" -d "$out" "$here/Dual.java" "$here/DualSpawn.java" "$here/DualChan.java"
 case "$what" in
   spawn) main=DualSpawn ;;
@@ -31,4 +33,4 @@ case "$what" in
   chan) main=DualChan ;;
   *) echo "usage: run.sh spawn|get|set|chan ROUNDS A.jar B.jar" >&2; exit 2 ;;
 esac
-exec "$JAVA_HOME/bin/java" ${flags:-} ${JAVA_OPTS:-} -Dab.loops="$out/cls/" -cp "$out" "$main" "$rounds" "$@"
+exec "$JAVA_HOME/bin/java" --enable-preview ${flags:-} ${JAVA_OPTS:-} -Dab.loops="$out/cls/" -cp "$out" "$main" "$rounds" "$@"
