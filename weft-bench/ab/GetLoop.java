@@ -6,7 +6,20 @@ public class GetLoop {
     static final ThreadLocal<Integer> TL = new ThreadLocal<>();
     static volatile int fence;
     static Object token;
-    public static void setUp() { token = V.set(42); TL.set(42); }
+    /** How many variables of each kind are set (-Dab.vars, default 1); the loops use the first. */
+    static final int VARS = Integer.getInteger("ab.vars", 1);
+    static final java.util.List<Object> KEEP = new java.util.ArrayList<>();
+    public static void setUp() {
+        token = V.set(42);
+        TL.set(42);
+        for (int i = 1; i < VARS; i++) { // as ContextBenchmark's vars=100: the others set too
+            ContextVar<Integer> v = ContextVar.of("v" + i);
+            ThreadLocal<Integer> t = new ThreadLocal<>();
+            KEEP.add(v.set(i));
+            t.set(i);
+            KEEP.add(t);
+        }
+    }
     public static long getLoop(int n) {
         long s = 0;
         for (int i = 0; i < n; i++) {

@@ -9,7 +9,8 @@
 #                                                     raw threads, raw threads named and setting one ThreadLocal, and
 #                                                     the JDK's StructuredTaskScope)
 #   weft-bench/ab/run.sh get 1000 old.jar new.jar     ContextVar.get (one var, cache hit) and ThreadLocal.get
-#   weft-bench/ab/run.sh set 1000 old.jar new.jar     ContextVar set + Token.close and ThreadLocal set-and-restore
+#   weft-bench/ab/run.sh set 1000 old.jar new.jar     ContextVar set + Token.close and ThreadLocal set-and-restore;
+#                                                     get and set take -Dab.vars=100 in JAVA_OPTS (100 of each kind set)
 #   weft-bench/ab/run.sh chan 300 old.jar new.jar     a channel hand-off per item beside its JDK peer; -Dab.pairs=4,
 #                                                     -Dab.capacity=16 (0, rendezvous, is the default) in JAVA_OPTS
 # The jars are weft-bench/target/benchmarks.jar of each build (any jar with weft-core's classes).
