@@ -3,7 +3,6 @@ package dev.weft;
 import static dev.weft.TestSupport.PROMPT;
 import static dev.weft.TestSupport.awaitCondition;
 import static dev.weft.TestSupport.identitySet;
-import static dev.weft.TestSupport.leaves;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Queue;
 import java.util.Random;
@@ -54,15 +52,7 @@ class TaskListPruneTest {
     @Tag("stress")
     @Test
     void pruningRacesSpawnsAndReadsWithoutLosingALiveTask() throws Exception {
-        long seed = Long.getLong("weft.stress.seed", System.nanoTime());
-        Random seeds = new Random(seed);
-        long end = System.nanoTime() + BUDGET.toNanos();
-        int iterations = 0;
-        while (System.nanoTime() - end < 0 || iterations < MIN_ITERATIONS) {
-            bounded(seeds.nextLong(), iterations);
-            iterations++;
-        }
-        System.out.println("TaskListPruneTest: master seed " + seed + ", " + iterations + " iterations");
+        TestSupport.seededIterations("TaskListPruneTest", BUDGET, MIN_ITERATIONS, TaskListPruneTest::bounded);
     }
 
     /**
@@ -114,7 +104,7 @@ class TaskListPruneTest {
                 for (int s = 0; s < 2; s++) {
                     Random rnd = new Random(seed + s);
                     Runnable spawner = () -> {
-                        awaitQuietly(go);
+                        TestSupport.awaitStart(go);
                         for (int i = 0; i < PER_SPAWNER; i++) {
                             int kind = rnd.nextInt(10);
                             if (kind == 0) {
@@ -137,22 +127,12 @@ class TaskListPruneTest {
                     spawners.add(s == 0 ? Thread.ofPlatform().start(spawner) : Thread.ofVirtual().start(spawner));
                 }
                 Thread reader = Thread.ofPlatform().start(() -> {
-                    awaitQuietly(go);
+                    TestSupport.awaitStart(go);
                     while (spawning.get()) {
-                        List<Task<?>> before = List.copyOf(sleepers);
-                        List<Task<?>> seen = g.liveTasks();
-                        Set<Task<?>> unique = Collections.newSetFromMap(new IdentityHashMap<>());
-                        for (Task<?> t : seen) {
-                            if (!unique.add(t)) {
-                                broken.compareAndSet(null, "task " + t + " twice in one snapshot");
-                            }
-                        }
-                        if (!failing) {
-                            for (Task<?> t : before) {
-                                if (!unique.contains(t)) {
-                                    broken.compareAndSet(null, "live sleeper " + t + " missing from a snapshot");
-                                }
-                            }
+                        List<Task<?>> before = failing ? List.of() : List.copyOf(sleepers);
+                        String problem = TestSupport.snapshotProblem(g.liveTasks(), before);
+                        if (problem != null) {
+                            broken.compareAndSet(null, problem);
                         }
                     }
                 });
@@ -199,13 +179,7 @@ class TaskListPruneTest {
         if (broken.get() != null) {
             fail(where + ": " + broken.get());
         }
-        Set<Throwable> reported = identitySet();
-        if (escaped != null) {
-            for (Throwable l : leaves(escaped)) {
-                assertTrue(reported.add(l), where + ": " + l + " reported twice");
-            }
-        }
-        assertEquals(thrown, reported, where + ": failures reported");
+        TestSupport.assertReportedOnce(escaped, thrown, where);
         assertEquals(2 * PER_SPAWNER, spawned.size(), where);
         TestSupport.assertAllFinished(spawned, where);
         for (Task<?> t : sleepers) {
@@ -248,16 +222,6 @@ class TaskListPruneTest {
         });
         for (Task<?> t : tasks) {
             assertNull(t.next, () -> t + " still links to the next task");
-        }
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            if (!latch.await(PROMPT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("start signal not given within " + PROMPT);
-            }
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
         }
     }
 }

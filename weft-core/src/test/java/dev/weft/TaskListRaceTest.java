@@ -1,8 +1,6 @@
 package dev.weft;
 
-import static dev.weft.TestSupport.PROMPT;
 import static dev.weft.TestSupport.identitySet;
-import static dev.weft.TestSupport.leaves;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Queue;
 import java.util.Random;
@@ -53,17 +49,8 @@ class TaskListRaceTest {
     @Tag("stress")
     @Test
     void spawnEndCancelAndReadRaceWithoutLosingATask() throws Exception {
-        long seed = Long.getLong("weft.stress.seed", System.nanoTime());
-        Random seeds = new Random(seed);
-        long end = System.nanoTime() + BUDGET.toNanos();
-        int iterations = 0;
-        while (System.nanoTime() - end < 0 || iterations < MIN_ITERATIONS) {
-            iteration(seeds.nextLong(), iterations);
-            iterations++;
-        }
-        assertTrue(iterations >= MIN_ITERATIONS, "only " + iterations + " iterations (seed " + seed + ")");
-        System.out.println("TaskListRaceTest: master seed " + seed + ", " + iterations + " iterations of "
-                + SPAWNERS * PER_SPAWNER + " tasks");
+        TestSupport.seededIterations("TaskListRaceTest (" + SPAWNERS * PER_SPAWNER + " tasks each)", BUDGET,
+                MIN_ITERATIONS, TaskListRaceTest::iteration);
     }
 
     private static void iteration(long seed, int iteration) throws Exception {
@@ -88,7 +75,7 @@ class TaskListRaceTest {
                 for (int s = 0; s < SPAWNERS; s++) {
                     Random rnd = new Random(seed + s);
                     Runnable spawner = () -> {
-                        awaitQuietly(go);
+                        TestSupport.awaitStart(go);
                         for (int i = 0; i < PER_SPAWNER; i++) {
                             int kind = rnd.nextInt(5);
                             if (kind == 1 && !failing) {
@@ -122,23 +109,18 @@ class TaskListRaceTest {
                     spawners.add(s % 2 == 0 ? Thread.ofPlatform().start(spawner) : Thread.ofVirtual().start(spawner));
                 }
                 Runnable reader = () -> {
-                    awaitQuietly(go);
+                    TestSupport.awaitStart(go);
                     while (spawning.get()) {
                         List<Task<?>> before = List.copyOf(sleepers);
                         List<Task<?>> seen = g.liveTasks();
                         snapshots.incrementAndGet();
-                        Set<Task<?>> unique = Collections.newSetFromMap(new IdentityHashMap<>());
+                        String problem = TestSupport.snapshotProblem(seen, before);
+                        if (problem != null) {
+                            broken.compareAndSet(null, problem);
+                        }
                         for (Task<?> t : seen) {
-                            if (!unique.add(t)) {
-                                broken.compareAndSet(null, "task " + t + " twice in one snapshot");
-                            }
                             if (t.group() != g) {
                                 broken.compareAndSet(null, "task " + t + " of another group");
-                            }
-                        }
-                        for (Task<?> t : before) {
-                            if (!unique.contains(t)) {
-                                broken.compareAndSet(null, "live sleeper " + t + " missing from a snapshot");
                             }
                         }
                         if (snapshots.get() % 8 == 0) {
@@ -169,16 +151,7 @@ class TaskListRaceTest {
         if (broken.get() != null) {
             fail(where + ": " + broken.get());
         }
-        Set<Throwable> reported = identitySet();
-        if (escaped != null) {
-            for (Throwable l : leaves(escaped)) {
-                assertTrue(reported.add(l), where + ": " + l + " reported twice");
-            }
-        }
-        assertEquals(thrown.size(), reported.size(), where + ": failures reported");
-        for (Throwable t : thrown) {
-            assertTrue(reported.contains(t), where + ": failure " + t + " not reported");
-        }
+        TestSupport.assertReportedOnce(escaped, thrown, where);
         assertEquals(SPAWNERS * PER_SPAWNER, spawned.size(), where);
         TestSupport.assertAllFinished(spawned, where);
         for (Task<?> t : allSleepers) {
@@ -201,16 +174,6 @@ class TaskListRaceTest {
         TestSupport.assertAllFinished(tasks, "after the group");
         for (Task<?> t : tasks) {
             assertNull(t.next, () -> t + " still links to the next task");
-        }
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            if (!latch.await(PROMPT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("start signal not given within " + PROMPT);
-            }
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
         }
     }
 }

@@ -365,6 +365,77 @@ final class TestSupport {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
     }
 
+    /** Waits for a start signal on a helper thread; a missing signal fails the test. */
+    static void awaitStart(CountDownLatch latch) {
+        try {
+            if (!latch.await(PROMPT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("start signal not given within " + PROMPT);
+            }
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * What is wrong with a snapshot of a group's live tasks ({@code seen}), read after
+     * {@code live} were known to be live: a task listed twice, or a live one missing; null if
+     * nothing is.
+     */
+    static String snapshotProblem(List<Task<?>> seen, Collection<Task<?>> live) {
+        Set<Task<?>> unique = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Task<?> t : seen) {
+            if (!unique.add(t)) {
+                return "task " + t + " twice in one snapshot";
+            }
+        }
+        for (Task<?> t : live) {
+            if (!unique.contains(t)) {
+                return "live sleeper " + t + " missing from a snapshot";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Asserts that {@code escaped} (what a group threw, or null) reports each failure in
+     * {@code thrown} exactly once, and nothing else.
+     */
+    static void assertReportedOnce(Throwable escaped, Set<Throwable> thrown, String where) {
+        Set<Throwable> reported = identitySet();
+        if (escaped != null) {
+            for (Throwable l : leaves(escaped)) {
+                assertTrue(reported.add(l), where + ": " + l + " reported twice");
+            }
+        }
+        assertEquals(thrown.size(), reported.size(), where + ": failures reported");
+        for (Throwable t : thrown) {
+            assertTrue(reported.contains(t), where + ": failure " + t + " not reported");
+        }
+    }
+
+    /** One iteration of a seeded stress test. */
+    @FunctionalInterface
+    interface SeededIteration {
+        void run(long seed, int iteration) throws Exception;
+    }
+
+    /**
+     * Runs {@code iteration} with seeds drawn from one master seed until {@code budget} has passed
+     * and at least {@code min} times, and prints the master seed (replay a failure with
+     * {@code -Dweft.stress.seed=<n>}; each failure message names its iteration's own seed).
+     */
+    static void seededIterations(String test, Duration budget, int min, SeededIteration iteration) throws Exception {
+        long seed = Long.getLong("weft.stress.seed", System.nanoTime());
+        java.util.Random seeds = new java.util.Random(seed);
+        long end = System.nanoTime() + budget.toNanos();
+        int iterations = 0;
+        while (System.nanoTime() - end < 0 || iterations < min) {
+            iteration.run(seeds.nextLong(), iterations);
+            iterations++;
+        }
+        System.out.println(test + ": master seed " + seed + ", " + iterations + " iterations");
+    }
+
     // ------------------------------------------------------------------------------------------
     // Event trail
 
