@@ -160,11 +160,13 @@ class ExplicitTaskContextTest {
             List<String> seen = TaskGroup.run(g -> {
                 CountDownLatch started = new CountDownLatch(1);
                 CountDownLatch endpointsDone = new CountDownLatch(1);
+                CountDownLatch changed = new CountDownLatch(1);
                 lifespan.set(g.spawn(() -> {
                     DB.set("spam");
                     started.countDown();
                     endpointsDone.await();
                     DB.set("changed after the endpoints copied");
+                    changed.countDown();
                     Weft.sleep(FOREVER); // serves until shutdown
                     return null;
                 }, ctx));
@@ -175,7 +177,11 @@ class ExplicitTaskContextTest {
                 }
                 Context late = ctx.copy();
                 endpointsDone.countDown();
-                assertEquals("spam", g.spawn(() -> DB.get(), late).join());
+                // Shut down only after the lifespan's later change: a cancel that reached it while
+                // it was still waking from endpointsDone would end it before the change (the
+                // test's own race, seen once in CI).
+                await(changed, "the lifespan's later change");
+                assertEquals("spam", g.spawn(() -> DB.get(), late).join()); // the copy predates the change
                 g.cancel(); // shutdown
                 return out;
             });
