@@ -50,12 +50,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>Implementation overview</h2>
  * No blocking lock: a server's acceptor spawns while thousands of tasks end, and a contended
  * monitor or {@code ReentrantLock} here put the spawning thread to sleep (the demo server's tail
- * latency; TaskGroupBenchmark). The {@link Roster}'s {@code state} is one word: the number of live tasks (LIVE bits),
- * the number of completed tasks still in the list (DEAD bits, below), a PRUNING bit and a
- * CLOSED bit. Spawn counts a task in with one atomic add and takes it back if the add found
- * CLOSED; a task's completion counts it out (and in as dead) with one atomic add; the owner sets
- * CLOSED with a CAS from a word with no live task and no pruning, after the body, so no task
- * can join an ended group. The owner waits in {@link #awaitTasks}
+ * latency; TaskGroupBenchmark). What spawns and completions write lives in a padded
+ * {@link Roster}, off the line of the group's own fields, which every completion reads. Its
+ * {@code state} is one word: the number of live tasks (LIVE bits), the number of completed tasks
+ * still in the list (DEAD bits, below), a PRUNING bit and a CLOSED bit. Spawn counts a task in
+ * with one atomic add and takes it back if the add found CLOSED; a task's completion counts it
+ * out (and in as dead) with one atomic add; the owner sets CLOSED with a CAS from a word with no
+ * live task and no pruning, after the body, so no task can join an ended group. The owner waits
+ * in {@link #awaitTasks}
  * ({@link Parking#awaitUninterruptibly}): it publishes {@link #waiter} and then re-reads the
  * word; an add that leaves no live task and no pruning (a completion, or the end of a pruning)
  * then reads {@link #waiter} (all volatile), so the wake-up is never lost. Failures go to a
@@ -477,7 +479,8 @@ public final class TaskGroup {
      */
     private <T> Task<T> start(String name, Object body, Context context) {
         Context ctx = context != null ? context : Context.copyCurrent();
-        Task<T> t = new Task<>(this, name != null ? name : this.name + "-" + (int) SPAWNED.getAndAdd(roster, 1), body, ctx);
+        String n = name != null ? name : this.name + "-" + (int) SPAWNED.getAndAdd(roster, 1);
+        Task<T> t = new Task<>(this, n, body, ctx);
         // Count the task in (and take it back if the group has ended), then link it at the head.
         // No read of the word before: a read and then an atomic add on a line that completions
         // write cost two transfers of it where the add alone costs one.
