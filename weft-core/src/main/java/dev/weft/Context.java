@@ -317,14 +317,21 @@ public final class Context {
     Object put(ContextVar<?> var, Object value, Hamt.Slot slot) {
         // The usual case: var is already set in this context's open map; one slot write and one
         // version write, nothing allocated (the Slot is scalar-replaced).
-        Hamt<ContextVar<?>, Object> m = map;
-        if (m.locate(var, slot)) {
-            Object old = slot.get();
-            var.forget(m);
-            write(slot, value);
-            return old;
+        if (map.locate(var, slot)) {
+            return overwrite(var, slot, value);
         }
         return putCopying(var, value);
+    }
+
+    /**
+     * Writes {@code value} into {@code slot}, {@code var}'s place in this context's open map
+     * (located in it, and its layout has not moved since); returns the old value. Writer only.
+     */
+    Object overwrite(ContextVar<?> var, Hamt.Slot slot, Object value) {
+        Object old = slot.get();
+        var.forget(map);
+        write(slot, value);
+        return old;
     }
 
     /**

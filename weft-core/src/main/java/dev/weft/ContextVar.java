@@ -73,6 +73,23 @@ public final class ContextVar<T> {
     private Cached cached;
     /** A second entry, for a second thread reading this variable in another context; as {@link #cached}. */
     private Cached second;
+    /**
+     * Where this variable's value was last located by a set, for the fast path of the next one;
+     * written and read by any thread without synchronization, as {@link #cached}.
+     */
+    private Place place;
+
+    /**
+     * This variable's value sits in {@code slot} of {@code map}, the open map of {@code context},
+     * found when the map's layout was {@code layout}. A set may write there at once while
+     * {@code context} is current on its thread ({@code Context.current}), its map is still
+     * {@code map} and the layout has not moved: then the thread is the context's writer, the map
+     * is open (freezing moves the layout) and no in-place operation has moved or dropped the slot
+     * since. Immutable; the final fields make a racy read see a whole place and the slot as it was
+     * located, and a place is only ever written into by the thread that has its context current.
+     */
+    private record Place(Context context, Hamt<ContextVar<?>, Object> map, int layout, Hamt.Slot slot) {
+    }
 
     /**
      * A cached lookup: {@code value} is this variable's in {@code map}, which was the map of
@@ -242,10 +259,38 @@ public final class ContextVar<T> {
      * @return a token that restores the previous state, with {@link #reset} or {@link Token#close}
      */
     public Token<T> set(T value) {
+        // The usual case: this variable's place, found by an earlier set, is still its place in
+        // the current context's open map (see Place): one slot write, no ThreadLocal read, no walk.
+        Place p = place;
+        Context ctx;
+        if (p != null && (ctx = p.context).current == Thread.currentThread() && ctx.map == p.map
+                && p.map.layout() == p.layout) {
+            Object old = ctx.overwrite(this, p.slot, value);
+            return new Token<>(this, ctx, old, p.slot, p.map, ctx.version);
+        }
+        return setLocating(value);
+    }
+
+    /** {@link #set} past the fast path: the current context's put, and its place kept if it has one. */
+    private Token<T> setLocating(T value) {
         Context ctx = Context.currentOrImplicit();
         Hamt.Slot slot = new Hamt.Slot();
         Object old = ctx.put(this, value, slot);
-        return new Token<>(this, ctx, old, slot.found() ? slot : null, ctx.map, ctx.version);
+        Hamt<ContextVar<?>, Object> m = ctx.map;
+        if (!slot.found()) {
+            return new Token<>(this, ctx, old, null, m, ctx.version);
+        }
+        // Only a thread that has ctx current keeps a place, and it does not take one that a
+        // context current on another thread uses: threads setting this variable in contexts of
+        // their own would otherwise replace it in turn, each with one allocation and a write to
+        // a shared line. A place whose context is current nowhere (its task has ended) is free.
+        Thread me = Thread.currentThread();
+        Place p = place;
+        Thread user;
+        if (ctx.current == me && (p == null || (user = p.context.current) == null || user == me)) {
+            place = new Place(ctx, m, m.layout(), slot);
+        }
+        return new Token<>(this, ctx, old, slot, m, ctx.version);
     }
 
     /**

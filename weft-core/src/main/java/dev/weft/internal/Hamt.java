@@ -131,6 +131,11 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
     private int size;
     /** Whether the owner may still write this map in place; once false, false for good. */
     private boolean open;
+    /**
+     * Moves on every in-place operation of this open map and when it is frozen; see
+     * {@link #layout()}. Written by the owner only (or by the thread that freezes it).
+     */
+    private int layout;
 
     private Hamt(BitmapNode root, int size, boolean open) {
         this.root = root;
@@ -272,6 +277,7 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         if (target != this && r == root) {
             return this; // nothing changed: the new open map is not needed
         }
+        target.layout++; // nodes may have been replaced: slots located before may be stale
         target.root = r;
         if (update.old == NOT_FOUND) {
             target.size++;
@@ -292,6 +298,7 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         if (update.old == NOT_FOUND) {
             return this;
         }
+        target.layout++;
         target.root = r;
         target.size--;
         return target;
@@ -313,6 +320,18 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         return false;
     }
 
+    /**
+     * A number that stays the same only while every slot {@link #locate} found in this map is
+     * still the key's place in it and may still be written: it moves on every in-place
+     * {@link #putInPlace} and {@link #removeInPlace} of this map and when it is frozen. Equal
+     * layouts of two different maps mean nothing. Read by the owner of an open map only.
+     *
+     * @return the layout; compare it with the layout read when the slot was located
+     */
+    public int layout() {
+        return layout;
+    }
+
     /** Whether this map may still be written in place ({@link #putInPlace}); false once frozen. */
     public boolean isOpen() {
         return open;
@@ -324,6 +343,7 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
      */
     public Hamt<K, V> freeze() {
         if (open) {
+            layout++; // a slot located while open must not be written any more
             OPEN.setRelease(this, false);
         }
         return this;
