@@ -45,6 +45,10 @@ import java.util.function.UnaryOperator;
  * this variable in it drops this variable's entries for that map ({@link #forget}); the only
  * thread that reads through an open map is that writer, so no one sees a dropped pair again. The
  * entries are immutable records, so a racy read sees a whole pair.
+ * <p>{@link #set} likewise keeps the last place it wrote ({@code Place}): the slot in its
+ * context's open map, usable while that context is current on the setting thread and the map's
+ * layout has not moved, so that setting a variable again costs one slot write. One thread keeps a
+ * place at a time, until its context is current nowhere; other threads set as before.
  *
  * @param <T> the type of the value
  */
@@ -87,6 +91,8 @@ public final class ContextVar<T> {
      * is open (freezing moves the layout) and no in-place operation has moved or dropped the slot
      * since. Immutable; the final fields make a racy read see a whole place and the slot as it was
      * located, and a place is only ever written into by the thread that has its context current.
+     * A place keeps its context and map reachable until the variable's next kept place replaces
+     * it, as {@link #cached} keeps the last read's.
      */
     private record Place(Context context, Hamt<ContextVar<?>, Object> map, int layout, Hamt.Slot slot) {
     }
