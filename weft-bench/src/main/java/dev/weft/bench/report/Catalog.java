@@ -285,6 +285,15 @@ final class Catalog {
      * on a 2-core machine (under the 20 the comparison is meant to take): 1-second iterations;
      * two forks where fork-to-fork spread was seen (spawn, channels: docs/benchmarks.md, 2026-11-29;
      * generators: 2026-12-03).
+     *
+     * <p>Every run but spawn measures average time (the benchmarks' own {@code Mode.AverageTime}).
+     * Spawn measures sample time in µs ({@code -bm sample -tu us}), in the same forks and iterations
+     * as before: a spawn and join of 1 000 virtual threads takes some 150 to 800 µs, and the means
+     * of its one-second iterations ranged from 160 to 780 µs within one run, by the garbage
+     * collections and scheduler stalls that land in some iterations and not others. Each operation
+     * is timed instead, and the report shows the median of all of them ({@link Measurement}). That
+     * figure is steady within a run but still moved between runs minutes apart
+     * (docs/benchmarks.md, 2026-12-04).
      */
     static final List<Run> RUNS = List.of(
             jmh("context-1", "ContextBenchmark\\.(threadLocalGet|contextVarGet|scopedValueGetLoop|grpcKeyGet|ttlGet"
@@ -298,7 +307,8 @@ final class Catalog {
                     List.of("-p", "vars=100"), List.of("-f", "1", "-wi", "2", "-w", "1s", "-i", "4", "-r", "1s")),
             jmh("spawn", "TaskGroupBenchmark\\.VirtualCaller\\.(weftTaskGroup|rawVirtualThreads|structuredTaskScope"
                             + "|executorPerTask|completableFuture|kotlinDefaultDispatcher|kotlinVirtualThreadDispatcher)$",
-                    List.of("-p", "tasks=1000"), List.of("-f", "2", "-wi", "3", "-w", "1s", "-i", "4", "-r", "1s")),
+                    List.of("-p", "tasks=1000", "-bm", "sample", "-tu", "us"),
+                    List.of("-f", "2", "-wi", "3", "-w", "1s", "-i", "4", "-r", "1s")),
             jmh("deadlines", "TimeoutBenchmark\\.(weftFailAfter|weftMoveOnAfter|stpeScheduleCancel"
                             + "|completableFutureOrTimeout|kotlinWithTimeout|clockRead)$",
                     List.of(), List.of("-f", "1", "-wi", "3", "-w", "1s", "-i", "5", "-r", "1s")),

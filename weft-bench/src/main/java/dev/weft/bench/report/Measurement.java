@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,19 +14,48 @@ import java.util.stream.Stream;
 /**
  * One measured figure from a result file: a JMH record or an asyncio script record (same shape).
  *
+ * <p>Two kinds of record are read, by their {@code mode}:
+ * <ul>
+ * <li>{@code avgt} (JMH {@code -bm avgt}, and every asyncio record): the score is the mean of the
+ *     measured iterations, the error the half-width of its 99.9% confidence interval, both as JMH
+ *     wrote them ({@link Statistic#MEAN}).
+ * <li>{@code sample} (JMH {@code -bm sample}, which times single invocations): the score is the
+ *     median of every timed invocation of every fork and iteration, JMH's
+ *     {@code scorePercentiles["50.0"]}; the error is half the distance between the lowest and the
+ *     highest median of a single measured iteration, computed from {@code rawDataHistogram} (one
+ *     histogram of invocation times per iteration, one list of those per fork). A garbage
+ *     collection or a scheduler stall that lands in a few invocations moves neither; a whole
+ *     iteration or fork that runs slower widens the error ({@link Statistic#MEDIAN}).
+ * </ul>
+ * Any other mode (throughput, single-shot) is refused: its score is not a time per operation
+ * comparable with these.
+ *
  * @param benchmark the full benchmark name, e.g. {@code dev.weft.bench.ContextBenchmark.contextVarGet}
  *                  or {@code asyncio.contextvarGet}
  * @param params    the benchmark's parameters (empty when it has none)
- * @param score     the mean, in {@code unit}
- * @param error     the half-width of the 99.9% confidence interval, in {@code unit} (NaN when
- *                  there were too few samples to tell)
+ * @param score     the mean or the median (see {@code statistic}), in {@code unit}
+ * @param error     the half-width of the 99.9% confidence interval of the mean, or half the range of
+ *                  the per-iteration medians, in {@code unit} (NaN when there were too few samples
+ *                  or iterations to tell)
  * @param unit      {@code ns/op}, {@code us/op}, {@code ms/op} or {@code s/op}
  * @param runtime   what ran it: {@code "JDK 25.0.3 (OpenJDK 64-Bit Server VM 25.0.3+9-LTS)"} or
  *                  {@code "CPython 3.11.7"}
  * @param file      the result file's name, for messages
+ * @param statistic what {@code score} and {@code error} are
  */
 record Measurement(String benchmark, Map<String, String> params, double score, double error, String unit,
-        String runtime, String file) {
+        String runtime, String file, Statistic statistic) {
+
+    /** What a measurement's score and error are, by the mode of the record it was read from. */
+    enum Statistic {
+        /** Average time ({@code avgt}): the mean, and the half-width of its 99.9% confidence interval. */
+        MEAN,
+        /**
+         * Sample time ({@code sample}): the median of single invocations, and half the range of the
+         * medians of the single measured iterations.
+         */
+        MEDIAN
+    }
 
     /** This score converted to {@code target} (a time unit per operation). */
     double score(String target) {
@@ -48,7 +78,7 @@ record Measurement(String benchmark, Map<String, String> params, double score, d
             case "ms" -> 1e6;
             case "s" -> 1e9;
             default -> throw new IllegalArgumentException("unknown time unit '" + unit
-                    + "': the report reads average-time results (JMH -bm avgt) in ns, us, ms or s per op");
+                    + "': the report reads times per operation (JMH -bm avgt or -bm sample) in ns, us, ms or s per op");
         };
     }
 
@@ -96,10 +126,98 @@ record Measurement(String benchmark, Map<String, String> params, double score, d
             }
             String runtime = r.get("runtime") instanceof String s ? s
                     : "JDK " + r.get("jdkVersion") + " (" + r.get("vmName") + " " + r.get("vmVersion") + ")";
-            out.add(new Measurement(String.valueOf(r.get("benchmark")), Map.copyOf(params),
-                    Json.number(pm.get("score")), Json.number(pm.get("scoreError")),
-                    String.valueOf(pm.get("scoreUnit")), runtime, file));
+            String benchmark = String.valueOf(r.get("benchmark"));
+            String unit = String.valueOf(pm.get("scoreUnit"));
+            Object mode = r.get("mode");
+            if ("avgt".equals(mode)) {
+                out.add(new Measurement(benchmark, Map.copyOf(params), Json.number(pm.get("score")),
+                        Json.number(pm.get("scoreError")), unit, runtime, file, Statistic.MEAN));
+            } else if ("sample".equals(mode)) {
+                if (!(pm.get("scorePercentiles") instanceof Map<?, ?> percentiles) || !percentiles.containsKey("50.0")) {
+                    throw new IllegalArgumentException(file + ": " + benchmark + " is a sample-mode result without"
+                            + " scorePercentiles[\"50.0\"], the median the report shows: write it with JMH -rf json");
+                }
+                out.add(new Measurement(benchmark, Map.copyOf(params), Json.number(percentiles.get("50.0")),
+                        iterationMedianSpread(pm.get("rawDataHistogram"), file, benchmark), unit, runtime, file,
+                        Statistic.MEDIAN));
+            } else {
+                throw new IllegalArgumentException(file + ": " + benchmark + " was measured in mode " + mode
+                        + " (" + modeName(mode) + "); the report reads times per operation only, average time or"
+                        + " sample time: measure it again with -bm avgt (a mean) or -bm sample (a median), in the"
+                        + " run's arguments in Catalog.RUNS");
+            }
         }
         return out;
+    }
+
+    private static String modeName(Object mode) {
+        return switch (String.valueOf(mode)) {
+            case "thrpt" -> "throughput, operations per time";
+            case "ss" -> "single-shot time, one cold invocation per iteration";
+            case "null" -> "none given";
+            default -> "unknown to the report";
+        };
+    }
+
+    /**
+     * Half the range of the per-iteration medians of a sample-mode record's
+     * {@code rawDataHistogram}: for each fork, for each measured iteration, a list of
+     * {@code [time, count]} pairs. NaN when there is no histogram or fewer than two iterations.
+     */
+    private static double iterationMedianSpread(Object histogram, String file, String benchmark) {
+        if (!(histogram instanceof List<?> forks)) {
+            return Double.NaN;
+        }
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        int iterations = 0;
+        for (Object fork : forks) {
+            if (!(fork instanceof List<?> its)) {
+                throw badHistogram(file, benchmark);
+            }
+            for (Object it : its) {
+                double m = median(it, file, benchmark);
+                min = Math.min(min, m);
+                max = Math.max(max, m);
+                iterations++;
+            }
+        }
+        return iterations < 2 ? Double.NaN : (max - min) / 2;
+    }
+
+    /**
+     * The median of one iteration's histogram, a list of {@code [time, count]} pairs: the smallest
+     * time that at least half of the iteration's invocations did not exceed (the lower median when
+     * the count is even).
+     */
+    private static double median(Object iteration, String file, String benchmark) {
+        if (!(iteration instanceof List<?> pairs) || pairs.isEmpty()) {
+            throw badHistogram(file, benchmark);
+        }
+        List<double[]> bins = new ArrayList<>();
+        double total = 0;
+        for (Object p : pairs) {
+            if (!(p instanceof List<?> pair) || pair.size() != 2) {
+                throw badHistogram(file, benchmark);
+            }
+            double[] bin = {Json.number(pair.get(0)), Json.number(pair.get(1))};
+            bins.add(bin);
+            total += bin[1];
+        }
+        bins.sort(Comparator.comparingDouble(b -> b[0]));
+        double rank = Math.ceil(total / 2);
+        double seen = 0;
+        for (double[] b : bins) {
+            seen += b[1];
+            if (seen >= rank) {
+                return b[0];
+            }
+        }
+        throw badHistogram(file, benchmark);
+    }
+
+    private static IllegalArgumentException badHistogram(String file, String benchmark) {
+        return new IllegalArgumentException(file + ": " + benchmark + ": rawDataHistogram is not a list (per fork)"
+                + " of lists (per iteration) of non-empty lists of [time, count] pairs, as JMH -rf json writes it");
     }
 }

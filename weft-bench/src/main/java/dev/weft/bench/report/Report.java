@@ -5,6 +5,7 @@ import dev.weft.bench.report.Catalog.Family;
 import dev.weft.bench.report.Catalog.Kind;
 import dev.weft.bench.report.Catalog.Operation;
 import dev.weft.bench.report.Catalog.Run;
+import dev.weft.bench.report.Measurement.Statistic;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -151,7 +152,7 @@ final class Report {
         StringBuilder sb = new StringBuilder();
         sb.append("![").append(f.title()).append(": each implementation's ratio to the JDK baseline, log scale](")
                 .append(CHART_DIR).append('/').append(f.id()).append(".svg)\n\n");
-        sb.append(f.note()).append(" Error: half-width of the 99.9% confidence interval.\n");
+        sb.append(f.note()).append(' ').append(statisticNote(f)).append('\n');
         for (Operation op : f.operations()) {
             String u = Fmt.unit(op.unit());
             sb.append("\n**").append(op.title()).append("**: ").append(floorLine(op)).append("\n\n");
@@ -173,6 +174,49 @@ final class Report {
             }
         }
         return sb.toString();
+    }
+
+    /** The labels of {@code f}'s measured entries whose figure is {@code s}, in drawing order. */
+    private List<String> labels(Family f, Statistic s) {
+        List<String> out = new ArrayList<>();
+        for (Operation op : f.operations()) {
+            for (Entry e : op.entries()) {
+                if (find(e).map(Measurement::statistic).orElse(null) == s && !out.contains(e.label())) {
+                    out.add(e.label());
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What the family's figures and errors are: "Error: half-width of the 99.9% confidence
+     * interval." when all are means (average-time results); when some are medians (sample-mode
+     * results), that they are, what their error is, and which entries are means instead.
+     */
+    String statisticNote(Family f) {
+        if (labels(f, Statistic.MEDIAN).isEmpty()) {
+            return "Error: half-width of the 99.9% confidence interval.";
+        }
+        List<String> means = labels(f, Statistic.MEAN);
+        return "Times are medians of single operations (JMH sample mode: every operation timed, all forks and"
+                + " iterations pooled), which the few operations slowed by a garbage collection or a scheduler stall"
+                + " do not move; error: half the range of the medians of the single measured iterations."
+                + (means.isEmpty() ? "" : " " + String.join(", ", means) + (means.size() == 1 ? " is a mean" : " are means")
+                        + ", error: half-width of the 99.9% confidence interval.");
+    }
+
+    /**
+     * The chart's line on what its times and whiskers are (see {@link #statisticNote}); short
+     * enough for the chart's width.
+     */
+    String whiskerNote(Family f) {
+        if (labels(f, Statistic.MEDIAN).isEmpty()) {
+            return "Whiskers: 99.9% confidence interval of each time, divided by the baseline's mean.";
+        }
+        List<String> means = labels(f, Statistic.MEAN);
+        return "Medians of single operations; whiskers: ± half the range of the iterations' medians"
+                + (means.isEmpty() ? "" : " (" + String.join(", ", means) + ": mean, 99.9% CI)") + ".";
     }
 
     /** "floor X a ns; weft Y b ns = r× the floor (+d ns); asyncio c ns: weft n× faster." */

@@ -13,9 +13,10 @@ import java.util.Set;
  * One family's chart as a self-contained SVG: for each operation a group of horizontal bars, one
  * per implementation, each the implementation's time divided by the operation's JDK baseline, on
  * a shared logarithmic axis. A bar starts at 1× and ends at the ratio (to the left: faster than
- * the baseline, to the right: slower); the whisker is the 99.9% confidence interval of the
- * implementation's own time divided by the baseline's mean. The absolute time and the ratio are
- * written at the right of each bar. Colours follow {@link Kind}.
+ * the baseline, to the right: slower); the whisker is the implementation's own time plus and minus
+ * its error, divided by the baseline's time: the 99.9% confidence interval of a mean, or half the
+ * range of the per-iteration medians around a median ({@link Measurement}; the chart says which).
+ * The absolute time and the ratio are written at the right of each bar. Colours follow {@link Kind}.
  *
  * <p>Layout is computed from the catalog alone; numbers are written with a fixed locale and one
  * decimal, so the same results always give the same bytes.
@@ -80,8 +81,7 @@ final class SvgChart {
             text(sb, 16, 44, "start", "fill=\"#495057\"", "Measured on " + report.info().get("machine") + ".");
         }
         text(sb, 16, 62, "start", "fill=\"#495057\"", when);
-        text(sb, 16, 80, "start", "fill=\"#495057\"",
-                "Whiskers: 99.9% confidence interval of each time, divided by the baseline's mean.");
+        text(sb, 16, 80, "start", "fill=\"#495057\"", report.whiskerNote(family));
         legend(sb, 102);
         axisLabels(sb, AXIS_Y);
         text(sb, VALUE_RIGHT, AXIS_Y, "end", "fill=\"#495057\"", "time");

@@ -136,6 +136,46 @@ class CatalogTest {
         return true;
     }
 
+    /**
+     * The spawn run measures sample time in µs (the report shows medians of single operations), in
+     * its full and quick forms, with at least two measured iterations (so that the spread of the
+     * iteration medians is defined) and no more measuring time than its average-time form had
+     * (2 forks of 3 + 4 one-second iterations). Every other JMH run measures average time.
+     */
+    @Test
+    void spawnRunMeasuresSampleTimeWithinItsOldBudget() {
+        for (Run r : Catalog.RUNS) {
+            if (!r.tool().equals("jmh")) {
+                continue;
+            }
+            for (List<String> args : List.of(r.fullArgs(), r.quickArgs())) {
+                if (r.id().equals("spawn")) {
+                    assertEquals("sample", option(args, "-bm"), r.id() + " " + args);
+                    assertEquals("us", option(args, "-tu"), r.id() + " " + args);
+                    int forks = Integer.parseInt(option(args, "-f"));
+                    int iterations = Integer.parseInt(option(args, "-i"));
+                    assertTrue(forks * iterations >= 2, r.id() + " " + args);
+                    double seconds = forks * (Integer.parseInt(option(args, "-wi")) * seconds(option(args, "-w"))
+                            + iterations * seconds(option(args, "-r")));
+                    assertTrue(seconds <= 2 * (3 + 4), r.id() + " measures " + seconds + " s per benchmark: " + args);
+                } else {
+                    assertEquals(null, option(args, "-bm"), r.id() + " " + args);
+                }
+            }
+        }
+        assertTrue(Catalog.RUNS.stream().anyMatch(r -> r.id().equals("spawn")));
+    }
+
+    private static String option(List<String> args, String name) {
+        int i = args.indexOf(name);
+        return i < 0 ? null : args.get(i + 1);
+    }
+
+    private static double seconds(String time) {
+        return time.endsWith("ms") ? Double.parseDouble(time.substring(0, time.length() - 2)) / 1000
+                : Double.parseDouble(time.substring(0, time.length() - 1));
+    }
+
     /** asyncio entries name measurements the script makes, with parameters it sets. */
     @Test
     void asyncioEntriesAreInTheScript() throws Exception {

@@ -58,7 +58,10 @@ class ReportTest {
         assertTrue(all.stream().anyMatch(m -> m.runtime().equals("JDK 25.0.3 (OpenJDK 64-Bit Server VM 25.0.3+9-LTS)")));
     }
 
-    /** Scores in µs and ms per op are converted to the operation's unit; JMH's "NaN" error is NaN. */
+    /**
+     * Scores in µs and ms per op are converted to the operation's unit (weft's spawn record is a
+     * sample-mode one in ms/op, its histogram too); JMH's "NaN" error is NaN.
+     */
     @Test
     void convertsUnitsAndReadsNaNErrors() {
         Report r = fixtureReport();
@@ -70,6 +73,86 @@ class ReportTest {
         var grpc = get.entries().stream().filter(e -> e.label().startsWith("gRPC")).findFirst().orElseThrow();
         assertEquals(6.0, r.score(grpc, "ns"));
         assertTrue(Double.isNaN(r.error(grpc, "ns")));
+    }
+
+    /**
+     * A sample-mode record's figure is the median of its invocations (JMH's 50th percentile), not
+     * the mean JMH writes as its score; its error is half the range of the per-iteration medians
+     * of the histogram (195 to 215 µs), not JMH's confidence interval of the mean nor half the
+     * interquartile range of all invocations (200 to 900 µs: 350).
+     */
+    @Test
+    void sampleModeRecordIsReadAsItsMedianAndTheSpreadOfItsIterationMedians() {
+        Measurement raw = Measurement.loadAll(fixture()).stream()
+                .filter(m -> m.benchmark().endsWith("VirtualCaller.rawVirtualThreads")).findFirst().orElseThrow();
+        assertEquals(Measurement.Statistic.MEDIAN, raw.statistic());
+        assertEquals("us/op", raw.unit());
+        assertEquals(200.0, raw.score(), 1e-9);  // the mean is 505
+        assertEquals(10.0, raw.error(), 1e-9);   // JMH's error of the mean is 400
+        Measurement get = Measurement.loadAll(fixture()).stream()
+                .filter(m -> m.benchmark().endsWith("ContextBenchmark.contextVarGet")).findFirst().orElseThrow();
+        assertEquals(Measurement.Statistic.MEAN, get.statistic());
+        assertEquals(3.0, get.score());
+        assertEquals(0.2, get.error());
+    }
+
+    /** A sample-mode record of one iteration has no spread to tell: its error is NaN, its median stands. */
+    @Test
+    void sampleModeRecordOfOneIterationHasNoError() {
+        List<Measurement> ms = Measurement.parse("""
+                [{"benchmark": "b", "mode": "sample", "primaryMetric": {"score": 9.0, "scoreError": 1.0,
+                  "scoreUnit": "us/op", "scorePercentiles": {"50.0": 4.0}, "rawDataHistogram": [[[[4.0, 3], [20.0, 1]]]]}}]
+                """, "one.json");
+        assertEquals(4.0, ms.getFirst().score());
+        assertTrue(Double.isNaN(ms.getFirst().error()));
+    }
+
+    /** Throughput, single-shot and mode-less records are refused, naming the file, the benchmark and the fix. */
+    @Test
+    void otherModesAreRefusedWithTheFix() {
+        for (String mode : List.of("\"thrpt\"", "\"ss\"", "null")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> Measurement.parse("[{\"benchmark\": \"x.B.m\","
+                    + " \"mode\": " + mode + ", \"primaryMetric\": {\"score\": 5.0, \"scoreError\": 1.0,"
+                    + " \"scoreUnit\": \"ops/us\"}}]", "spawn.json"));
+            assertTrue(e.getMessage().startsWith("spawn.json: x.B.m was measured in mode "), e.getMessage());
+            assertTrue(e.getMessage().contains("-bm avgt") && e.getMessage().contains("-bm sample"), e.getMessage());
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> Measurement.parse("[{\"benchmark\": \"x.B.m\","
+                + " \"mode\": \"sample\", \"primaryMetric\": {\"score\": 5.0, \"scoreError\": 1.0,"
+                + " \"scoreUnit\": \"us/op\"}}]", "spawn.json"));
+        assertTrue(e.getMessage().startsWith("spawn.json: x.B.m") && e.getMessage().contains("50.0"), e.getMessage());
+    }
+
+    /**
+     * The spawn family's table, floor line, summary row and chart come from the medians and their
+     * spread; its text says so and names asyncio, whose figure is still a mean. The other families
+     * keep the confidence-interval wording.
+     */
+    @Test
+    void spawnFamilyIsDrawnFromTheMedians() throws Exception {
+        Report r = fixtureReport();
+        String spawn = r.blocks().get("spawn");
+        assertTrue(spawn.contains("| raw Thread.ofVirtual start + join (floor) | 200 ± 10.0 | 1.00× |\n"), spawn);
+        assertTrue(spawn.contains("| **weft TaskGroup** | 300 ± 10.0 | 1.50× |\n"), spawn);
+        assertTrue(spawn.contains("| asyncio TaskGroup | 4000 ± 100 | 20.0× |\n"), spawn);
+        assertTrue(spawn.contains("Times are medians of single operations (JMH sample mode"), spawn);
+        assertTrue(spawn.contains("error: half the range of the medians of the single measured iterations."
+                + " asyncio TaskGroup is a mean, error: half-width of the 99.9% confidence interval.\n"), spawn);
+        assertTrue(r.blocks().get("context").contains(" Error: half-width of the 99.9% confidence interval.\n"));
+        assertFalse(r.blocks().get("context").contains("median"));
+        assertTrue(r.blocks().get("summary").contains("| spawn + join of 1 000 trivial tasks, virtual caller"
+                + " | raw Thread.ofVirtual start + join 200 µs | 300 µs | **1.50×** |"), r.blocks().get("summary"));
+
+        Document svg = parse(r.charts().get("spawn"));
+        barTitled(svg, "weft TaskGroup: 300 µs, 1.50×");
+        barTitled(svg, "raw Thread.ofVirtual start + join: 200 µs, 1.00×");
+        // ratios 0.95 (raw's whisker) .. 20.5 (asyncio's): axis 0.1× .. 100×,
+        // x(r) = 330 + (log10 r + 1) / 3 * 400; weft's whisker from x(290 / 200) to x(310 / 200)
+        assertTrue(hasLine(svg, "484.8", "488.7"), "weft's whisker: ± half the range of its iteration medians");
+        assertTrue(texts(svg).contains("Medians of single operations; whiskers: ± half the range of the iterations'"
+                + " medians (asyncio TaskGroup: mean, 99.9% CI)."), texts(svg).toString());
+        assertTrue(texts(parse(r.charts().get("context")))
+                .contains("Whiskers: 99.9% confidence interval of each time, divided by the baseline's mean."));
     }
 
     /** The floor line gives the floor, weft's ratio and difference to it, and weft against asyncio. */
