@@ -10,7 +10,8 @@ import java.util.Map;
  * What the comparison measures and how it is drawn: five families (context, spawn, deadlines,
  * channels, generators), each a list of operations, each operation a list of implementations side by side
  * with the JDK baseline that ratios are taken to and the physical floor on this machine; and the
- * runs (JMH invocations and the asyncio script) that produce the figures.
+ * runs (JMH invocations, the interleaved spawn rounds and the asyncio script) that produce the
+ * figures.
  *
  * <p>This is the one place that names the figures: {@code compare.sh} asks {@link ReportMain}
  * for the runs ({@code plan}), and the generator reads back the entries. {@code CatalogTest}
@@ -84,7 +85,13 @@ final class Catalog {
         }
     }
 
-    /** One JMH invocation or asyncio run; {@code args} go to {@code bench.sh} or the script. */
+    /**
+     * One run. By {@code tool}: {@code jmh}, its arguments go to {@code bench.sh} (JMH);
+     * {@code java}, they are a main class in {@code weft-bench/target/benchmarks.jar} and its
+     * options, run by {@code java --enable-preview -cp weft-bench/target/benchmarks.jar};
+     * {@code python}, they go to {@code asyncio_bench.py}. {@code compare.sh} adds
+     * {@code --out <id>.json} to the last two.
+     */
     record Run(String id, String tool, List<String> fullArgs, List<String> quickArgs) {
     }
 
@@ -171,7 +178,8 @@ final class Catalog {
     private static Family spawn() {
         Entry raw = e("raw Thread.ofVirtual start + join", Kind.FLOOR, V + "rawVirtualThreads", "tasks", "1000");
         return new Family("spawn", "Spawn and join 1 000 tasks",
-                "us per 1 000 tasks, from a virtual caller. asyncio runs its tasks on its one thread.",
+                "us per 1 000 tasks, from a virtual caller. asyncio runs its tasks on its one thread, in a"
+                        + " run of its own.",
                 List.of(op("spawn-1000", "spawn + join of 1 000 trivial tasks, virtual caller", "us", raw, raw,
                         e("weft TaskGroup", Kind.WEFT, V + "weftTaskGroup", "tasks", "1000"),
                         e("StructuredTaskScope (preview)", Kind.JDK, V + "structuredTaskScope", "tasks", "1000"),
@@ -274,6 +282,9 @@ final class Catalog {
         return new Run(id, "jmh", List.copyOf(f), List.copyOf(q));
     }
 
+    /** The main class of the spawn run (a {@code java} run). */
+    static final String SPAWN_ROUNDS = "dev.weft.bench.SpawnRounds";
+
     /**
      * The asyncio script's generator measurement: a run of its own, so that the generator family
      * (with the JMH {@code generators} run) can be measured again alone, {@code --redo generators,asyncio-generators}.
@@ -283,17 +294,19 @@ final class Catalog {
     /**
      * The runs, in order. JMH settings chosen so that the whole comparison takes about 15 minutes
      * on a 2-core machine (under the 20 the comparison is meant to take): 1-second iterations;
-     * two forks where fork-to-fork spread was seen (spawn, channels: docs/benchmarks.md, 2026-11-29;
+     * two forks where fork-to-fork spread was seen (channels: docs/benchmarks.md, 2026-11-29;
      * generators: 2026-12-03).
      *
-     * <p>Every run but spawn measures average time (the benchmarks' own {@code Mode.AverageTime}).
-     * Spawn measures sample time in µs ({@code -bm sample -tu us}), in the same forks and iterations
-     * as before: a spawn and join of 1 000 virtual threads takes some 150 to 800 µs, and the means
-     * of its one-second iterations ranged from 160 to 780 µs within one run, by the garbage
-     * collections and scheduler stalls that land in some iterations and not others. Each operation
-     * is timed instead, and the report shows the median of all of them ({@link Measurement}). That
-     * figure is steady within a run but still moved between runs minutes apart
-     * (docs/benchmarks.md, 2026-12-04).
+     * <p>Every JMH run measures average time (the benchmarks' own {@code Mode.AverageTime}). The
+     * spawn family is not a JMH run: JMH measures one benchmark after another, some 15 s each, and
+     * on a shared machine a whole benchmark's turn can fall into a stretch in which the same code
+     * is two to three and a half times slower, so its ratios moved from 0.78x to 1.41x between runs
+     * minutes apart even as medians of single operations (docs/benchmarks.md, 2026-12-04). It is
+     * measured by {@code dev.weft.bench.SpawnRounds} instead, which runs the same benchmark methods
+     * in interleaved rounds in one JVM, every implementation once per round, and reports medians
+     * over the rounds and each implementation's median same-round ratio to raw threads. Its 15 s of
+     * warm-up and 85 s of rounds take about as long as the JMH run did (two forks of 3 + 4
+     * one-second iterations for each of seven benchmarks, about 105 s); {@code --quick}: 2 s and 5 s.
      */
     static final List<Run> RUNS = List.of(
             jmh("context-1", "ContextBenchmark\\.(threadLocalGet|contextVarGet|scopedValueGetLoop|grpcKeyGet|ttlGet"
@@ -305,10 +318,8 @@ final class Catalog {
                             + "|threadLocalSetRestore|contextVarSetReset|grpcWithValueAttachDetach"
                             + "|contextCopyCurrent|grpcCurrent|ttlCapture)$",
                     List.of("-p", "vars=100"), List.of("-f", "1", "-wi", "2", "-w", "1s", "-i", "4", "-r", "1s")),
-            jmh("spawn", "TaskGroupBenchmark\\.VirtualCaller\\.(weftTaskGroup|rawVirtualThreads|structuredTaskScope"
-                            + "|executorPerTask|completableFuture|kotlinDefaultDispatcher|kotlinVirtualThreadDispatcher)$",
-                    List.of("-p", "tasks=1000", "-bm", "sample", "-tu", "us"),
-                    List.of("-f", "2", "-wi", "3", "-w", "1s", "-i", "4", "-r", "1s")),
+            new Run("spawn", "java", List.of(SPAWN_ROUNDS, "--tasks", "1000", "--warmup", "15s", "--time", "85s"),
+                    List.of(SPAWN_ROUNDS, "--tasks", "1000", "--warmup", "2s", "--time", "5s")),
             jmh("deadlines", "TimeoutBenchmark\\.(weftFailAfter|weftMoveOnAfter|stpeScheduleCancel"
                             + "|completableFutureOrTimeout|kotlinWithTimeout|clockRead)$",
                     List.of(), List.of("-f", "1", "-wi", "3", "-w", "1s", "-i", "5", "-r", "1s")),

@@ -26,6 +26,14 @@ import java.util.stream.Stream;
  *     histogram of invocation times per iteration, one list of those per fork). A garbage
  *     collection or a scheduler stall that lands in a few invocations moves neither; a whole
  *     iteration or fork that runs slower widens the error ({@link Statistic#MEDIAN}).
+ * <li>{@code rounds} ({@code dev.weft.bench.SpawnRounds}, which runs several implementations
+ *     in interleaved rounds in one JVM, each once per round): the score is the median of the
+ *     per-round times and the error half their interquartile range, both as written
+ *     ({@link Statistic#ROUNDS}). Such a record may carry {@code primaryMetric.sameRoundRatio}:
+ *     {@code baseline} (the benchmark name of another record of the same file with the same
+ *     parameters), {@code median} and {@code error}, the median and half the interquartile range
+ *     of this implementation's time divided by the baseline's time in the same round
+ *     ({@link #sameRound}). The report shows that median as the ratio to that baseline.
  * </ul>
  * Any other mode (throughput, single-shot) is refused: its score is not a time per operation
  * comparable with these.
@@ -34,17 +42,29 @@ import java.util.stream.Stream;
  *                  or {@code asyncio.contextvarGet}
  * @param params    the benchmark's parameters (empty when it has none)
  * @param score     the mean or the median (see {@code statistic}), in {@code unit}
- * @param error     the half-width of the 99.9% confidence interval of the mean, or half the range of
- *                  the per-iteration medians, in {@code unit} (NaN when there were too few samples
- *                  or iterations to tell)
+ * @param error     the half-width of the 99.9% confidence interval of the mean, half the range of
+ *                  the per-iteration medians, or half the interquartile range of the per-round
+ *                  times, in {@code unit} (NaN when there were too few samples or iterations to tell)
  * @param unit      {@code ns/op}, {@code us/op}, {@code ms/op} or {@code s/op}
  * @param runtime   what ran it: {@code "JDK 25.0.3 (OpenJDK 64-Bit Server VM 25.0.3+9-LTS)"} or
  *                  {@code "CPython 3.11.7"}
  * @param file      the result file's name, for messages
  * @param statistic what {@code score} and {@code error} are
+ * @param sameRound the same-round ratio to a baseline of a {@code rounds} record, or null
  */
 record Measurement(String benchmark, Map<String, String> params, double score, double error, String unit,
-        String runtime, String file, Statistic statistic) {
+        String runtime, String file, Statistic statistic, SameRoundRatio sameRound) {
+
+    /**
+     * A {@code rounds} record's ratio to another implementation measured in the same rounds.
+     *
+     * @param baseline the full benchmark name of the baseline's record (same file, same parameters)
+     * @param median   the median over the rounds of this time divided by the baseline's time in the
+     *                 same round
+     * @param error    half the interquartile range of those ratios (NaN when not given)
+     */
+    record SameRoundRatio(String baseline, double median, double error) {
+    }
 
     /** What a measurement's score and error are, by the mode of the record it was read from. */
     enum Statistic {
@@ -54,7 +74,12 @@ record Measurement(String benchmark, Map<String, String> params, double score, d
          * Sample time ({@code sample}): the median of single invocations, and half the range of the
          * medians of the single measured iterations.
          */
-        MEDIAN
+        MEDIAN,
+        /**
+         * Interleaved rounds ({@code rounds}): the median of the per-round times, and half their
+         * interquartile range.
+         */
+        ROUNDS
     }
 
     /** This score converted to {@code target} (a time unit per operation). */
@@ -131,7 +156,7 @@ record Measurement(String benchmark, Map<String, String> params, double score, d
             Object mode = r.get("mode");
             if ("avgt".equals(mode)) {
                 out.add(new Measurement(benchmark, Map.copyOf(params), Json.number(pm.get("score")),
-                        Json.number(pm.get("scoreError")), unit, runtime, file, Statistic.MEAN));
+                        Json.number(pm.get("scoreError")), unit, runtime, file, Statistic.MEAN, null));
             } else if ("sample".equals(mode)) {
                 if (!(pm.get("scorePercentiles") instanceof Map<?, ?> percentiles) || !percentiles.containsKey("50.0")) {
                     throw new IllegalArgumentException(file + ": " + benchmark + " is a sample-mode result without"
@@ -139,15 +164,32 @@ record Measurement(String benchmark, Map<String, String> params, double score, d
                 }
                 out.add(new Measurement(benchmark, Map.copyOf(params), Json.number(percentiles.get("50.0")),
                         iterationMedianSpread(pm.get("rawDataHistogram"), file, benchmark), unit, runtime, file,
-                        Statistic.MEDIAN));
+                        Statistic.MEDIAN, null));
+            } else if ("rounds".equals(mode)) {
+                out.add(new Measurement(benchmark, Map.copyOf(params), Json.number(pm.get("score")),
+                        Json.number(pm.get("scoreError")), unit, runtime, file, Statistic.ROUNDS,
+                        sameRound(pm.get("sameRoundRatio"), file, benchmark)));
             } else {
                 throw new IllegalArgumentException(file + ": " + benchmark + " was measured in mode " + mode
-                        + " (" + modeName(mode) + "); the report reads times per operation only, average time or"
-                        + " sample time: measure it again with -bm avgt (a mean) or -bm sample (a median), in the"
-                        + " run's arguments in Catalog.RUNS");
+                        + " (" + modeName(mode) + "); the report reads times per operation only, average time,"
+                        + " sample time or interleaved rounds: measure it again with -bm avgt (a mean) or -bm sample"
+                        + " (a median), in the run's arguments in Catalog.RUNS");
             }
         }
         return out;
+    }
+
+    /** A rounds record's {@code sameRoundRatio}, or null when it has none. */
+    private static SameRoundRatio sameRound(Object ratio, String file, String benchmark) {
+        if (ratio == null) {
+            return null;
+        }
+        if (!(ratio instanceof Map<?, ?> r) || !(r.get("baseline") instanceof String baseline) || r.get("median") == null) {
+            throw new IllegalArgumentException(file + ": " + benchmark + ": sameRoundRatio is not an object with a"
+                    + " baseline (a benchmark name) and a median, as dev.weft.bench.SpawnRounds writes it");
+        }
+        return new SameRoundRatio(baseline, Json.number(r.get("median")),
+                r.get("error") == null ? Double.NaN : Json.number(r.get("error")));
     }
 
     private static String modeName(Object mode) {

@@ -67,6 +67,51 @@ final class Report {
         return find(e).map(m -> m.error(unit)).orElse(Double.NaN);
     }
 
+    /**
+     * {@code e}'s ratio to {@code base}: the median of its same-round ratios when its result was
+     * measured in the same rounds as {@code base}'s (a {@code rounds} record whose
+     * {@link Measurement.SameRoundRatio} names {@code base}'s result, in the same file, with the same
+     * parameters); otherwise its time divided by {@code base}'s. NaN when either is not measured.
+     */
+    double ratio(Entry e, Entry base, String unit) {
+        return sameRound(e, base).map(Measurement.SameRoundRatio::median)
+                .orElseGet(() -> score(e, unit) / score(base, unit));
+    }
+
+    /**
+     * The ends of {@code e}'s whisker on a ratio scale to {@code base}: the same-round ratio's
+     * median plus and minus its error (half the interquartile range of the ratios) when there is
+     * one (see {@link #ratio}), otherwise {@code e}'s time plus and minus its error, divided by
+     * {@code base}'s time. NaN ends when there is no error.
+     */
+    double[] ratioRange(Entry e, Entry base, String unit) {
+        Optional<Measurement.SameRoundRatio> r = sameRound(e, base);
+        if (r.isPresent()) {
+            return new double[] {r.get().median() - r.get().error(), r.get().median() + r.get().error()};
+        }
+        double s = score(e, unit);
+        double err = error(e, unit);
+        double b = score(base, unit);
+        return new double[] {(s - err) / b, (s + err) / b};
+    }
+
+    /** Whether {@code e}'s figure against {@code base} is a same-round ratio (see {@link #ratio}). */
+    boolean sameRoundRatio(Entry e, Entry base) {
+        return sameRound(e, base).isPresent();
+    }
+
+    private Optional<Measurement.SameRoundRatio> sameRound(Entry e, Entry base) {
+        Optional<Measurement> m = find(e);
+        Optional<Measurement> b = find(base);
+        if (m.isEmpty() || b.isEmpty() || m.get().sameRound() == null) {
+            return Optional.empty();
+        }
+        Measurement.SameRoundRatio r = m.get().sameRound();
+        boolean same = r.baseline().equals(b.get().benchmark()) && m.get().file().equals(b.get().file())
+                && m.get().params().equals(b.get().params());
+        return same ? Optional.of(r) : Optional.empty();
+    }
+
     // ---- document blocks -------------------------------------------------------------------
 
     /** The generated blocks by name: {@code run}, {@code summary}, and one per family id. */
@@ -100,7 +145,8 @@ final class Report {
                 .append(", in the same sitting (`weft-bench/asyncio_bench.py`)\n");
         sb.append("- **Machine:** ").append(info.get("machine")).append('\n');
         sb.append("- **Runs** (arguments given to `weft-bench/bench.sh`, which `compare.sh` follows with"
-                + " `-foe true -rf json -rff <id>.json`, or to the script):\n");
+                + " `-foe true -rf json -rff <id>.json`; to `java --enable-preview -cp weft-bench/target/benchmarks.jar`"
+                + " (a main class and its options); or to the script; the last two followed with `--out <id>.json`):\n");
         for (Run r : Catalog.RUNS) {
             String args = info.get("args." + r.id());
             sb.append("  - `").append(r.id()).append("`: ").append(args.isEmpty() ? "no arguments" : "`" + args + "`").append('\n');
@@ -134,7 +180,7 @@ final class Report {
                 sb.append("| ").append(op.title())
                         .append(" | ").append(op.floor().label()).append(' ').append(time(floor, u))
                         .append(" | ").append(time(w, u))
-                        .append(" | **").append(Fmt.ratio(w / floor)).append("**")
+                        .append(" | **").append(Fmt.ratio(ratio(weft, op.floor(), u))).append("**")
                         .append(" | ").append(best == null ? "—" : best.label() + " " + time(score(best, u), u))
                         .append(" | ").append(Double.isNaN(a) ? "—" : time(a, u))
                         .append(" | ").append(Fmt.ratio(a / w))
@@ -158,7 +204,6 @@ final class Report {
             sb.append("\n**").append(op.title()).append("**: ").append(floorLine(op)).append("\n\n");
             sb.append("| implementation | ").append(u).append(" | × ").append(op.baseline().label()).append(" |\n");
             sb.append("|---|---:|---:|\n");
-            double base = score(op.baseline(), op.unit());
             for (Entry e : op.entries()) {
                 double s = score(e, op.unit());
                 double err = error(e, op.unit());
@@ -170,7 +215,7 @@ final class Report {
                 }
                 sb.append("| ").append(name).append(" | ")
                         .append(Double.isNaN(s) ? "not measured" : Fmt.num(s) + (Double.isNaN(err) ? "" : " ± " + Fmt.num(err)))
-                        .append(" | ").append(Fmt.ratio(s / base)).append(" |\n");
+                        .append(" | ").append(Fmt.ratio(ratio(e, op.baseline(), op.unit()))).append(" |\n");
             }
         }
         return sb.toString();
@@ -189,21 +234,70 @@ final class Report {
         return out;
     }
 
+    /** The labels of {@code f}'s entries whose ratio to their baseline is a same-round ratio. */
+    private List<String> sameRoundLabels(Family f) {
+        List<String> out = new ArrayList<>();
+        for (Operation op : f.operations()) {
+            for (Entry e : op.entries()) {
+                if (sameRoundRatio(e, op.baseline()) && !out.contains(e.label())) {
+                    out.add(e.label());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The baselines of {@code f}'s operations that some entry has a same-round ratio to. */
+    private List<String> sameRoundBaselines(Family f) {
+        List<String> out = new ArrayList<>();
+        for (Operation op : f.operations()) {
+            if (op.entries().stream().anyMatch(e -> sameRoundRatio(e, op.baseline())) && !out.contains(op.baseline().label())) {
+                out.add(op.baseline().label());
+            }
+        }
+        return out;
+    }
+
     /**
      * What the family's figures and errors are: "Error: half-width of the 99.9% confidence
-     * interval." when all are means (average-time results); when some are medians (sample-mode
-     * results), that they are, what their error is, and which entries are means instead.
+     * interval." when all are means (average-time results); when some are medians of interleaved
+     * rounds or of single operations (rounds or sample-mode results), that they are, what their
+     * error is, whether the ratios are same-round ratios, and which entries are means instead.
      */
     String statisticNote(Family f) {
-        if (labels(f, Statistic.MEDIAN).isEmpty()) {
+        List<String> rounds = labels(f, Statistic.ROUNDS);
+        List<String> medians = labels(f, Statistic.MEDIAN);
+        if (medians.isEmpty() && rounds.isEmpty()) {
             return "Error: half-width of the 99.9% confidence interval.";
         }
         List<String> means = labels(f, Statistic.MEAN);
-        return "Times are medians of single operations (JMH sample mode: every operation timed, all forks and"
-                + " iterations pooled), which the few operations slowed by a garbage collection or a scheduler stall"
-                + " do not move; error: half the range of the medians of the single measured iterations."
-                + (means.isEmpty() ? "" : " " + String.join(", ", means) + (means.size() == 1 ? " is a mean" : " are means")
-                        + ", error: half-width of the 99.9% confidence interval.");
+        boolean sameRound = !sameRoundLabels(f).isEmpty();
+        StringBuilder sb = new StringBuilder();
+        if (!rounds.isEmpty()) {
+            sb.append("Times are medians over interleaved rounds (one JVM runs each implementation once per round,"
+                    + " in an order that changes from round to round, round after round for a fixed time), so that"
+                    + " a stretch in which the machine runs slower falls on every implementation alike, and a garbage"
+                    + " collection or a scheduler stall in a few rounds moves no median; error: half the interquartile"
+                    + " range of the per-round times.");
+            if (sameRound) {
+                sb.append(" Ratios are medians of the per-round ratios to ").append(String.join(", ", sameRoundBaselines(f)))
+                        .append(" in the same round, not quotients of the medians.");
+            }
+        }
+        if (!medians.isEmpty()) {
+            String what = "medians of single operations (JMH sample mode: every operation timed, all forks and"
+                    + " iterations pooled), which the few operations slowed by a garbage collection or a scheduler stall"
+                    + " do not move; error: half the range of the medians of the single measured iterations.";
+            sb.append(rounds.isEmpty() ? "Times are " + what
+                    : " " + String.join(", ", medians) + (medians.size() == 1 ? " is " : " are ") + what);
+        }
+        if (!means.isEmpty()) {
+            sb.append(' ').append(String.join(", ", means)).append(means.size() == 1 ? " is a mean" : " are means")
+                    .append(", error: half-width of the 99.9% confidence interval")
+                    .append(sameRound ? (means.size() == 1 ? "; its ratio is its mean" : "; their ratios are their means")
+                            + " divided by the baseline's median." : ".");
+        }
+        return sb.toString();
     }
 
     /**
@@ -211,12 +305,21 @@ final class Report {
      * enough for the chart's width.
      */
     String whiskerNote(Family f) {
-        if (labels(f, Statistic.MEDIAN).isEmpty()) {
+        List<String> rounds = labels(f, Statistic.ROUNDS);
+        List<String> medians = labels(f, Statistic.MEDIAN);
+        if (medians.isEmpty() && rounds.isEmpty()) {
             return "Whiskers: 99.9% confidence interval of each time, divided by the baseline's mean.";
         }
         List<String> means = labels(f, Statistic.MEAN);
-        return "Medians of single operations; whiskers: ± half the range of the iterations' medians"
-                + (means.isEmpty() ? "" : " (" + String.join(", ", means) + ": mean, 99.9% CI)") + ".";
+        String others = means.isEmpty() ? "" : " (" + String.join(", ", means) + ": mean, 99.9% CI)";
+        if (!rounds.isEmpty() && !sameRoundLabels(f).isEmpty()) {
+            return "Medians over interleaved rounds; bar: median of same-round ratios, whisker: ± half their IQR"
+                    + others + ".";
+        }
+        if (!rounds.isEmpty()) {
+            return "Medians over interleaved rounds; whiskers: ± half the interquartile range of the rounds" + others + ".";
+        }
+        return "Medians of single operations; whiskers: ± half the range of the iterations' medians" + others + ".";
     }
 
     /** "floor X a ns; weft Y b ns = r× the floor (+d ns); asyncio c ns: weft n× faster." */
@@ -229,7 +332,7 @@ final class Report {
             double s = score(w, u);
             double d = s - floor;
             parts.add(Double.isNaN(d) ? w.label() + " " + time(s, u)
-                    : w.label() + " " + time(s, u) + ", **" + Fmt.ratio(s / floor) + " the floor** ("
+                    : w.label() + " " + time(s, u) + ", **" + Fmt.ratio(ratio(w, op.floor(), u)) + " the floor** ("
                             + (d >= 0 ? "+" : "−") + time(Math.abs(d), u) + ")");
         }
         Entry a = asyncio(op);

@@ -16,7 +16,7 @@ import java.util.Map;
  *
  * <pre>
  * ReportMain plan [--quick]
- *     one line per run: id, tool (jmh or python), then its arguments, separated by tabs
+ *     one line per run: id, tool (jmh, java or python), then its arguments, separated by tabs
  * ReportMain generate --results DIR --doc FILE --charts DIR
  *     rewrites the generated sections of FILE and writes DIR/&lt;family&gt;.svg from DIR's results
  * ReportMain check --results DIR --doc FILE --charts DIR

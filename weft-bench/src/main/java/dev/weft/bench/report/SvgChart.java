@@ -16,6 +16,10 @@ import java.util.Set;
  * the baseline, to the right: slower); the whisker is the implementation's own time plus and minus
  * its error, divided by the baseline's time: the 99.9% confidence interval of a mean, or half the
  * range of the per-iteration medians around a median ({@link Measurement}; the chart says which).
+ * An implementation measured in the same interleaved rounds as its baseline is drawn by its
+ * same-round ratio instead ({@link Report#ratio}): the bar ends at the median of its per-round
+ * ratios to the baseline, the whisker spans that median plus and minus half their interquartile
+ * range.
  * The absolute time and the ratio are written at the right of each bar. Colours follow {@link Kind}.
  *
  * <p>Layout is computed from the catalog alone; numbers are written with a fixed locale and one
@@ -48,12 +52,10 @@ final class SvgChart {
     }
 
     private List<Bar> bars(Operation op) {
-        double base = report.score(op.baseline(), op.unit());
         List<Bar> out = new ArrayList<>();
         for (Entry e : op.entries()) {
-            double s = report.score(e, op.unit());
-            double err = report.error(e, op.unit());
-            out.add(new Bar(e, s, s / base, (s - err) / base, (s + err) / base));
+            double[] whisker = report.ratioRange(e, op.baseline(), op.unit());
+            out.add(new Bar(e, report.score(e, op.unit()), report.ratio(e, op.baseline(), op.unit()), whisker[0], whisker[1]));
         }
         return out;
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.weft.bench.SpawnRounds;
 import dev.weft.bench.report.Catalog.Entry;
 import dev.weft.bench.report.Catalog.Family;
 import dev.weft.bench.report.Catalog.Kind;
@@ -93,7 +94,10 @@ class CatalogTest {
         return false;
     }
 
-    /** Every JMH entry is selected by exactly one JMH run, with its parameter values among the run's. */
+    /**
+     * Every JMH-named entry is produced by exactly one run: selected by one JMH run, with its
+     * parameter values among the run's, or one of the implementations of the spawn rounds.
+     */
     @Test
     void everyJmhEntryIsProducedByExactlyOneRun() {
         for (Entry e : entries()) {
@@ -102,7 +106,12 @@ class CatalogTest {
             }
             List<String> by = new ArrayList<>();
             for (Run r : Catalog.RUNS) {
-                if (r.tool().equals("jmh") && selects(r.fullArgs(), e) && selects(r.quickArgs(), e)) {
+                boolean produces = switch (r.tool()) {
+                    case "jmh" -> selects(r.fullArgs(), e) && selects(r.quickArgs(), e);
+                    case "java" -> rounds(r.fullArgs(), e) && rounds(r.quickArgs(), e);
+                    default -> false;
+                };
+                if (produces) {
                     by.add(r.id());
                 }
             }
@@ -110,12 +119,14 @@ class CatalogTest {
         }
     }
 
-    /** Every JMH run produces at least one entry: no run measures what nothing shows. */
+    /** Every JMH or java run produces at least one entry: no run measures what nothing shows. */
     @Test
     void everyRunIsUsed() {
         for (Run r : Catalog.RUNS) {
             if (r.tool().equals("jmh")) {
                 assertTrue(entries().stream().anyMatch(e -> jmh(e) && selects(r.fullArgs(), e)), r.id());
+            } else if (r.tool().equals("java")) {
+                assertTrue(entries().stream().anyMatch(e -> jmh(e) && rounds(r.fullArgs(), e)), r.id());
             }
         }
     }
@@ -137,33 +148,40 @@ class CatalogTest {
     }
 
     /**
-     * The spawn run measures sample time in µs (the report shows medians of single operations), in
-     * its full and quick forms, with at least two measured iterations (so that the spread of the
-     * iteration medians is defined) and no more measuring time than its average-time form had
-     * (2 forks of 3 + 4 one-second iterations). Every other JMH run measures average time.
+     * Whether a java run of {@link SpawnRounds} with {@code args} writes a record that {@code e}
+     * matches: one of its variants under the JMH name, with the run's {@code --tasks}.
+     */
+    private static boolean rounds(List<String> args, Entry e) {
+        assertEquals(Catalog.SPAWN_ROUNDS, args.getFirst(), "the only java run is the spawn rounds: " + args);
+        assertEquals(SpawnRounds.class.getName(), Catalog.SPAWN_ROUNDS);
+        String tasks = option(args, "--tasks");
+        return SpawnRounds.VARIANTS.stream().anyMatch(v -> e.fullName().equals(SpawnRounds.JMH_PREFIX + v))
+                && e.params().equals(Map.of("tasks", tasks == null ? "1000" : tasks));
+    }
+
+    /**
+     * The spawn family comes from the interleaved rounds, not from JMH: the spawn run is a java
+     * run of SpawnRounds whose warm-up and measuring time, in full, are no longer than the JMH run
+     * it replaces took (about 105 s; the JVM's start is a second), with a short --quick form;
+     * every one of its variants is a catalog entry; and every JMH run measures average time.
      */
     @Test
-    void spawnRunMeasuresSampleTimeWithinItsOldBudget() {
+    void spawnRunIsInterleavedRoundsWithinTheJmhRunsTime() {
+        Run spawn = Catalog.RUNS.stream().filter(r -> r.id().equals("spawn")).findFirst().orElseThrow();
+        assertEquals("java", spawn.tool());
+        double full = seconds(option(spawn.fullArgs(), "--warmup")) + seconds(option(spawn.fullArgs(), "--time"));
+        assertTrue(full >= 60 && full <= 102, "the full spawn run measures " + full + " s: " + spawn.fullArgs());
+        double quick = seconds(option(spawn.quickArgs(), "--warmup")) + seconds(option(spawn.quickArgs(), "--time"));
+        assertTrue(quick <= 10, "the quick spawn run measures " + quick + " s: " + spawn.quickArgs());
+        for (String v : SpawnRounds.VARIANTS) {
+            assertTrue(entries().stream().anyMatch(e -> e.fullName().equals(SpawnRounds.JMH_PREFIX + v)), v + " is not shown");
+        }
         for (Run r : Catalog.RUNS) {
-            if (!r.tool().equals("jmh")) {
-                continue;
-            }
-            for (List<String> args : List.of(r.fullArgs(), r.quickArgs())) {
-                if (r.id().equals("spawn")) {
-                    assertEquals("sample", option(args, "-bm"), r.id() + " " + args);
-                    assertEquals("us", option(args, "-tu"), r.id() + " " + args);
-                    int forks = Integer.parseInt(option(args, "-f"));
-                    int iterations = Integer.parseInt(option(args, "-i"));
-                    assertTrue(forks * iterations >= 2, r.id() + " " + args);
-                    double seconds = forks * (Integer.parseInt(option(args, "-wi")) * seconds(option(args, "-w"))
-                            + iterations * seconds(option(args, "-r")));
-                    assertTrue(seconds <= 2 * (3 + 4), r.id() + " measures " + seconds + " s per benchmark: " + args);
-                } else {
-                    assertEquals(null, option(args, "-bm"), r.id() + " " + args);
-                }
+            if (r.tool().equals("jmh")) {
+                assertEquals(null, option(r.fullArgs(), "-bm"), r.id() + " " + r.fullArgs());
+                assertEquals(null, option(r.quickArgs(), "-bm"), r.id() + " " + r.quickArgs());
             }
         }
-        assertTrue(Catalog.RUNS.stream().anyMatch(r -> r.id().equals("spawn")));
     }
 
     private static String option(List<String> args, String name) {

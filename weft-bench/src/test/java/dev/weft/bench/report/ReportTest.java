@@ -48,11 +48,11 @@ class ReportTest {
         throw new AssertionError("no operation " + id);
     }
 
-    /** Both result files are read, in the JMH shape, and files that are not JSON are skipped. */
+    /** The three result files are read, in the JMH shape, and files that are not JSON are skipped. */
     @Test
     void loadsEveryJsonFileOfTheDirectory() {
         List<Measurement> all = Measurement.loadAll(fixture());
-        assertEquals(17, all.size());
+        assertEquals(21, all.size());
         assertTrue(all.stream().anyMatch(m -> m.benchmark().equals("asyncio.taskGroup")
                 && m.runtime().equals("CPython 3.11.7")));
         assertTrue(all.stream().anyMatch(m -> m.runtime().equals("JDK 25.0.3 (OpenJDK 64-Bit Server VM 25.0.3+9-LTS)")));
@@ -60,7 +60,7 @@ class ReportTest {
 
     /**
      * Scores in µs and ms per op are converted to the operation's unit (weft's spawn record is a
-     * sample-mode one in ms/op, its histogram too); JMH's "NaN" error is NaN.
+     * rounds record in ms/op); JMH's "NaN" error is NaN.
      */
     @Test
     void convertsUnitsAndReadsNaNErrors() {
@@ -84,7 +84,7 @@ class ReportTest {
     @Test
     void sampleModeRecordIsReadAsItsMedianAndTheSpreadOfItsIterationMedians() {
         Measurement raw = Measurement.loadAll(fixture()).stream()
-                .filter(m -> m.benchmark().endsWith("VirtualCaller.rawVirtualThreads")).findFirst().orElseThrow();
+                .filter(m -> m.benchmark().endsWith("PlatformCaller.rawVirtualThreads")).findFirst().orElseThrow();
         assertEquals(Measurement.Statistic.MEDIAN, raw.statistic());
         assertEquals("us/op", raw.unit());
         assertEquals(200.0, raw.score(), 1e-9);  // the mean is 505
@@ -124,13 +124,113 @@ class ReportTest {
     }
 
     /**
-     * The spawn family's table, floor line, summary row and chart come from the medians and their
-     * spread; its text says so and names asyncio, whose figure is still a mean. The other families
-     * keep the confidence-interval wording.
+     * A rounds record is read as written: the median of the per-round times as its score, half
+     * their interquartile range as its error, and its same-round ratio to the baseline it names.
      */
     @Test
-    void spawnFamilyIsDrawnFromTheMedians() throws Exception {
+    void roundsRecordIsReadWithItsSameRoundRatio() {
+        Measurement weft = Measurement.loadAll(fixture()).stream()
+                .filter(m -> m.benchmark().endsWith("VirtualCaller.weftTaskGroup")).findFirst().orElseThrow();
+        assertEquals(Measurement.Statistic.ROUNDS, weft.statistic());
+        assertEquals("spawn.json", weft.file());
+        assertEquals(0.3, weft.score());
+        assertEquals(0.01, weft.error());
+        assertEquals(new Measurement.SameRoundRatio("dev.weft.bench.TaskGroupBenchmark.VirtualCaller.rawVirtualThreads",
+                1.2, 0.05), weft.sameRound());
+        Measurement executor = Measurement.loadAll(fixture()).stream()
+                .filter(m -> m.benchmark().endsWith("VirtualCaller.executorPerTask")).findFirst().orElseThrow();
+        assertEquals(null, executor.sameRound());
+        var e = assertThrows(IllegalArgumentException.class, () -> Measurement.parse("""
+                [{"benchmark": "x.B.m", "mode": "rounds", "primaryMetric": {"score": 5.0, "scoreError": 1.0,
+                  "scoreUnit": "us/op", "sameRoundRatio": 1.2}}]
+                """, "spawn.json"));
+        assertTrue(e.getMessage().startsWith("spawn.json: x.B.m: sameRoundRatio"), e.getMessage());
+    }
+
+    /**
+     * The spawn family's table, floor line, summary row and chart come from the interleaved
+     * rounds: times are the medians, ratios the medians of the same-round ratios (weft 1.20×, not
+     * the quotient of its median and raw threads' median, 1.50×; StructuredTaskScope 1.10×, not
+     * 1.25×); a rounds record without a same-round ratio (the executor per task) and asyncio's mean
+     * fall back to the quotient of the times. The text and chart say so; the other families keep
+     * the confidence-interval wording.
+     */
+    @Test
+    void spawnFamilyIsDrawnFromTheRoundsAndTheirSameRoundRatios() throws Exception {
         Report r = fixtureReport();
+        String spawn = r.blocks().get("spawn");
+        assertTrue(spawn.contains("| raw Thread.ofVirtual start + join (floor) | 200 ± 10.0 | 1.00× |\n"), spawn);
+        assertTrue(spawn.contains("| **weft TaskGroup** | 300 ± 10.0 | 1.20× |\n"), spawn);
+        assertTrue(spawn.contains("| StructuredTaskScope (preview) | 250 ± 5.00 | 1.10× |\n"), spawn);
+        assertTrue(spawn.contains("| virtual-thread executor per task | 180 ± 8.00 | 0.90× |\n"), spawn);
+        assertTrue(spawn.contains("| CompletableFuture.supplyAsync | not measured | — |\n"), spawn);
+        assertTrue(spawn.contains("| asyncio TaskGroup | 4000 ± 100 | 20.0× |\n"), spawn);
+        assertTrue(spawn.contains(" Times are medians over interleaved rounds (one JVM runs each implementation once per"
+                + " round, in an order that changes from round to round, round after round for a fixed time), so that"
+                + " a stretch in which the machine runs slower falls on every implementation alike"), spawn);
+        assertTrue(spawn.contains("error: half the interquartile range of the per-round times. Ratios are medians of the"
+                + " per-round ratios to raw Thread.ofVirtual start + join in the same round, not quotients of the medians."
+                + " asyncio TaskGroup is a mean, error: half-width of the 99.9% confidence interval; its ratio is its mean"
+                + " divided by the baseline's median.\n"), spawn);
+        assertFalse(spawn.contains("sample mode"), spawn);
+        assertTrue(r.blocks().get("context").contains(" Error: half-width of the 99.9% confidence interval.\n"));
+        assertFalse(r.blocks().get("context").contains("median"));
+        assertTrue(r.blocks().get("summary").contains("| spawn + join of 1 000 trivial tasks, virtual caller"
+                + " | raw Thread.ofVirtual start + join 200 µs | 300 µs | **1.20×** |"), r.blocks().get("summary"));
+
+        Document svg = parse(r.charts().get("spawn"));
+        barTitled(svg, "weft TaskGroup: 300 µs, 1.20×");
+        barTitled(svg, "StructuredTaskScope (preview): 250 µs, 1.10×");
+        barTitled(svg, "virtual-thread executor per task: 180 µs, 0.90×");
+        barTitled(svg, "raw Thread.ofVirtual start + join: 200 µs, 1.00×");
+        // ratios 0.86 (the executor's whisker) .. 20.5 (asyncio's): axis 0.1× .. 100×,
+        // x(r) = 330 + (log10 r + 1) / 3 * 400; weft's whisker from x(1.15) to x(1.25), its same-round
+        // ratio ± half their IQR (from its times it would run from x(290 / 200) to x(310 / 200))
+        assertTrue(hasLine(svg, "471.4", "476.3"), "weft's whisker: its same-round ratio ± half their IQR");
+        assertTrue(hasLine(svg, "454.6", "459.8"), "the executor's whisker: (180 ± 8) / 200");
+        assertTrue(texts(svg).contains("Medians over interleaved rounds; bar: median of same-round ratios, whisker:"
+                + " ± half their IQR (asyncio TaskGroup: mean, 99.9% CI)."), texts(svg).toString());
+        assertTrue(texts(parse(r.charts().get("context")))
+                .contains("Whiskers: 99.9% confidence interval of each time, divided by the baseline's mean."));
+    }
+
+    /**
+     * A same-round ratio counts only against the record it names, in the same file: with raw
+     * threads' result from another file (another run), weft's ratio is the quotient of the times.
+     */
+    @Test
+    void sameRoundRatioNeedsTheBaselineOfTheSameRun() {
+        List<Measurement> ms = new ArrayList<>();
+        for (Measurement m : Measurement.loadAll(fixture())) {
+            ms.add(m.benchmark().endsWith("VirtualCaller.rawVirtualThreads")
+                    ? new Measurement(m.benchmark(), m.params(), m.score(), m.error(), m.unit(), m.runtime(), "other.json",
+                            m.statistic(), m.sameRound())
+                    : m);
+        }
+        Report r = new Report(ms, RunInfo.load(fixture()));
+        Operation spawn = operation("spawn-1000");
+        assertEquals(1.5, r.ratio(spawn.weft().getFirst(), spawn.baseline(), "us"), 1e-9);
+        assertEquals(1.2, fixtureReport().ratio(spawn.weft().getFirst(), spawn.baseline(), "us"), 1e-9);
+    }
+
+    /**
+     * Sample-mode records (here the fixture's platform-caller ones, shown as the spawn family) are
+     * drawn from their medians and their spread, the text says so and names asyncio, whose figure
+     * is a mean; ratios are quotients of the times.
+     */
+    @Test
+    void sampleModeFamilyIsDrawnFromTheMedians() throws Exception {
+        List<Measurement> ms = new ArrayList<>();
+        for (Measurement m : Measurement.loadAll(fixture())) {
+            if (m.file().equals("spawn.json")) {
+                continue;
+            }
+            ms.add(m.benchmark().contains(".PlatformCaller.")
+                    ? new Measurement(m.benchmark().replace(".PlatformCaller.", ".VirtualCaller."), m.params(), m.score(),
+                            m.error(), m.unit(), m.runtime(), m.file(), m.statistic(), m.sameRound())
+                    : m);
+        }
+        Report r = new Report(ms, RunInfo.load(fixture()));
         String spawn = r.blocks().get("spawn");
         assertTrue(spawn.contains("| raw Thread.ofVirtual start + join (floor) | 200 ± 10.0 | 1.00× |\n"), spawn);
         assertTrue(spawn.contains("| **weft TaskGroup** | 300 ± 10.0 | 1.50× |\n"), spawn);
@@ -138,21 +238,15 @@ class ReportTest {
         assertTrue(spawn.contains("Times are medians of single operations (JMH sample mode"), spawn);
         assertTrue(spawn.contains("error: half the range of the medians of the single measured iterations."
                 + " asyncio TaskGroup is a mean, error: half-width of the 99.9% confidence interval.\n"), spawn);
-        assertTrue(r.blocks().get("context").contains(" Error: half-width of the 99.9% confidence interval.\n"));
-        assertFalse(r.blocks().get("context").contains("median"));
         assertTrue(r.blocks().get("summary").contains("| spawn + join of 1 000 trivial tasks, virtual caller"
                 + " | raw Thread.ofVirtual start + join 200 µs | 300 µs | **1.50×** |"), r.blocks().get("summary"));
-
         Document svg = parse(r.charts().get("spawn"));
         barTitled(svg, "weft TaskGroup: 300 µs, 1.50×");
-        barTitled(svg, "raw Thread.ofVirtual start + join: 200 µs, 1.00×");
-        // ratios 0.95 (raw's whisker) .. 20.5 (asyncio's): axis 0.1× .. 100×,
-        // x(r) = 330 + (log10 r + 1) / 3 * 400; weft's whisker from x(290 / 200) to x(310 / 200)
+        // ratios 0.95 (raw's whisker) .. 20.5 (asyncio's): axis 0.1× .. 100×; weft's whisker from
+        // x(290 / 200) to x(310 / 200)
         assertTrue(hasLine(svg, "484.8", "488.7"), "weft's whisker: ± half the range of its iteration medians");
         assertTrue(texts(svg).contains("Medians of single operations; whiskers: ± half the range of the iterations'"
                 + " medians (asyncio TaskGroup: mean, 99.9% CI)."), texts(svg).toString());
-        assertTrue(texts(parse(r.charts().get("context")))
-                .contains("Whiskers: 99.9% confidence interval of each time, divided by the baseline's mean."));
     }
 
     /** The floor line gives the floor, weft's ratio and difference to it, and weft against asyncio. */
@@ -161,7 +255,8 @@ class ReportTest {
         Report r = fixtureReport();
         assertEquals("floor `ThreadLocal.get` 2.00 ns; weft ContextVar.get 3.00 ns, **1.50× the floor** (+1.00 ns);"
                 + " asyncio ContextVar.get 40.0 ns: weft is 13.3× faster.", r.floorLine(operation("get-1")));
-        assertEquals("floor `raw Thread.ofVirtual start + join` 200 µs; weft TaskGroup 300 µs, **1.50× the floor**"
+        // spawn: the ratio is weft's same-round ratio, the difference that of the medians
+        assertEquals("floor `raw Thread.ofVirtual start + join` 200 µs; weft TaskGroup 300 µs, **1.20× the floor**"
                 + " (+100 µs); asyncio TaskGroup 4000 µs: weft is 13.3× faster.", r.floorLine(operation("spawn-1000")));
         assertEquals("floor `System.nanoTime (floor: one clock read)` 20.0 ns; weft Timeout.failAfter 36.0 ns,"
                 + " **1.80× the floor** (+16.0 ns); weft Timeout.moveOnAfter not measured; asyncio.timeout not measured.",
