@@ -59,7 +59,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * <li>The {@code TwoThreads} benchmarks read the same variable from two threads, each in its own
  *     context. ThreadLocal reads do not interfere; a ContextVar keeps two cache entries, each
  *     owned by the thread that filled it, so two threads both hit (a third would pay a trie
- *     lookup). Noisy on a shared 2-core machine; read it as a direction, not a figure.
+ *     lookup). Noisy on a shared 2-core machine; read it as a direction, not a figure. The
+ *     {@code SetResetTwoThreads} pair sets and resets from two threads the same way: a
+ *     ContextVar keeps one remembered place for its set, owned by one thread while that
+ *     thread's context is current, so the other thread sets by the trie walk.
  * <li>{@link ContextFloorBenchmark} measures stripped-down models of the cheapest designs of a
  *     switchable per-thread context, for the floor under these figures.
  * <li>{@code set}+{@code reset} peers: ThreadLocal and TTL {@code get, set(new), set(old)}; gRPC
@@ -282,6 +285,26 @@ public class ContextBenchmark {
     /** weft {@code set} then {@code Token.close()}. */
     @Benchmark
     public void contextVarSetReset(Vars s) {
+        Token<Integer> t = WEFT_0.set(V_NEW);
+        t.close();
+    }
+
+    /** {@link #threadLocalSetRestore} from two threads at once. */
+    @Benchmark
+    @Threads(2)
+    public void threadLocalSetRestoreTwoThreads(Vars s) {
+        Integer old = TL_0.get();
+        TL_0.set(V_NEW);
+        TL_0.set(old);
+    }
+
+    /**
+     * {@link #contextVarSetReset} from two threads at once, each in its own context (same
+     * variable): one thread keeps the variable's remembered place, the other sets by the walk.
+     */
+    @Benchmark
+    @Threads(2)
+    public void contextVarSetResetTwoThreads(Vars s) {
         Token<Integer> t = WEFT_0.set(V_NEW);
         t.close();
     }
