@@ -48,7 +48,8 @@ import java.util.function.UnaryOperator;
  * <p>{@link #set} likewise keeps the last place it wrote ({@code Place}): the slot in its
  * context's open map, usable while that context is current on the setting thread and the map's
  * layout has not moved, so that setting a variable again costs one slot write. One thread keeps a
- * place at a time, until its context is current nowhere; other threads set as before.
+ * place at a time, until it ends (the place keeps it reachable until then); other threads set by
+ * the walk, as before.
  *
  * @param <T> the type of the value
  */
@@ -85,16 +86,19 @@ public final class ContextVar<T> {
 
     /**
      * This variable's value sits in {@code slot} of {@code map}, the open map of {@code context},
-     * found when the map's layout was {@code layout}. A set may write there at once while
+     * found by {@code owner} when the map's layout was {@code layout}. Only {@code owner} uses it
+     * (one read of this immutable record tells another thread so, without reading
+     * {@code context}, whose line its writer keeps writing). A set may write there at once while
      * {@code context} is current on its thread ({@code Context.current}), its map is still
      * {@code map} and the layout has not moved: then the thread is the context's writer, the map
      * is open (freezing moves the layout) and no in-place operation has moved or dropped the slot
      * since. Immutable; the final fields make a racy read see a whole place and the slot as it was
      * located, and a place is only ever written into by the thread that has its context current.
-     * A place keeps its context and map reachable until the variable's next kept place replaces
-     * it, as {@link #cached} keeps the last read's.
+     * A place keeps its context, map and thread reachable until the variable's next kept place
+     * replaces it, as {@link #cached} keeps the last read's.
      */
-    private record Place(Context context, Hamt<ContextVar<?>, Object> map, int layout, Hamt.Slot slot) {
+    private record Place(Context context, Hamt<ContextVar<?>, Object> map, int layout, Hamt.Slot slot,
+                         Thread owner) {
     }
 
     /**
@@ -265,38 +269,56 @@ public final class ContextVar<T> {
      * @return a token that restores the previous state, with {@link #reset} or {@link Token#close}
      */
     public Token<T> set(T value) {
-        // The usual case: this variable's place, found by an earlier set, is still its place in
-        // the current context's open map (see Place): one slot write, no ThreadLocal read, no walk.
+        // The usual case: this thread's place for this variable, found by an earlier set, is
+        // still its place in the current context's open map (see Place): one slot write, no
+        // ThreadLocal read, no walk. Otherwise the walk, out of line and allocating nothing, so
+        // that this method stays small and its Token can be dropped by the JIT when the caller
+        // resets at once, also where both paths run (threads setting in contexts of their own).
         Place p = place;
+        Thread me = Thread.currentThread();
         Context ctx;
-        if (p != null && (ctx = p.context).current == Thread.currentThread() && ctx.map == p.map
+        Hamt.Slot slot;
+        Object old;
+        if (p != null && p.owner == me && (ctx = p.context).current == me && ctx.map == p.map
                 && p.map.layout() == p.layout) {
-            Object old = ctx.overwrite(this, p.slot, value);
-            return new Token<>(this, ctx, old, p.slot, p.map, ctx.version);
+            slot = p.slot;
+            old = ctx.overwrite(this, slot, value);
+        } else {
+            ctx = Context.currentOrImplicit();
+            slot = null; // the token's reset walks again
+            old = setWalking(ctx, value, me);
         }
-        return setLocating(value);
+        return new Token<>(this, ctx, old, slot, ctx.map, ctx.version);
     }
 
-    /** {@link #set} past the fast path: the current context's put, and its place kept if it has one. */
-    private Token<T> setLocating(T value) {
-        Context ctx = Context.currentOrImplicit();
-        Hamt.Slot slot = new Hamt.Slot();
-        Object old = ctx.put(this, value, slot);
-        Hamt<ContextVar<?>, Object> m = ctx.map;
-        if (!slot.found()) {
-            return new Token<>(this, ctx, old, null, m, ctx.version);
+    /**
+     * {@link #set} past its fast path: the put, and the place it found kept (a copy, so that the
+     * scratch slot stays on the stack).
+     */
+    private Object setWalking(Context ctx, T value, Thread me) {
+        Hamt.Slot found = new Hamt.Slot();
+        Object old = ctx.put(this, value, found);
+        if (found.found()) {
+            remember(ctx, found.copy(), me);
         }
-        // Only a thread that has ctx current keeps a place, and it does not take one that a
-        // context current on another thread uses: threads setting this variable in contexts of
-        // their own would otherwise replace it in turn, each with one allocation and a write to
-        // a shared line. A place whose context is current nowhere (its task has ended) is free.
-        Thread me = Thread.currentThread();
+        return old;
+    }
+
+    /**
+     * Keeps {@code slot}, which a set on {@code me} has just found and written in place in
+     * {@code ctx}'s open map, as this variable's place. Only a thread that has {@code ctx}
+     * current keeps a place, and it does not take another live thread's: threads setting this
+     * variable in contexts of their own would otherwise replace it in turn, each with one
+     * allocation and a write to a shared line. Nor does it read the other thread's context to
+     * decide: that thread writes the context's line on every set (the version), so a read per
+     * set would move the line between the cores.
+     */
+    private void remember(Context ctx, Hamt.Slot slot, Thread me) {
         Place p = place;
-        Thread user;
-        if (ctx.current == me && (p == null || (user = p.context.current) == null || user == me)) {
-            place = new Place(ctx, m, m.layout(), slot);
+        if (ctx.current == me && (p == null || p.owner == me || !p.owner.isAlive())) {
+            Hamt<ContextVar<?>, Object> m = ctx.map;
+            place = new Place(ctx, m, m.layout(), slot, me);
         }
-        return new Token<>(this, ctx, old, slot, m, ctx.version);
     }
 
     /**

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Timeout;
  * has moved the map's layout. Each test first sets the variable twice (the second set finds the
  * value in place and remembers it), then does what must make the place unusable, then sets again
  * and checks where the value went. Each was seen to fail with the corresponding check removed
- * (the layout moved by a put, by a remove, by a freeze; the context's thread compared).
+ * (the layout moved by a put, by a remove, by a freeze; the place's context current on the
+ * setting thread).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ContextVarPlaceTest {
@@ -128,6 +129,23 @@ class ContextVarPlaceTest {
         owner.join(TestSupport.PROMPT);
         assertEquals("a2", other.get(v));
         assertEquals("b2", mine.get(v));
+    }
+
+    /** A place in a context this thread has left is not used for a set in another context. */
+    @Test
+    void aPlaceInAContextThisThreadHasLeftIsNotUsed() {
+        Context first = Context.empty();
+        first.run(() -> {
+            v.set("1");
+            v.set("2");
+        });
+        Context second = Context.empty();
+        second.run(() -> {
+            v.set("other");
+            v.set("other again");
+        });
+        assertEquals("2", first.get(v));
+        assertEquals("other again", second.get(v));
     }
 
     /**

@@ -466,6 +466,19 @@ public final class Hamt<K, V> implements Iterable<Map.Entry<K, V>> {
         }
 
         /**
+         * Returns a new slot pointing where this one points, to keep beyond the scratch use of
+         * this one.
+         *
+         * @return the copy
+         */
+        public Slot copy() {
+            Slot c = new Slot();
+            c.slots = slots;
+            c.index = index;
+            return c;
+        }
+
+        /**
          * Returns whether {@link #locate} found the key and this slot points at its value.
          *
          * @return true once located
