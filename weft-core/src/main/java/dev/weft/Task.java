@@ -98,8 +98,6 @@ public final class Task<T> {
     @SuppressWarnings("unused")
     private volatile Waiter waiters;
 
-
-
     Task(TaskGroup group, String name, Object body, Context context) {
         assert body instanceof Callable<?> || body instanceof TaskGroup.Action : body;
         this.name = name;
