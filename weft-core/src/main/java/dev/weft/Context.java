@@ -81,8 +81,8 @@ import java.util.concurrent.Callable;
  * ({@code ContextVar.Place}), so its next set on the same thread in the same map, while the
  * map's layout has not moved ({@code Hamt.layout}: every in-place structural change and the
  * freeze move it), reads neither the {@code ThreadLocal} nor the trie. Other writes copy the
- * nodes they change
- * unless the open map created them. A token keeps the old value; reset writes it back the same way.
+ * nodes they change unless the open map created them. A token keeps the old value; reset writes
+ * it back the same way.
  * {@link #owner} is set by a CAS on entry and cleared on exit; the CAS orders the previous owner's
  * writes before the next owner's reads. The variables with fork copiers that are present are
  * listed under a hidden key in the same trie, so a snapshot has values and list from one state;
