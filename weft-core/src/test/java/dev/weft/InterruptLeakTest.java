@@ -470,6 +470,17 @@ class InterruptLeakTest {
                     r = TaskGroup.run(g -> {
                         g.spawn(() -> {
                             TestSupport.awaitParked(owner);
+                            if (f == Foreign.BEFORE) {
+                                // A thread with an interrupt pending can look parked for an instant
+                                // (its state turns WAITING before the park sees the flag and returns),
+                                // so wait, spinning, for the cancellation that the owner's interrupt
+                                // makes: the task's cancel below must come second, as the scenario says.
+                                long end = System.nanoTime() + TestSupport.PROMPT.toNanos();
+                                while (!g.isCancelled()) {
+                                    assertTrue(System.nanoTime() - end < 0, "the owner's interrupt did not cancel the group");
+                                    Thread.onSpinWait();
+                                }
+                            }
                             g.cancel();
                             Weft.sleep(LONG);
                         });
