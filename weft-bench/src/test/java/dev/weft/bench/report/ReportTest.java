@@ -33,6 +33,12 @@ class ReportTest {
         }
     }
 
+    /** The fixture's one record whose benchmark name ends with {@code suffix}. */
+    static Measurement fixtureRecord(String suffix) {
+        return Measurement.loadAll(fixture()).stream().filter(m -> m.benchmark().endsWith(suffix)).findFirst()
+                .orElseThrow(() -> new AssertionError("no fixture record for " + suffix));
+    }
+
     static Report fixtureReport() {
         return new Report(Measurement.loadAll(fixture()), RunInfo.load(fixture()));
     }
@@ -83,14 +89,12 @@ class ReportTest {
      */
     @Test
     void sampleModeRecordIsReadAsItsMedianAndTheSpreadOfItsIterationMedians() {
-        Measurement raw = Measurement.loadAll(fixture()).stream()
-                .filter(m -> m.benchmark().endsWith("PlatformCaller.rawVirtualThreads")).findFirst().orElseThrow();
+        Measurement raw = fixtureRecord("PlatformCaller.rawVirtualThreads");
         assertEquals(Measurement.Statistic.MEDIAN, raw.statistic());
         assertEquals("us/op", raw.unit());
         assertEquals(200.0, raw.score(), 1e-9);  // the mean is 505
         assertEquals(10.0, raw.error(), 1e-9);   // JMH's error of the mean is 400
-        Measurement get = Measurement.loadAll(fixture()).stream()
-                .filter(m -> m.benchmark().endsWith("ContextBenchmark.contextVarGet")).findFirst().orElseThrow();
+        Measurement get = fixtureRecord("ContextBenchmark.contextVarGet");
         assertEquals(Measurement.Statistic.MEAN, get.statistic());
         assertEquals(3.0, get.score());
         assertEquals(0.2, get.error());
@@ -129,16 +133,14 @@ class ReportTest {
      */
     @Test
     void roundsRecordIsReadWithItsSameRoundRatio() {
-        Measurement weft = Measurement.loadAll(fixture()).stream()
-                .filter(m -> m.benchmark().endsWith("VirtualCaller.weftTaskGroup")).findFirst().orElseThrow();
+        Measurement weft = fixtureRecord("VirtualCaller.weftTaskGroup");
         assertEquals(Measurement.Statistic.ROUNDS, weft.statistic());
         assertEquals("spawn.json", weft.file());
         assertEquals(0.3, weft.score());
         assertEquals(0.01, weft.error());
         assertEquals(new Measurement.SameRoundRatio("dev.weft.bench.TaskGroupBenchmark.VirtualCaller.rawVirtualThreads",
                 1.2, 0.05), weft.sameRound());
-        Measurement executor = Measurement.loadAll(fixture()).stream()
-                .filter(m -> m.benchmark().endsWith("VirtualCaller.executorPerTask")).findFirst().orElseThrow();
+        Measurement executor = fixtureRecord("VirtualCaller.executorPerTask");
         assertEquals(null, executor.sameRound());
         var e = assertThrows(IllegalArgumentException.class, () -> Measurement.parse("""
                 [{"benchmark": "x.B.m", "mode": "rounds", "primaryMetric": {"score": 5.0, "scoreError": 1.0,
