@@ -128,6 +128,31 @@ class ReportTest {
     }
 
     /**
+     * What the rounds runner writes is what this parser reads: a result of fixed rounds, written
+     * by {@code SpawnRounds.Result.json()} and parsed back, gives each variant its median, half
+     * its interquartile range and its same-round ratio to raw threads (so writer and reader cannot
+     * drift apart unnoticed).
+     */
+    @Test
+    void roundsRunnerOutputIsReadBackAsWritten() {
+        double[][] micros = new double[dev.weft.bench.SpawnRounds.VARIANTS.size()][];
+        java.util.Arrays.fill(micros, new double[] {100, 100, 100, 100, 100});
+        micros[0] = new double[] {120, 480, 240, 450, 270}; // weftTaskGroup
+        micros[1] = new double[] {100, 400, 200, 500, 300}; // rawVirtualThreads
+        var result = new dev.weft.bench.SpawnRounds.Result(1000, micros, 10, 1.0, 2.0, 1_000_000_000L, 2_000_000_000L);
+        List<Measurement> read = Measurement.parse(result.json(), "spawn.json");
+        assertEquals(micros.length, read.size());
+        Measurement weft = read.stream().filter(m -> m.benchmark().endsWith("VirtualCaller.weftTaskGroup"))
+                .findFirst().orElseThrow();
+        assertEquals(Measurement.Statistic.ROUNDS, weft.statistic());
+        assertEquals(Map.of("tasks", "1000"), weft.params());
+        assertEquals(270.0, weft.score(), 1e-9); // the mean is 312
+        assertEquals(105.0, weft.error(), 1e-9); // p25 240, p75 450
+        assertEquals("dev.weft.bench.TaskGroupBenchmark.VirtualCaller.rawVirtualThreads", weft.sameRound().baseline());
+        assertEquals(1.2, weft.sameRound().median(), 1e-9); // ratios by round 1.2, 1.2, 1.2, 0.9, 0.9; of the medians 0.9
+    }
+
+    /**
      * A rounds record is read as written: the median of the per-round times as its score, half
      * their interquartile range as its error, and its same-round ratio to the baseline it names.
      */
