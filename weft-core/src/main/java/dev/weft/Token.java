@@ -24,7 +24,11 @@ public final class Token<T> implements AutoCloseable {
     final Context context;
     /** The value before the set, or {@code ContextVar.MISSING}; reset writes it back. */
     final Object old;
-    /** Where the set wrote in place, or null: reset writes there if {@link #map} and {@link #version} still hold. */
+    /**
+     * Where the set wrote, when it wrote through its variable's remembered place; otherwise null,
+     * and reset finds the slot again. Reset writes there if {@link #map} and {@link #version}
+     * still hold.
+     */
     final Hamt.Slot slot;
     /** The context's map and version right after the set. */
     final Hamt<ContextVar<?>, Object> map;
