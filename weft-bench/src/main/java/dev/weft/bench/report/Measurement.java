@@ -186,7 +186,7 @@ record Measurement(String benchmark, Map<String, String> params, double score, d
         }
         if (!(ratio instanceof Map<?, ?> r) || !(r.get("baseline") instanceof String baseline) || r.get("median") == null) {
             throw new IllegalArgumentException(file + ": " + benchmark + ": sameRoundRatio is not an object with a"
-                    + " baseline (a benchmark name) and a median, as dev.weft.bench.SpawnRounds writes it");
+                    + " baseline (a benchmark name) and a median, as dev.weft.bench.Rounds writes it");
         }
         return new SameRoundRatio(baseline, Json.number(r.get("median")),
                 r.get("error") == null ? Double.NaN : Json.number(r.get("error")));

@@ -129,9 +129,9 @@ class ReportTest {
 
     /**
      * What the rounds runner writes is what this parser reads: a result of fixed rounds, written
-     * by {@code SpawnRounds.Result.json()} and parsed back, gives each variant its median, half
-     * its interquartile range and its same-round ratio to raw threads (so writer and reader cannot
-     * drift apart unnoticed).
+     * by {@code Rounds.Result.json()} for the spawn rounds and parsed back, gives each variant its
+     * median, half its interquartile range and its same-round ratio to raw threads (so writer and
+     * reader cannot drift apart unnoticed).
      */
     @Test
     void roundsRunnerOutputIsReadBackAsWritten() {
@@ -139,7 +139,8 @@ class ReportTest {
         java.util.Arrays.fill(micros, new double[] {100, 100, 100, 100, 100});
         micros[0] = new double[] {120, 480, 240, 450, 270}; // weftTaskGroup
         micros[1] = new double[] {100, 400, 200, 500, 300}; // rawVirtualThreads
-        var result = new dev.weft.bench.SpawnRounds.Result(1000, micros, 10, 1.0, 2.0, 1_000_000_000L, 2_000_000_000L);
+        var result = new dev.weft.bench.Rounds.Result(dev.weft.bench.SpawnRounds.spec(1000), micros, 10, 1.0, 2.0,
+                1_000_000_000L, 2_000_000_000L);
         List<Measurement> read = Measurement.parse(result.json(), "spawn.json");
         assertEquals(micros.length, read.size());
         Measurement weft = read.stream().filter(m -> m.benchmark().endsWith("VirtualCaller.weftTaskGroup"))

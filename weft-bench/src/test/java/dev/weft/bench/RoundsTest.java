@@ -1,0 +1,107 @@
+package dev.weft.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The rounds' statistics on fixed numbers, their order of variants, and their options. */
+class RoundsTest {
+
+    /** The median is the middle value (or the mean of the two middle ones), not the mean of all. */
+    @Test
+    void medianIsTheMiddleValueNotTheMean() {
+        double[] times = {205, 190, 4000, 200, 210}; // one round slowed by a collection
+        assertEquals(205, Rounds.median(times));  // the mean is 961
+        assertEquals(202.5, Rounds.median(new double[] {210, 190, 200, 205}));
+        assertEquals(7, Rounds.median(new double[] {7}));
+        assertTrue(Double.isNaN(Rounds.median(new double[0])));
+        assertArrayEquals(new double[] {205, 190, 4000, 200, 210}, times, "the input is left as it was");
+    }
+
+    /** Quantiles interpolate linearly between order statistics ("type 7"). */
+    @Test
+    void quantilesInterpolateBetweenOrderStatistics() {
+        double[] x = {40, 10, 30, 20};
+        assertEquals(10, Rounds.quantile(x, 0));
+        assertEquals(17.5, Rounds.quantile(x, 0.25));  // h = 0.75: 10 + 0.75 * 10
+        assertEquals(25, Rounds.quantile(x, 0.5));
+        assertEquals(32.5, Rounds.quantile(x, 0.75));
+        assertEquals(40, Rounds.quantile(x, 1));
+    }
+
+    /**
+     * The spread is half the interquartile range: the outlying round does not widen it, as it
+     * would a standard deviation (about 1 700 here) or half the range (1 905).
+     */
+    @Test
+    void spreadIsHalfTheInterquartileRange() {
+        assertEquals(5, Rounds.halfInterquartileRange(new double[] {205, 190, 4000, 200, 210})); // (210 - 200) / 2
+        assertEquals(7.5, Rounds.halfInterquartileRange(new double[] {40, 10, 30, 20}));         // (32.5 - 17.5) / 2
+        assertEquals(0, Rounds.halfInterquartileRange(new double[] {3}));
+    }
+
+    /**
+     * The same-round ratio divides each round's time by the baseline's time in that round: here
+     * the implementation is 1.2x the baseline in three rounds and 0.9x in two, so the median of the
+     * ratios is 1.2, while the quotient of the two medians is 270 / 300 = 0.9 and that of the
+     * means 312 / 300 = 1.04.
+     */
+    @Test
+    void sameRoundRatioIsTakenRoundByRound() {
+        double[] raw = {100, 400, 200, 500, 300};
+        double[] weft = {120, 480, 240, 450, 270};
+        double[] r = Rounds.sameRoundRatios(weft, raw);
+        assertArrayEquals(new double[] {1.2, 1.2, 1.2, 0.9, 0.9}, r, 1e-12);
+        assertEquals(1.2, Rounds.median(r), 1e-12);
+        assertEquals(0.9, Rounds.median(weft) / Rounds.median(raw), 1e-12); // not what is reported
+        assertThrows(IllegalArgumentException.class, () -> Rounds.sameRoundRatios(new double[2], new double[3]));
+    }
+
+    /**
+     * Every round runs each variant once; over all offsets and strides (7 x 6 rounds) each variant
+     * takes every position equally often and, within a round, directly follows every other
+     * variant equally often.
+     */
+    @Test
+    void orderRotatesAndChangesStride() {
+        int k = SpawnRounds.VARIANTS.size();
+        assertEquals(7, k);
+        assertArrayEquals(new int[] {1, 2, 3, 4, 5, 6}, Rounds.strides(k));
+        assertArrayEquals(new int[] {1, 3}, Rounds.strides(4));
+        int[][] position = new int[k][k];
+        int[][] follows = new int[k][k];
+        int cycle = k * Rounds.strides(k).length;
+        for (int round = 0; round < cycle; round++) {
+            int[] o = Rounds.order(round, k);
+            assertEquals(k, Arrays.stream(o).distinct().count(), "round " + round + ": " + Arrays.toString(o));
+            for (int p = 0; p < k; p++) {
+                position[o[p]][p]++;
+                if (p > 0) {
+                    follows[o[p]][o[p - 1]]++;
+                }
+            }
+        }
+        for (int v = 0; v < k; v++) {
+            for (int u = 0; u < k; u++) {
+                assertEquals(cycle / k, position[v][u], "variant " + v + " at position " + u);
+                assertEquals(v == u ? 0 : cycle / k, follows[v][u], "variant " + v + " after " + u);
+            }
+        }
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6}, Rounds.order(0, k));
+        assertArrayEquals(new int[] {1, 2, 3, 4, 5, 6, 0}, Rounds.order(1, k));
+        assertArrayEquals(new int[] {0, 2, 4, 6, 1, 3, 5}, Rounds.order(7, k));
+    }
+
+    /** "85s" and "500ms" are read; a time without a unit is refused. */
+    @Test
+    void timesNeedAUnit() {
+        assertEquals(TimeUnit.SECONDS.toNanos(85), Rounds.nanos("85s"));
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(500), Rounds.nanos("500ms"));
+        assertThrows(IllegalArgumentException.class, () -> Rounds.nanos("85"));
+    }
+}
