@@ -37,14 +37,19 @@ import org.openjdk.jmh.infra.Blackhole;
  * name ({@link #ops}) on one instance that the caller set up as JMH would, so the code measured
  * here and by JMH is the same code. A method takes no parameters or one {@link Blackhole}.
  *
- * <p><b>Order.</b> Round {@code r} runs the variants in the order
- * {@code (offset + p * stride) mod k} for positions {@code p = 0 .. k-1} ({@code k} variants),
- * where {@code offset = r mod k} and {@code stride} is the {@code (r / k)}-th (cyclically) of the
- * numbers from 1 to {@code k - 1} that have no common factor with {@code k} (for the seven
- * spawn variants: 1 to 6). Over {@code k} consecutive rounds of one stride each variant takes every
- * position once, and over all strides, within a round, each variant directly follows each other
- * variant equally often; so neither the place in a round nor what the previous variant leaves
- * behind (its garbage, a pool's threads still spinning) favours one variant.
+ * <p><b>Order.</b> Every round runs each variant once, in an order that changes from round to
+ * round so that neither the place in a round nor what the previous variant leaves behind (its
+ * garbage, a pool's threads still spinning) favours one variant: over a cycle of rounds each
+ * variant takes every position equally often and, within a round, directly follows every other
+ * variant equally often ({@link #order}). With {@code k} variants, {@code k} prime (the seven
+ * spawn variants): round {@code r} runs them in the order {@code (offset + p * stride) mod k} for
+ * positions {@code p = 0 .. k-1}, where {@code offset = r mod k} and {@code stride} is the
+ * {@code (r / k)}-th (cyclically) of the numbers 1 to {@code k - 1}. With {@code k} not prime (the
+ * eight generator variants) the strides prime to {@code k} would put only variants an odd distance
+ * apart next to each other (for eight: strides 1, 3, 5, 7), so the order is a Williams design
+ * instead: round {@code r} runs {@code (r + w[p]) mod k} with {@code w = 0, 1, k-1, 2, k-2, ...},
+ * which over {@code k} rounds (even {@code k}; odd {@code k} adds the {@code k} reversed rounds)
+ * puts each variant in every position once and after every other variant once.
  *
  * <p><b>Time.</b> Rounds run for {@code --warmup} (not recorded; the JIT compiles the code
  * meanwhile) and then for {@code --time}; each variant's call is timed with
@@ -274,8 +279,8 @@ public final class Rounds {
         console.printf(Locale.ROOT, "%s, %d variants, caller %s; %s %s (%s)%n",
                 spec.title(), k, Thread.currentThread(), System.getProperty("java.vm.name"),
                 System.getProperty("java.vm.version"), System.getProperty("java.version"));
-        console.printf(Locale.ROOT, "warm-up %.0f s, then rounds for %.0f s; order: offset r mod %d, stride from %s%n",
-                warmupNanos / 1e9, timeNanos / 1e9, k, Arrays.toString(strides(k)));
+        console.printf(Locale.ROOT, "warm-up %.0f s, then rounds for %.0f s; order: %s%n",
+                warmupNanos / 1e9, timeNanos / 1e9, orderRule(k));
         long[] scratch = new long[k];
         long start = System.nanoTime();
         int warmupRounds = 0;
@@ -380,14 +385,33 @@ public final class Rounds {
         return b == 0 ? a : gcd(b, a % b);
     }
 
+    /** Whether the strides prime to {@code k} are all of 1 to {@code k - 1} ({@code k} prime, or under 3). */
+    private static boolean strided(int k) {
+        return k < 3 || strides(k).length == k - 1;
+    }
+
+    /** How the order is chosen, for the console. */
+    static String orderRule(int k) {
+        return strided(k) ? "offset r mod " + k + ", stride from " + Arrays.toString(strides(k))
+                : "Williams design of " + k + (k % 2 == 0 ? "" : " and its reversal");
+    }
+
     /** The order of the {@code k} variants in round {@code round} (see the class comment). */
     static int[] order(int round, int k) {
-        int[] strides = strides(k);
-        int offset = round % k;
-        int stride = strides[(round / k) % strides.length];
         int[] o = new int[k];
+        if (strided(k)) {
+            int[] strides = strides(k);
+            int offset = round % k;
+            int stride = strides[(round / k) % strides.length];
+            for (int p = 0; p < k; p++) {
+                o[p] = (offset + p * stride) % k;
+            }
+            return o;
+        }
+        int r = round % (k % 2 == 0 ? k : 2 * k);
         for (int p = 0; p < k; p++) {
-            o[p] = (offset + p * stride) % k;
+            int w = p == 0 ? 0 : p % 2 == 1 ? (p + 1) / 2 : k - p / 2; // 0, 1, k-1, 2, k-2, ...
+            o[r >= k ? k - 1 - p : p] = (r + w) % k;
         }
         return o;
     }

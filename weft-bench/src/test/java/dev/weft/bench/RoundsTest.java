@@ -97,6 +97,39 @@ class RoundsTest {
         assertArrayEquals(new int[] {0, 2, 4, 6, 1, 3, 5}, Rounds.order(7, k));
     }
 
+    /**
+     * With a number of variants that is not prime (eight generator variants, also four and nine)
+     * the order is a Williams design: over its cycle each variant takes every position equally
+     * often and directly follows every other variant equally often, which the strides prime to
+     * eight (1, 3, 5, 7) would not do (they never put variants an even distance apart side by side).
+     */
+    @Test
+    void orderIsBalancedForANumberOfVariantsThatIsNotPrime() {
+        for (int k : new int[] {4, 8, 9}) {
+            int cycle = k % 2 == 0 ? k : 2 * k;
+            int[][] position = new int[k][k];
+            int[][] follows = new int[k][k];
+            for (int round = 0; round < cycle; round++) {
+                int[] o = Rounds.order(round, k);
+                assertEquals(k, Arrays.stream(o).distinct().count(), "k " + k + ", round " + round + ": " + Arrays.toString(o));
+                for (int p = 0; p < k; p++) {
+                    position[o[p]][p]++;
+                    if (p > 0) {
+                        follows[o[p]][o[p - 1]]++;
+                    }
+                }
+            }
+            for (int v = 0; v < k; v++) {
+                for (int u = 0; u < k; u++) {
+                    assertEquals(cycle / k, position[v][u], "k " + k + ": variant " + v + " at position " + u);
+                    assertEquals(v == u ? 0 : cycle / k, follows[v][u], "k " + k + ": variant " + v + " after " + u);
+                }
+            }
+        }
+        assertArrayEquals(new int[] {0, 1, 7, 2, 6, 3, 5, 4}, Rounds.order(0, 8));
+        assertArrayEquals(new int[] {0, 1, 7, 2, 6, 3, 5, 4}, Rounds.order(8, 8));
+    }
+
     /** "85s" and "500ms" are read; a time without a unit is refused. */
     @Test
     void timesNeedAUnit() {
