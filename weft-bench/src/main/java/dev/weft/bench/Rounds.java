@@ -23,7 +23,7 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * Interleaved rounds: several implementations of one operation measured one after another in one
  * JVM, round after round, each once per round, instead of by JMH. The machinery that
- * {@link SpawnRounds} and the rounds of other families share; each of them says why its family is
+ * {@link SpawnRounds} and {@link GeneratorRounds} share; each of them says why its family is
  * measured so, what it runs and from which thread.
  *
  * <p><b>Why rounds.</b> JMH measures one benchmark after another, each for some seconds. On a
