@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole comparison in one command: builds the benchmarks, runs weft beside its JDK, Java,
-# kotlinx-coroutines and CPython asyncio peers (JMH runs, the spawn family's interleaved rounds
-# dev.weft.bench.SpawnRounds, and weft-bench/asyncio_bench.py, one sitting), writes the JSON results, and regenerates docs/benchmarks.md's generated sections and
+# kotlinx-coroutines and CPython asyncio peers (JMH runs, the interleaved rounds of the spawn and
+# generator families, dev.weft.bench.SpawnRounds and dev.weft.bench.GeneratorRounds, and
+# weft-bench/asyncio_bench.py, one sitting), writes the JSON results, and regenerates docs/benchmarks.md's generated sections and
 # docs/bench/<family>.svg from them. About 12 minutes on a quiet 2-core machine; --quick takes
 # about 4 and is a smoke run (its figures are labelled as such everywhere they appear).
 #
@@ -18,7 +19,7 @@
 # Run ids: context-1 context-100 spawn deadlines channels generators asyncio asyncio-generators
 # (what each runs: `java -cp weft-bench/target/classes dev.weft.bench.report.ReportMain plan`).
 # A result directory holds one mode: a full run refuses to resume a --quick one (use --fresh).
-# Each run writes <id>.json (JMH -rf json, or SpawnRounds' or the script's JSON in the same shape) and <id>.txt
+# Each run writes <id>.json (JMH -rf json, or the rounds' or the script's JSON in the same shape) and <id>.txt
 # (its console output) only when it has finished, so an interrupted comparison resumes where it
 # stopped. Set WEFT_BENCH_NO_BUILD=1 to skip the build, PYTHON to choose the interpreter (3.11+).
 set -euo pipefail
@@ -128,7 +129,7 @@ while IFS=$'\t' read -r -a line; do
     WEFT_BENCH_NO_BUILD=1 "$here/bench.sh" "${args[@]}" -foe true -rf json -rff "$out/$id.json.part" \
       > "$out/$id.txt.part" 2>&1 </dev/null || { tail -n 40 "$out/$id.txt.part" >&2; echo "compare.sh: $id failed" >&2; exit 1; }
   elif [ "$tool" = java ]; then
-    # a main class in the benchmarks jar and its options (the spawn rounds); --enable-preview as bench.sh
+    # a main class in the benchmarks jar and its options (the spawn and generator rounds); --enable-preview as bench.sh
     "$JAVA_HOME/bin/java" --enable-preview -cp "$here/target/benchmarks.jar" "${args[@]}" --out "$out/$id.json.part" \
       > "$out/$id.txt.part" 2>&1 </dev/null || { tail -n 40 "$out/$id.txt.part" >&2; echo "compare.sh: $id failed" >&2; exit 1; }
   elif [ "$tool" = python ]; then

@@ -10,8 +10,8 @@ import java.util.Map;
  * What the comparison measures and how it is drawn: five families (context, spawn, deadlines,
  * channels, generators), each a list of operations, each operation a list of implementations side by side
  * with the JDK baseline that ratios are taken to and the physical floor on this machine; and the
- * runs (JMH invocations, the interleaved spawn rounds and the asyncio script) that produce the
- * figures.
+ * runs (JMH invocations, the interleaved rounds of the spawn and generator families, and the
+ * asyncio script) that produce the figures.
  *
  * <p>This is the one place that names the figures: {@code compare.sh} asks {@link ReportMain}
  * for the runs ({@code plan}), and the generator reads back the entries. {@code CatalogTest}
@@ -245,11 +245,12 @@ final class Catalog {
                         + " the next item only when asked, the consumer waits meanwhile), so each item is a"
                         + " round trip between two threads. The lock-step rows are that round trip alone,"
                         + " two virtual threads and nothing else, by three wait policies. Ratios are to the"
-                        + " JDK's primitive for it, LockSupport.park and unpark on each side (stable from run"
-                        + " to run). The floor is the cheapest of the three: each side spins 32 rounds for the"
-                        + " other, then yields its carrier, then parks (weft's own policy); its spins pay only"
-                        + " while both threads have a carrier, and on a busy machine it can cost several times"
-                        + " more (a wide error), where weft stops spinning after spins that failed. The plain"
+                        + " JDK's primitive for it, LockSupport.park and unpark on each side. The floor is the"
+                        + " cheapest of the three: each side spins 32 rounds for the other, then yields its"
+                        + " carrier, then parks (weft's own policy); its spins pay only while both threads have"
+                        + " a carrier, so what it costs follows the machine's state, for stretches of seconds to"
+                        + " minutes (on this 2-core machine from under 100 ns to over 400 ns), and weft's"
+                        + " generator moves with it; weft stops spinning after spins that failed. The plain"
                         + " Iterator, kotlinx's sequence and asyncio's async generator run the body on the"
                         + " consumer's own thread (a call and a return per item, no hand-off): a different"
                         + " model, shown for what it costs, not as a floor nor as the summary's fastest"
@@ -285,28 +286,35 @@ final class Catalog {
     /** The main class of the spawn run (a {@code java} run). */
     static final String SPAWN_ROUNDS = "dev.weft.bench.SpawnRounds";
 
+    /** The main class of the generators run (a {@code java} run). */
+    static final String GENERATOR_ROUNDS = "dev.weft.bench.GeneratorRounds";
+
     /**
      * The asyncio script's generator measurement: a run of its own, so that the generator family
-     * (with the JMH {@code generators} run) can be measured again alone, {@code --redo generators,asyncio-generators}.
+     * (with the rounds of the {@code generators} run) can be measured again alone,
+     * {@code --redo generators,asyncio-generators}.
      */
     private static final String ASYNCIO_GENERATORS = "asyncGenerator";
 
     /**
      * The runs, in order. JMH settings chosen so that the whole comparison takes about 15 minutes
      * on a 2-core machine (under the 20 the comparison is meant to take): 1-second iterations;
-     * two forks where fork-to-fork spread was seen (channels: docs/benchmarks.md, 2026-11-29;
-     * generators: 2026-12-03).
+     * two forks where fork-to-fork spread was seen (channels: docs/benchmarks.md, 2026-11-29).
      *
      * <p>Every JMH run measures average time (the benchmarks' own {@code Mode.AverageTime}). The
-     * spawn family is not a JMH run: JMH measures one benchmark after another, some 15 s each, and
+     * spawn and generator families are not JMH runs: JMH measures one benchmark after another, and
      * on a shared machine a whole benchmark's turn can fall into a stretch in which the same code
-     * is two to three and a half times slower, so its ratios moved from 0.78x to 1.41x between runs
-     * minutes apart even as medians of single operations (docs/benchmarks.md, 2026-12-04). It is
-     * measured by {@code dev.weft.bench.SpawnRounds} instead, which runs the same benchmark methods
-     * in interleaved rounds in one JVM, every implementation once per round, and reports medians
-     * over the rounds and each implementation's median same-round ratio to raw threads. Its 15 s of
-     * warm-up and 85 s of rounds take about as long as the JMH run did (two forks of 3 + 4
-     * one-second iterations for each of seven benchmarks, about 105 s); {@code --quick}: 2 s and 5 s.
+     * runs several times slower or faster. The spawn family's ratios so moved from 0.78x to 1.41x
+     * between runs minutes apart even as medians of single operations (docs/benchmarks.md,
+     * 2026-12-04); in the generator family a hand-off between two virtual threads cost 66–83 ns in
+     * one stretch and 408–491 ns in another, and the JMH comparison gave weft 369 ± 322 ns, its two
+     * forks at 211 and 530 ns (2026-12-04). Both are measured by a main class instead,
+     * {@code dev.weft.bench.SpawnRounds} and {@code dev.weft.bench.GeneratorRounds}, which run the
+     * same benchmark methods in interleaved rounds in one JVM, every implementation once per round,
+     * and report medians over the rounds and each implementation's median same-round ratio to the
+     * family's baseline (raw threads; the park/unpark round trip). Their 15 s of warm-up and 85 s of
+     * rounds take about as long as the JMH runs did (two forks of 3 + 4 one-second iterations for
+     * each of seven or eight benchmarks, about 105 s and 120 s); {@code --quick}: 2 s and 5 s.
      */
     static final List<Run> RUNS = List.of(
             jmh("context-1", "ContextBenchmark\\.(threadLocalGet|contextVarGet|scopedValueGetLoop|grpcKeyGet|ttlGet"
@@ -327,10 +335,8 @@ final class Catalog {
                     List.of("-p", "impl=ABQ_16,WEFT_BOUNDED_16,JOX_BUFFERED_16,SYNCHRONOUS_QUEUE,WEFT_RENDEZVOUS,JOX_RENDEZVOUS",
                             "-p", "pairs=1,4", "-p", "capacity=16,0"),
                     List.of("-f", "2", "-wi", "2", "-w", "1s", "-i", "4", "-r", "1s")),
-            jmh("generators", "QueueBaselineBenchmark\\.(generatorWeft|generatorFloorSpin32Yield8|generatorFloorSpin|generatorFloorPark"
-                            + "|generatorPeerSynchronousQueue|generatorPeerKotlinProduce|generatorPeerIterator"
-                            + "|generatorPeerKotlinSequence)$",
-                    List.of(), List.of("-f", "2", "-wi", "3", "-w", "1s", "-i", "4", "-r", "1s")),
+            new Run("generators", "java", List.of(GENERATOR_ROUNDS, "--warmup", "15s", "--time", "85s"),
+                    List.of(GENERATOR_ROUNDS, "--warmup", "2s", "--time", "5s")),
             new Run("asyncio", "python", List.of("--skip", ASYNCIO_GENERATORS), List.of("--quick", "--skip", ASYNCIO_GENERATORS)),
             new Run("asyncio-generators", "python", List.of("--only", ASYNCIO_GENERATORS),
                     List.of("--quick", "--only", ASYNCIO_GENERATORS)));

@@ -26,8 +26,8 @@ import java.util.stream.Stream;
  *     histogram of invocation times per iteration, one list of those per fork). A garbage
  *     collection or a scheduler stall that lands in a few invocations moves neither; a whole
  *     iteration or fork that runs slower widens the error ({@link Statistic#MEDIAN}).
- * <li>{@code rounds} ({@code dev.weft.bench.SpawnRounds}, which runs several implementations
- *     in interleaved rounds in one JVM, each once per round): the score is the median of the
+ * <li>{@code rounds} ({@code dev.weft.bench.SpawnRounds} and {@code GeneratorRounds}, which run
+ *     several implementations in interleaved rounds in one JVM, each once per round): the score is the median of the
  *     per-round times and the error half their interquartile range, both as written
  *     ({@link Statistic#ROUNDS}). Such a record may carry {@code primaryMetric.sameRoundRatio}:
  *     {@code baseline} (the benchmark name of another record of the same file with the same

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.weft.bench.GeneratorRounds;
 import dev.weft.bench.SpawnRounds;
 import dev.weft.bench.report.Catalog.Entry;
 import dev.weft.bench.report.Catalog.Family;
@@ -96,7 +97,8 @@ class CatalogTest {
 
     /**
      * Every JMH-named entry is produced by exactly one run: selected by one JMH run, with its
-     * parameter values among the run's, or one of the implementations of the spawn rounds.
+     * parameter values among the run's, or one of the implementations of the spawn or generator
+     * rounds.
      */
     @Test
     void everyJmhEntryIsProducedByExactlyOneRun() {
@@ -148,12 +150,18 @@ class CatalogTest {
     }
 
     /**
-     * Whether a java run of {@link SpawnRounds} with {@code args} writes a record that {@code e}
-     * matches: one of its variants under the JMH name, with the run's {@code --tasks}.
+     * Whether a java run with {@code args} writes a record that {@code e} matches: for
+     * {@link SpawnRounds}, one of its variants under the JMH name, with the run's {@code --tasks};
+     * for {@link GeneratorRounds}, one of its variants under the JMH name, without parameters.
      */
     private static boolean rounds(List<String> args, Entry e) {
-        assertEquals(Catalog.SPAWN_ROUNDS, args.getFirst(), "the only java run is the spawn rounds: " + args);
         assertEquals(SpawnRounds.class.getName(), Catalog.SPAWN_ROUNDS);
+        assertEquals(GeneratorRounds.class.getName(), Catalog.GENERATOR_ROUNDS);
+        if (args.getFirst().equals(Catalog.GENERATOR_ROUNDS)) {
+            return GeneratorRounds.VARIANTS.stream().anyMatch(v -> e.fullName().equals(GeneratorRounds.JMH_PREFIX + v))
+                    && e.params().isEmpty();
+        }
+        assertEquals(Catalog.SPAWN_ROUNDS, args.getFirst(), "the java runs are the spawn and generator rounds: " + args);
         String tasks = option(args, "--tasks");
         return SpawnRounds.VARIANTS.stream().anyMatch(v -> e.fullName().equals(SpawnRounds.JMH_PREFIX + v))
                 && e.params().equals(Map.of("tasks", tasks == null ? "1000" : tasks));
@@ -182,6 +190,31 @@ class CatalogTest {
                 assertEquals(null, option(r.quickArgs(), "-bm"), r.id() + " " + r.quickArgs());
             }
         }
+    }
+
+    /**
+     * The generator family comes from the interleaved rounds, not from JMH: the generators run is a
+     * java run of GeneratorRounds whose warm-up and measuring time, in full, are no longer than the
+     * JMH run it replaces took (about 120 s), with a short --quick form; every one of its variants
+     * is a catalog entry, and its baseline is the generator table's.
+     */
+    @Test
+    void generatorRunIsInterleavedRoundsWithinTheJmhRunsTime() {
+        Run generators = Catalog.RUNS.stream().filter(r -> r.id().equals("generators")).findFirst().orElseThrow();
+        assertEquals("java", generators.tool());
+        assertEquals(Catalog.GENERATOR_ROUNDS, generators.fullArgs().getFirst());
+        assertEquals(Catalog.GENERATOR_ROUNDS, generators.quickArgs().getFirst());
+        double full = seconds(option(generators.fullArgs(), "--warmup")) + seconds(option(generators.fullArgs(), "--time"));
+        assertTrue(full >= 60 && full <= 115, "the full generator run measures " + full + " s: " + generators.fullArgs());
+        double quick = seconds(option(generators.quickArgs(), "--warmup")) + seconds(option(generators.quickArgs(), "--time"));
+        assertTrue(quick <= 10, "the quick generator run measures " + quick + " s: " + generators.quickArgs());
+        for (String v : GeneratorRounds.VARIANTS) {
+            assertTrue(entries().stream().anyMatch(e -> e.fullName().equals(GeneratorRounds.JMH_PREFIX + v)), v + " is not shown");
+        }
+        Operation generator = Catalog.FAMILIES.stream().flatMap(f -> f.operations().stream())
+                .filter(op -> op.id().equals("generator")).findFirst().orElseThrow();
+        assertEquals(GeneratorRounds.JMH_PREFIX + GeneratorRounds.BASELINE, generator.baseline().fullName());
+        assertEquals(GeneratorRounds.JMH_PREFIX + GeneratorRounds.FLOOR, generator.floor().fullName());
     }
 
     private static String option(List<String> args, String name) {

@@ -154,6 +154,47 @@ class ReportTest {
     }
 
     /**
+     * The generator rounds' records read back by this parser and drawn: named as JMH names the
+     * benchmarks, without parameters, in ns per item, each with its same-round ratio to the
+     * park/unpark round trip; the generator table then shows medians, weft's ratio as the median of
+     * its same-round ratios (0.50×, not the quotient of the medians 240 / 500 = 0.48×), and says
+     * so instead of naming a confidence interval.
+     */
+    @Test
+    void generatorRoundsOutputIsReadBackAndDrawnAsRounds() {
+        List<String> variants = dev.weft.bench.GeneratorRounds.VARIANTS;
+        double[][] nanos = new double[variants.size()][];
+        java.util.Arrays.fill(nanos, new double[] {100, 100, 100, 100, 100});
+        nanos[variants.indexOf("generatorWeft")] = new double[] {250, 240, 330, 225, 220};
+        nanos[variants.indexOf("generatorFloorPark")] = new double[] {500, 400, 600, 450, 550};
+        var result = new dev.weft.bench.Rounds.Result(dev.weft.bench.GeneratorRounds.spec(), nanos, 10, 1.0, 2.0,
+                1_000_000_000L, 2_000_000_000L);
+        List<Measurement> read = Measurement.parse(result.json(), "generators.json");
+        assertEquals(variants.size(), read.size());
+        for (int v = 0; v < variants.size(); v++) {
+            Measurement m = read.get(v);
+            assertEquals("dev.weft.bench.QueueBaselineBenchmark." + variants.get(v), m.benchmark());
+            assertEquals(Map.of(), m.params());
+            assertEquals("ns/op", m.unit());
+            assertEquals(Measurement.Statistic.ROUNDS, m.statistic());
+            assertEquals("dev.weft.bench.QueueBaselineBenchmark.generatorFloorPark", m.sameRound().baseline());
+        }
+        Measurement weft = read.getFirst();
+        assertEquals(240.0, weft.score(), 1e-9);
+        assertEquals(12.5, weft.error(), 1e-9); // p25 225, p75 250
+        assertEquals(0.5, weft.sameRound().median(), 1e-9); // ratios by round 0.5, 0.6, 0.55, 0.5, 0.4
+
+        Report r = new Report(read, RunInfo.load(fixture()));
+        String block = r.blocks().get("generators");
+        assertTrue(block.contains("| **weft Generator** | 240 ± 12.5 | 0.50× |\n"), block);
+        assertTrue(block.contains("| lock-step, park/unpark (baseline) | 500 ± 50.0 | 1.00× |\n"), block);
+        assertTrue(block.contains(" Times are medians over interleaved rounds"), block);
+        assertTrue(block.contains("Ratios are medians of the per-round ratios to lock-step, park/unpark in the same round,"
+                + " not quotients of the medians."), block);
+        assertFalse(block.contains("99.9%"), block);
+    }
+
+    /**
      * A rounds record is read as written: the median of the per-round times as its score, half
      * their interquartile range as its error, and its same-round ratio to the baseline it names.
      */
