@@ -28,7 +28,10 @@ import java.util.Map;
  * name on one {@link QueueBaselineBenchmark}. JMH would set nothing up for them: the class has no
  * {@code @State} and no {@code @Setup} of its own, and these methods take no state object (the
  * {@code Channels} and {@code KotlinChannels} states, with their {@code @Param}s, belong to the
- * channel benchmarks); two take a {@code Blackhole}, which {@link Rounds#ops} supplies. The caller
+ * channel benchmarks); two take a {@code Blackhole}, which {@link Rounds#ops} supplies (the
+ * comparison starts this JVM with JMH's compiler-blackhole options, so that consuming a value costs
+ * what it costs in JMH's forks: about 0.1 ns per item for the plain iterator instead of 1 ns; the
+ * console says which blackhole ran). The caller
  * is a platform thread, as JMH's worker is for this class (no {@code VirtualCaller} here; each
  * benchmark starts and joins its own virtual threads); {@link #run} refuses a virtual one.
  *
@@ -103,6 +106,8 @@ public final class GeneratorRounds {
         if (Thread.currentThread().isVirtual()) {
             throw new IllegalStateException("the generator rounds run from a platform thread, as JMH's worker does");
         }
+        console.println("blackhole: " + (Rounds.compilerBlackholes() ? "compiler (as in JMH's forks)"
+                : "JMH's full blackhole, no compiler hint (about 1 ns per consumed value; see the class comment)"));
         QueueBaselineBenchmark b = new QueueBaselineBenchmark();
         return Rounds.run(spec(), Rounds.ops(QueueBaselineBenchmark.class, b, VARIANTS), warmupNanos, timeNanos, console);
     }

@@ -120,8 +120,9 @@ public final class Rounds {
      * The operation of each of {@code names}, in that order, on {@code instance}: a call of the
      * public {@code @Benchmark} method of {@code type} of that name, found by its name, so that the
      * name a result is recorded under is the method that was timed. A method that takes a
-     * {@link Blackhole} gets one made for these rounds: JMH's own, but without the compiler hint
-     * JMH's forks pass to the JIT (it then costs about a nanosecond per consumed value).
+     * {@link Blackhole} gets one made for these rounds: JMH's own, which costs nothing only when
+     * the JVM was started with the compiler-blackhole options JMH gives its forks
+     * ({@link #compilerBlackholes}); without them it costs about a nanosecond per consumed value.
      *
      * @throws IllegalStateException if a name is not a {@code @Benchmark} method without parameters
      *                               or with one {@code Blackhole}
@@ -163,6 +164,17 @@ public final class Rounds {
             });
         }
         return List.copyOf(ops);
+    }
+
+    /**
+     * Whether JMH's {@link Blackhole} runs as a compiler blackhole in this JVM, as in JMH's forks:
+     * the JVM was started with {@code -DcompilerBlackholesEnabled=true} and the compile command
+     * {@code blackhole,org/openjdk/jmh/infra/Blackhole.consumeCompiler} (JMH 1.37 passes both, with
+     * the options that unlock them). The property is what {@code Blackhole} reads; the command is
+     * not visible from here, so this says only that the property was given.
+     */
+    static boolean compilerBlackholes() {
+        return Boolean.getBoolean("compilerBlackholesEnabled");
     }
 
     // ---- command line -----------------------------------------------------------------------

@@ -87,8 +87,9 @@ final class Catalog {
 
     /**
      * One run. By {@code tool}: {@code jmh}, its arguments go to {@code bench.sh} (JMH);
-     * {@code java}, they are a main class in {@code weft-bench/target/benchmarks.jar} and its
-     * options, run by {@code java --enable-preview -cp weft-bench/target/benchmarks.jar};
+     * {@code java}, they are JVM options (the arguments before the first that does not start with
+     * {@code -}), a main class in {@code weft-bench/target/benchmarks.jar} and its options, run by
+     * {@code java --enable-preview -cp weft-bench/target/benchmarks.jar};
      * {@code python}, they go to {@code asyncio_bench.py}. {@code compare.sh} adds
      * {@code --out <id>.json} to the last two.
      */
@@ -290,6 +291,26 @@ final class Catalog {
     static final String GENERATOR_ROUNDS = "dev.weft.bench.GeneratorRounds";
 
     /**
+     * The JVM options with which JMH 1.37 starts its forks so that {@code Blackhole.consume} is a
+     * compiler blackhole (the value is kept, nothing else is done): given to the generators run,
+     * whose plain-iterator and kotlinx-sequence peers consume every item through a Blackhole (a
+     * quick run without them measured the plain iterator at 1.08 ns per item, JMH at 0.118).
+     */
+    static final List<String> COMPILER_BLACKHOLES = List.of("-XX:+UnlockDiagnosticVMOptions",
+            "-XX:+UnlockExperimentalVMOptions", "-DcompilerBlackholesEnabled=true", "-XX:CompileCommand=quiet",
+            "-XX:CompileCommand=inline,org/openjdk/jmh/infra/Blackhole.consume",
+            "-XX:CompileCommand=blackhole,org/openjdk/jmh/infra/Blackhole.consumeCompiler");
+
+    /** A java run: {@code jvm} options, then {@code args} (a main class and its options), in full and quick. */
+    private static Run java(String id, List<String> jvm, List<String> full, List<String> quick) {
+        List<String> f = new ArrayList<>(jvm);
+        f.addAll(full);
+        List<String> q = new ArrayList<>(jvm);
+        q.addAll(quick);
+        return new Run(id, "java", List.copyOf(f), List.copyOf(q));
+    }
+
+    /**
      * The asyncio script's generator measurement: a run of its own, so that the generator family
      * (with the rounds of the {@code generators} run) can be measured again alone,
      * {@code --redo generators,asyncio-generators}.
@@ -335,7 +356,7 @@ final class Catalog {
                     List.of("-p", "impl=ABQ_16,WEFT_BOUNDED_16,JOX_BUFFERED_16,SYNCHRONOUS_QUEUE,WEFT_RENDEZVOUS,JOX_RENDEZVOUS",
                             "-p", "pairs=1,4", "-p", "capacity=16,0"),
                     List.of("-f", "2", "-wi", "2", "-w", "1s", "-i", "4", "-r", "1s")),
-            new Run("generators", "java", List.of(GENERATOR_ROUNDS, "--warmup", "15s", "--time", "85s"),
+            java("generators", COMPILER_BLACKHOLES, List.of(GENERATOR_ROUNDS, "--warmup", "15s", "--time", "85s"),
                     List.of(GENERATOR_ROUNDS, "--warmup", "2s", "--time", "5s")),
             new Run("asyncio", "python", List.of("--skip", ASYNCIO_GENERATORS), List.of("--quick", "--skip", ASYNCIO_GENERATORS)),
             new Run("asyncio-generators", "python", List.of("--only", ASYNCIO_GENERATORS),

@@ -146,7 +146,7 @@ final class Report {
         sb.append("- **Machine:** ").append(info.get("machine")).append('\n');
         sb.append("- **Runs** (arguments given to `weft-bench/bench.sh`, which `compare.sh` follows with"
                 + " `-foe true -rf json -rff <id>.json`; to `java --enable-preview -cp weft-bench/target/benchmarks.jar`"
-                + " (a main class and its options); or to the script; the last two followed with `--out <id>.json`):\n");
+                + " (JVM options, a main class and its options); or to the script; the last two followed with `--out <id>.json`):\n");
         for (Run r : Catalog.RUNS) {
             String args = info.get("args." + r.id());
             sb.append("  - `").append(r.id()).append("`: ").append(args.isEmpty() ? "no arguments" : "`" + args + "`").append('\n');

@@ -157,11 +157,11 @@ class CatalogTest {
     private static boolean rounds(List<String> args, Entry e) {
         assertEquals(SpawnRounds.class.getName(), Catalog.SPAWN_ROUNDS);
         assertEquals(GeneratorRounds.class.getName(), Catalog.GENERATOR_ROUNDS);
-        if (args.getFirst().equals(Catalog.GENERATOR_ROUNDS)) {
+        if (mainClass(args).equals(Catalog.GENERATOR_ROUNDS)) {
             return GeneratorRounds.VARIANTS.stream().anyMatch(v -> e.fullName().equals(GeneratorRounds.JMH_PREFIX + v))
                     && e.params().isEmpty();
         }
-        assertEquals(Catalog.SPAWN_ROUNDS, args.getFirst(), "the java runs are the spawn and generator rounds: " + args);
+        assertEquals(Catalog.SPAWN_ROUNDS, mainClass(args), "the java runs are the spawn and generator rounds: " + args);
         String tasks = option(args, "--tasks");
         return SpawnRounds.VARIANTS.stream().anyMatch(v -> e.fullName().equals(SpawnRounds.JMH_PREFIX + v))
                 && e.params().equals(Map.of("tasks", tasks == null ? "1000" : tasks));
@@ -196,14 +196,17 @@ class CatalogTest {
      * The generator family comes from the interleaved rounds, not from JMH: the generators run is a
      * java run of GeneratorRounds whose warm-up and measuring time, in full, are no longer than the
      * JMH run it replaces took (about 120 s), with a short --quick form; every one of its variants
-     * is a catalog entry, and its baseline is the generator table's.
+     * is a catalog entry, and its baseline is the generator table's; it runs with JMH's compiler
+     * blackholes, as the JMH run did.
      */
     @Test
     void generatorRunIsInterleavedRoundsWithinTheJmhRunsTime() {
         Run generators = Catalog.RUNS.stream().filter(r -> r.id().equals("generators")).findFirst().orElseThrow();
         assertEquals("java", generators.tool());
-        assertEquals(Catalog.GENERATOR_ROUNDS, generators.fullArgs().getFirst());
-        assertEquals(Catalog.GENERATOR_ROUNDS, generators.quickArgs().getFirst());
+        assertEquals(Catalog.GENERATOR_ROUNDS, mainClass(generators.fullArgs()));
+        assertEquals(Catalog.GENERATOR_ROUNDS, mainClass(generators.quickArgs()));
+        assertTrue(generators.fullArgs().containsAll(Catalog.COMPILER_BLACKHOLES), "JMH's blackholes: " + generators.fullArgs());
+        assertTrue(generators.quickArgs().containsAll(Catalog.COMPILER_BLACKHOLES), "JMH's blackholes: " + generators.quickArgs());
         double full = seconds(option(generators.fullArgs(), "--warmup")) + seconds(option(generators.fullArgs(), "--time"));
         assertTrue(full >= 60 && full <= 115, "the full generator run measures " + full + " s: " + generators.fullArgs());
         double quick = seconds(option(generators.quickArgs(), "--warmup")) + seconds(option(generators.quickArgs(), "--time"));
@@ -215,6 +218,11 @@ class CatalogTest {
                 .filter(op -> op.id().equals("generator")).findFirst().orElseThrow();
         assertEquals(GeneratorRounds.JMH_PREFIX + GeneratorRounds.BASELINE, generator.baseline().fullName());
         assertEquals(GeneratorRounds.JMH_PREFIX + GeneratorRounds.FLOOR, generator.floor().fullName());
+    }
+
+    /** A java run's main class: its first argument that is not a JVM option. */
+    private static String mainClass(List<String> args) {
+        return args.stream().filter(a -> !a.startsWith("-")).findFirst().orElseThrow();
     }
 
     private static String option(List<String> args, String name) {
