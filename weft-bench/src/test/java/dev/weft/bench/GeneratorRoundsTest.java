@@ -8,7 +8,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -47,18 +46,8 @@ class GeneratorRoundsTest {
     @Test
     void shortRunFromAPlatformThreadRecordsNanosecondsPerItem() throws Exception {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        AtomicReference<Object> outcome = new AtomicReference<>();
-        Thread t = Thread.ofPlatform().start(() -> {
-            try (PrintStream out = new PrintStream(console, true, StandardCharsets.UTF_8)) {
-                outcome.set(GeneratorRounds.run(0, TimeUnit.MILLISECONDS.toNanos(500), out));
-            } catch (Exception e) {
-                outcome.set(e);
-            }
-        });
-        assertTrue(t.join(Duration.ofSeconds(60)), "the run did not end within 60 s");
-        if (!(outcome.get() instanceof Rounds.Result r)) {
-            throw new AssertionError("the run failed: " + outcome.get());
-        }
+        Rounds.Result r = RoundsTest.shortRun(Thread.ofPlatform(), GeneratorRounds::run, TimeUnit.MILLISECONDS.toNanos(500),
+                console);
         assertTrue(r.rounds() > 0, console.toString(StandardCharsets.UTF_8));
         for (double[] times : r.times()) {
             assertEquals(r.rounds(), times.length);

@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The rounds' statistics on fixed numbers, their order of variants, and their options. */
@@ -73,25 +78,7 @@ class RoundsTest {
         assertEquals(7, k);
         assertArrayEquals(new int[] {1, 2, 3, 4, 5, 6}, Rounds.strides(k));
         assertArrayEquals(new int[] {1, 3}, Rounds.strides(4));
-        int[][] position = new int[k][k];
-        int[][] follows = new int[k][k];
-        int cycle = k * Rounds.strides(k).length;
-        for (int round = 0; round < cycle; round++) {
-            int[] o = Rounds.order(round, k);
-            assertEquals(k, Arrays.stream(o).distinct().count(), "round " + round + ": " + Arrays.toString(o));
-            for (int p = 0; p < k; p++) {
-                position[o[p]][p]++;
-                if (p > 0) {
-                    follows[o[p]][o[p - 1]]++;
-                }
-            }
-        }
-        for (int v = 0; v < k; v++) {
-            for (int u = 0; u < k; u++) {
-                assertEquals(cycle / k, position[v][u], "variant " + v + " at position " + u);
-                assertEquals(v == u ? 0 : cycle / k, follows[v][u], "variant " + v + " after " + u);
-            }
-        }
+        assertBalanced(k, k * Rounds.strides(k).length);
         assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6}, Rounds.order(0, k));
         assertArrayEquals(new int[] {1, 2, 3, 4, 5, 6, 0}, Rounds.order(1, k));
         assertArrayEquals(new int[] {0, 2, 4, 6, 1, 3, 5}, Rounds.order(7, k));
@@ -106,28 +93,36 @@ class RoundsTest {
     @Test
     void orderIsBalancedForANumberOfVariantsThatIsNotPrime() {
         for (int k : new int[] {4, 8, 9}) {
-            int cycle = k % 2 == 0 ? k : 2 * k;
-            int[][] position = new int[k][k];
-            int[][] follows = new int[k][k];
-            for (int round = 0; round < cycle; round++) {
-                int[] o = Rounds.order(round, k);
-                assertEquals(k, Arrays.stream(o).distinct().count(), "k " + k + ", round " + round + ": " + Arrays.toString(o));
-                for (int p = 0; p < k; p++) {
-                    position[o[p]][p]++;
-                    if (p > 0) {
-                        follows[o[p]][o[p - 1]]++;
-                    }
-                }
-            }
-            for (int v = 0; v < k; v++) {
-                for (int u = 0; u < k; u++) {
-                    assertEquals(cycle / k, position[v][u], "k " + k + ": variant " + v + " at position " + u);
-                    assertEquals(v == u ? 0 : cycle / k, follows[v][u], "k " + k + ": variant " + v + " after " + u);
-                }
-            }
+            assertBalanced(k, k % 2 == 0 ? k : 2 * k);
         }
         assertArrayEquals(new int[] {0, 1, 7, 2, 6, 3, 5, 4}, Rounds.order(0, 8));
         assertArrayEquals(new int[] {0, 1, 7, 2, 6, 3, 5, 4}, Rounds.order(8, 8));
+    }
+
+    /**
+     * Over rounds 0 to {@code cycle - 1} of {@code k} variants, every round runs each variant once,
+     * each variant takes every position equally often, and each directly follows every other
+     * variant equally often.
+     */
+    private static void assertBalanced(int k, int cycle) {
+        int[][] position = new int[k][k];
+        int[][] follows = new int[k][k];
+        for (int round = 0; round < cycle; round++) {
+            int[] o = Rounds.order(round, k);
+            assertEquals(k, Arrays.stream(o).distinct().count(), "k " + k + ", round " + round + ": " + Arrays.toString(o));
+            for (int p = 0; p < k; p++) {
+                position[o[p]][p]++;
+                if (p > 0) {
+                    follows[o[p]][o[p - 1]]++;
+                }
+            }
+        }
+        for (int v = 0; v < k; v++) {
+            for (int u = 0; u < k; u++) {
+                assertEquals(cycle / k, position[v][u], "k " + k + ": variant " + v + " at position " + u);
+                assertEquals(v == u ? 0 : cycle / k, follows[v][u], "k " + k + ": variant " + v + " after " + u);
+            }
+        }
     }
 
     /** "85s" and "500ms" are read; a time without a unit is refused. */
@@ -136,5 +131,27 @@ class RoundsTest {
         assertEquals(TimeUnit.SECONDS.toNanos(85), Rounds.nanos("85s"));
         assertEquals(TimeUnit.MILLISECONDS.toNanos(500), Rounds.nanos("500ms"));
         assertThrows(IllegalArgumentException.class, () -> Rounds.nanos("85"));
+    }
+
+    /**
+     * Runs {@code measure} without warm-up for {@code timeNanos} on a thread {@code caller} starts,
+     * its console into {@code console}, and returns its result; fails if it failed or did not end
+     * within 60 s.
+     */
+    static Rounds.Result shortRun(Thread.Builder caller, Rounds.Measure measure, long timeNanos,
+            ByteArrayOutputStream console) throws InterruptedException {
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        Thread t = caller.start(() -> {
+            try (PrintStream out = new PrintStream(console, true, StandardCharsets.UTF_8)) {
+                outcome.set(measure.run(0, timeNanos, out));
+            } catch (Exception e) {
+                outcome.set(e);
+            }
+        });
+        assertTrue(t.join(Duration.ofSeconds(60)), "the run did not end within 60 s");
+        if (!(outcome.get() instanceof Rounds.Result r)) {
+            throw new AssertionError("the run failed: " + outcome.get());
+        }
+        return r;
     }
 }

@@ -10,7 +10,6 @@ import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.annotations.Benchmark;
 
@@ -57,18 +56,8 @@ class SpawnRoundsTest {
     @Test
     void shortRunFromAVirtualThread() throws Exception {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        AtomicReference<Object> outcome = new AtomicReference<>();
-        Thread t = Thread.ofVirtual().start(() -> {
-            try (PrintStream out = new PrintStream(console, true, StandardCharsets.UTF_8)) {
-                outcome.set(SpawnRounds.run(10, 0, TimeUnit.MILLISECONDS.toNanos(300), out));
-            } catch (Exception e) {
-                outcome.set(e);
-            }
-        });
-        assertTrue(t.join(java.time.Duration.ofSeconds(60)), "the run did not end within 60 s");
-        if (!(outcome.get() instanceof Rounds.Result r)) {
-            throw new AssertionError("the run failed: " + outcome.get());
-        }
+        Rounds.Result r = RoundsTest.shortRun(Thread.ofVirtual(), (warmup, time, out) -> SpawnRounds.run(10, warmup, time, out),
+                TimeUnit.MILLISECONDS.toNanos(300), console);
         assertTrue(r.rounds() > 0, console.toString(StandardCharsets.UTF_8));
         for (double[] times : r.times()) {
             assertEquals(r.rounds(), times.length);

@@ -175,12 +175,7 @@ class CatalogTest {
      */
     @Test
     void spawnRunIsInterleavedRoundsWithinTheJmhRunsTime() {
-        Run spawn = Catalog.RUNS.stream().filter(r -> r.id().equals("spawn")).findFirst().orElseThrow();
-        assertEquals("java", spawn.tool());
-        double full = seconds(option(spawn.fullArgs(), "--warmup")) + seconds(option(spawn.fullArgs(), "--time"));
-        assertTrue(full >= 60 && full <= 102, "the full spawn run measures " + full + " s: " + spawn.fullArgs());
-        double quick = seconds(option(spawn.quickArgs(), "--warmup")) + seconds(option(spawn.quickArgs(), "--time"));
-        assertTrue(quick <= 10, "the quick spawn run measures " + quick + " s: " + spawn.quickArgs());
+        roundsRun("spawn", Catalog.SPAWN_ROUNDS, 102);
         for (String v : SpawnRounds.VARIANTS) {
             assertTrue(entries().stream().anyMatch(e -> e.fullName().equals(SpawnRounds.JMH_PREFIX + v)), v + " is not shown");
         }
@@ -201,16 +196,9 @@ class CatalogTest {
      */
     @Test
     void generatorRunIsInterleavedRoundsWithinTheJmhRunsTime() {
-        Run generators = Catalog.RUNS.stream().filter(r -> r.id().equals("generators")).findFirst().orElseThrow();
-        assertEquals("java", generators.tool());
-        assertEquals(Catalog.GENERATOR_ROUNDS, mainClass(generators.fullArgs()));
-        assertEquals(Catalog.GENERATOR_ROUNDS, mainClass(generators.quickArgs()));
+        Run generators = roundsRun("generators", Catalog.GENERATOR_ROUNDS, 115);
         assertTrue(generators.fullArgs().containsAll(Catalog.COMPILER_BLACKHOLES), "JMH's blackholes: " + generators.fullArgs());
         assertTrue(generators.quickArgs().containsAll(Catalog.COMPILER_BLACKHOLES), "JMH's blackholes: " + generators.quickArgs());
-        double full = seconds(option(generators.fullArgs(), "--warmup")) + seconds(option(generators.fullArgs(), "--time"));
-        assertTrue(full >= 60 && full <= 115, "the full generator run measures " + full + " s: " + generators.fullArgs());
-        double quick = seconds(option(generators.quickArgs(), "--warmup")) + seconds(option(generators.quickArgs(), "--time"));
-        assertTrue(quick <= 10, "the quick generator run measures " + quick + " s: " + generators.quickArgs());
         for (String v : GeneratorRounds.VARIANTS) {
             assertTrue(entries().stream().anyMatch(e -> e.fullName().equals(GeneratorRounds.JMH_PREFIX + v)), v + " is not shown");
         }
@@ -218,6 +206,22 @@ class CatalogTest {
                 .filter(op -> op.id().equals("generator")).findFirst().orElseThrow();
         assertEquals(GeneratorRounds.JMH_PREFIX + GeneratorRounds.BASELINE, generator.baseline().fullName());
         assertEquals(GeneratorRounds.JMH_PREFIX + GeneratorRounds.FLOOR, generator.floor().fullName());
+    }
+
+    /**
+     * The run {@code id}: a java run of {@code mainClass} whose warm-up and measuring time are 60 s
+     * to {@code maxSeconds} in full and at most 10 s with --quick.
+     */
+    private static Run roundsRun(String id, String mainClass, double maxSeconds) {
+        Run run = Catalog.RUNS.stream().filter(r -> r.id().equals(id)).findFirst().orElseThrow();
+        assertEquals("java", run.tool());
+        assertEquals(mainClass, mainClass(run.fullArgs()));
+        assertEquals(mainClass, mainClass(run.quickArgs()));
+        double full = seconds(option(run.fullArgs(), "--warmup")) + seconds(option(run.fullArgs(), "--time"));
+        assertTrue(full >= 60 && full <= maxSeconds, "the full " + id + " run measures " + full + " s: " + run.fullArgs());
+        double quick = seconds(option(run.quickArgs(), "--warmup")) + seconds(option(run.quickArgs(), "--time"));
+        assertTrue(quick <= 10, "the quick " + id + " run measures " + quick + " s: " + run.quickArgs());
+        return run;
     }
 
     /** A java run's main class: its first argument that is not a JVM option. */
