@@ -7,9 +7,8 @@ import java.util.Map;
 
 /**
  * The comparison's generator family, measured in interleaved rounds ({@link Rounds}) instead of by
- * JMH: 20 000 items per call through weft's generator, the three
- * lock-step floors and the four peers of {@link QueueBaselineBenchmark}, one after another in one
- * JVM, round after round.
+ * JMH: 20 000 items per call through weft's generator, the three lock-step floors and the four
+ * peers of {@link QueueBaselineBenchmark}, one after another in one JVM, round after round.
  *
  * <p><b>Why rounds.</b> On the 2-core machine the comparison runs on, what a hand-off between two
  * virtual threads physically costs follows the state of the host, and that state holds for
@@ -31,13 +30,13 @@ import java.util.Map;
  * channel benchmarks); two take a {@code Blackhole}, which {@link Rounds#ops} supplies (the
  * comparison starts this JVM with JMH's compiler-blackhole options, so that consuming a value costs
  * what it costs in JMH's forks: about 0.1 ns per item for the plain iterator instead of 1 ns; the
- * console says which blackhole ran). The caller
- * is a platform thread, as JMH's worker is for this class (no {@code VirtualCaller} here; each
- * benchmark starts and joins its own virtual threads); {@link #run} refuses a virtual one.
+ * console says which blackhole ran). The caller is a platform thread, as JMH's worker is for this
+ * class (no {@code VirtualCaller} here; each benchmark starts and joins its own virtual threads);
+ * {@link #run} refuses a virtual one.
  *
- * <p><b>Figures.</b> Each call moves 20 000 items (the methods'
- * {@code @OperationsPerInvocation}), so a call's time divided by that is the time per item, in
- * {@code ns/op} as JMH reports these benchmarks. Same-round ratios are taken to the lock-step
+ * <p><b>Figures.</b> Each call moves 20 000 items (the methods' {@code @OperationsPerInvocation}),
+ * so a call's time divided by that is the time per item, in {@code ns/op} as JMH reports these
+ * benchmarks. Same-round ratios are taken to the lock-step
  * round trip by park and unpark ({@link #BASELINE}), the baseline of the comparison's generator
  * table; the console adds weft's same-round ratio to the cheapest floor ({@link #FLOOR}).
  *
@@ -49,9 +48,11 @@ import java.util.Map;
  * {@code benchmark} is the JMH name, {@code dev.weft.bench.QueueBaselineBenchmark.<method>}, with no
  * {@code params}; the score is in {@code ns/op}.
  *
- * <p>Usage: {@code java --enable-preview -cp weft-bench/target/benchmarks.jar
+ * <p>Usage: {@code java --enable-preview -cp weft-bench/target/benchmarks.jar [JVM options]
  * dev.weft.bench.GeneratorRounds [--warmup 15s] [--time 85s] [--out FILE]}; times are given in
- * {@code s} or {@code ms}. {@code weft-bench/compare.sh} runs it for the generators run.
+ * {@code s} or {@code ms}. {@code weft-bench/compare.sh} runs it for the generators run, with the
+ * JVM options {@code dev.weft.bench.report.Catalog.COMPILER_BLACKHOLES}
+ * ({@code ReportMain plan} prints them).
  */
 public final class GeneratorRounds {
     private GeneratorRounds() {
