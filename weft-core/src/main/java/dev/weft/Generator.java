@@ -84,7 +84,11 @@ import java.util.stream.StreamSupport;
  * side whose spins fail backs off from spinning), then waits by the {@link Parking} policy (yield
  * the carrier briefly, then park); the other unparks it after writing {@link #phase}, which
  * orders every plain field ({@link #item}, {@link #error}, the step's fields) between the two
- * threads.
+ * threads. The hand-over writes are volatile stores, not release stores: the JDK's unpark of a
+ * virtual thread whose permit is already set is no fence, so only the store's own fence orders
+ * the hand-over before the unpark's look at the partner's permit ({@code docs/design.md},
+ * memory-ordering argument 12; a release store there loses a wake-up,
+ * GeneratorHandOffStressTest).
  *
  * <p>Invariants: only the holder of the claim ({@code CLAIMED} to {@code YIELDED}/{@code DONE})
  * writes the step's fields; only the body's thread moves {@code RUNNING} on; {@link #consumer}
@@ -126,10 +130,13 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     private static final int YIELDED = 4;
     private static final int DONE = 5;
     private static final VarHandle PHASE;
+    private static final VarHandle DELEGATE;
 
     static {
         try {
             PHASE = MethodHandles.lookup().findVarHandle(Generator.class, "phase", int.class);
+            DELEGATE = MethodHandles.privateLookupIn(ThreadRecord.class, MethodHandles.lookup())
+                    .findVarHandle(ThreadRecord.class, "delegate", CancelScope.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -372,11 +379,15 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
      * has taken it over meanwhile.
      */
     private void step(boolean close, CancelScope endOf) {
-        ThreadRecord r = ThreadRecord.current();
+        Thread me = Thread.currentThread();
+        ThreadRecord owner = ownerThread;
+        // A thread's record is made once and never replaced: the owner's record is this thread's
+        // when it names this thread, and the owner's steps skip looking the record up.
+        ThreadRecord r = owner != null && owner.thread == me ? owner : ThreadRecord.current();
         if (!close) {
             r.checkpoint();
         }
-        if (close || endOf != null || ownerThread != r || !casPhase(SUSPENDED, CLAIMED)) {
+        if (close || endOf != null || owner != r || !casPhase(SUSPENDED, CLAIMED)) {
             if (!claimSlowly(r, close, endOf)) {
                 return;
             }
@@ -385,7 +396,6 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         // the body's thread reads them only after it sees RUNNING below. Each is written only
         // when it changes: in a steady loop the body's thread then finds the lines it reads
         // (these fields, its record) unchanged and shared, not moved to this core and back.
-        Thread me = Thread.currentThread();
         if (consumer != me) {
             consumer = me;
         }
@@ -443,7 +453,10 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
                 PHASE.setRelease(this, SUSPENDED);
             }
         } finally {
-            r.delegate = null;
+            // Ordered by nothing: a canceller that still reads the step's scope here reaches a
+            // step that has ended, which a delivery racing a step's end does anyway (the body's
+            // thread keeps the interrupt for its next step, Parking.awaitHandBack).
+            DELEGATE.setOpaque(r, null);
             if (foreignInterrupt) {
                 Thread.currentThread().interrupt();
             }

@@ -101,6 +101,68 @@ class GeneratorHandOffStressTest {
     }
 
     /**
+     * Long hand-offs in which either side sometimes works a few microseconds between steps, so
+     * that its partner's spin fails and the partner yields and parks, often with a permit left by
+     * an earlier unpark that came while it spun: no wake-up is lost. The writes of the phase are
+     * what orders a side's hand-over before its look at whether the partner parks (the JDK's
+     * unpark of a virtual thread whose permit is already set returns without an atomic
+     * instruction, so it orders nothing); with a release store there instead, this test hangs.
+     * Two generators at once on the two carriers, consumed by virtual and platform threads.
+     */
+    @Test
+    void handOffsThatParkLoseNoWakeUp() throws Exception {
+        int items = 20_000;
+        for (int it = 0; it < 150; it++) {
+            List<Thread> consumers = new ArrayList<>();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            for (int pair = 0; pair < 2; pair++) {
+                long seed = ThreadLocalRandom.current().nextLong();
+                Runnable consume = () -> {
+                    java.util.Random random = new java.util.Random(seed);
+                    try (Generator<Integer> g = Generator.of(out -> {
+                        java.util.Random bodyRandom = new java.util.Random(~seed);
+                        for (int i = 0; i < items; i++) {
+                            if (bodyRandom.nextInt(64) == 0) {
+                                busy(bodyRandom.nextInt(5_000));
+                            }
+                            out.yield(i);
+                        }
+                    })) {
+                        int expected = 0;
+                        for (int v : g) {
+                            if (v != expected++) {
+                                throw new AssertionError("value " + v + " where " + (expected - 1) + " was due");
+                            }
+                            if (random.nextInt(64) == 0) {
+                                busy(random.nextInt(5_000));
+                            }
+                        }
+                        if (expected != items) {
+                            throw new AssertionError(expected + " values of " + items);
+                        }
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                    }
+                };
+                consumers.add(pair == 0 ? Thread.ofVirtual().start(consume) : Thread.ofPlatform().start(consume));
+            }
+            for (Thread c : consumers) {
+                assertTrue(c.join(TestSupport.PROMPT), "iteration " + it + ": a hand-off lost its wake-up, "
+                        + c + " still waits after " + TestSupport.PROMPT);
+            }
+            assertNull(failure.get(), "iteration " + it);
+        }
+    }
+
+    /** Works about {@code nanos} nanoseconds without calling weft. */
+    private static void busy(long nanos) {
+        long end = System.nanoTime() + nanos;
+        while (System.nanoTime() - end < 0) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
      * Another thread closes the generator while its owner steps it: the close is refused while a
      * step runs (one consumer at a time) and retried; the owner then sees the end or a refusal.
      * A value the owner has not taken yet when the close runs is dropped by the close (by design);
