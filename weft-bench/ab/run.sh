@@ -13,6 +13,8 @@
 #                                                     get and set take -Dab.vars=100 in JAVA_OPTS (100 of each kind set)
 #   weft-bench/ab/run.sh chan 300 old.jar new.jar     a channel hand-off per item beside its JDK peer; -Dab.pairs=4,
 #                                                     -Dab.capacity=16 (0, rendezvous, is the default) in JAVA_OPTS
+#   weft-bench/ab/run.sh gen 300 old.jar new.jar      a generator's item beside the lock-step floor (two virtual threads,
+#                                                     one round trip per item); -Dab.trace=true prints every round
 # The jars are weft-bench/target/benchmarks.jar of each build (any jar with weft-core's classes).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,13 +27,14 @@ trap 'rm -rf "$out"' EXIT
 mkdir -p "$out/cls"
 # The loop classes compile against the first jar; both builds keep the public API they use.
 # --enable-preview: SpawnLoop's StructuredTaskScope baseline (a preview API in JDK 25).
-"$JAVA_HOME/bin/javac" --release 25 --enable-preview -Xlint:-preview -cp "$1" -d "$out/cls" "$here/GetLoop.java" "$here/SpawnLoop.java" "$here/ChanLoop.java"
-"$JAVA_HOME/bin/javac" -d "$out" "$here/Dual.java" "$here/DualSpawn.java" "$here/DualChan.java"
+"$JAVA_HOME/bin/javac" --release 25 --enable-preview -Xlint:-preview -cp "$1" -d "$out/cls" "$here/GetLoop.java" "$here/SpawnLoop.java" "$here/ChanLoop.java" "$here/GenLoop.java"
+"$JAVA_HOME/bin/javac" -d "$out" "$here/Dual.java" "$here/DualSpawn.java" "$here/DualChan.java" "$here/DualGen.java"
 case "$what" in
   spawn) main=DualSpawn ;;
   get) main=Dual ;;
   set) main=Dual; flags=-Dab.set=true ;;
   chan) main=DualChan ;;
-  *) echo "usage: run.sh spawn|get|set|chan ROUNDS A.jar B.jar" >&2; exit 2 ;;
+  gen) main=DualGen ;;
+  *) echo "usage: run.sh spawn|get|set|chan|gen ROUNDS A.jar B.jar" >&2; exit 2 ;;
 esac
 exec "$JAVA_HOME/bin/java" --enable-preview ${flags:-} ${JAVA_OPTS:-} -Dab.loops="$out/cls/" -cp "$out" "$main" "$rounds" "$@"
