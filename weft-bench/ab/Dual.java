@@ -1,6 +1,4 @@
 import java.lang.invoke.*;
-import java.net.*;
-import java.nio.file.*;
 import java.util.*;
 /** Interleaves the same loop over two weft builds in one JVM: noise from other processes hits both alike. */
 public class Dual {
@@ -12,13 +10,12 @@ public class Dual {
         List<String> names = new ArrayList<>();
         List<MethodHandle> gets = new ArrayList<>(), tls = new ArrayList<>();
         for (int i = 1; i < a.length; i++) {
-            URLClassLoader l = new URLClassLoader(new URL[] {Path.of(a[i]).toUri().toURL(), Path.of(System.getProperty("ab.loops")).toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-            Class<?> c = Class.forName("GetLoop", true, l);
+            Class<?> c = Builds.load(a[i], "GetLoop");
             c.getMethod("setUp").invoke(null);
             MethodType mt = MethodType.methodType(long.class, int.class);
-            gets.add(MethodHandles.publicLookup().findStatic(c, set ? "setLoop" : "getLoop", mt));
-            tls.add(MethodHandles.publicLookup().findStatic(c, set ? "tlSetLoop" : "tlLoop", mt));
-            names.add(Path.of(a[i]).getFileName().toString());
+            gets.add(Builds.handle(c, set ? "setLoop" : "getLoop", mt));
+            tls.add(Builds.handle(c, set ? "tlSetLoop" : "tlLoop", mt));
+            names.add(Builds.label(a[i]));
         }
         int k = gets.size();
         double[][] g = new double[k][rounds], t = new double[k][rounds];

@@ -1,6 +1,4 @@
 import java.lang.invoke.*;
-import java.net.*;
-import java.nio.file.*;
 import java.util.*;
 /**
  * Channel hand-off per item, two weft builds interleaved in one JVM, the JDK peer (SynchronousQueue
@@ -17,11 +15,10 @@ public class DualChan {
         MethodHandle jdk = null;
         MethodType mt = MethodType.methodType(long.class, int.class, int.class, int.class);
         for (int i = 1; i < a.length; i++) {
-            URLClassLoader l = new URLClassLoader(new URL[] {Path.of(a[i]).toUri().toURL(), Path.of(System.getProperty("ab.loops")).toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-            Class<?> c = Class.forName("ChanLoop", true, l);
-            weft.add(MethodHandles.publicLookup().findStatic(c, "weft", mt));
-            if (jdk == null) jdk = MethodHandles.publicLookup().findStatic(c, "jdk", mt);
-            names.add(Path.of(a[i]).getFileName().toString());
+            Class<?> c = Builds.load(a[i], "ChanLoop");
+            weft.add(Builds.handle(c, "weft", mt));
+            if (jdk == null) jdk = Builds.handle(c, "jdk", mt);
+            names.add(Builds.label(a[i]));
         }
         int k = weft.size();
         double[][] w = new double[k][rounds];

@@ -1,6 +1,4 @@
 import java.lang.invoke.*;
-import java.net.*;
-import java.nio.file.*;
 import java.util.*;
 /**
  * Generator per item, weft builds interleaved in one JVM with the lock-step floor (GenLoop) run
@@ -17,11 +15,10 @@ public class DualGen {
         MethodHandle floor = null;
         MethodType mt = MethodType.methodType(long.class, int.class);
         for (int i = 1; i < a.length; i++) {
-            URLClassLoader l = new URLClassLoader(new URL[] {Path.of(a[i]).toUri().toURL(), Path.of(System.getProperty("ab.loops")).toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-            Class<?> c = Class.forName("GenLoop", true, l);
-            weft.add(MethodHandles.publicLookup().findStatic(c, "weft", mt));
-            if (floor == null) floor = MethodHandles.publicLookup().findStatic(c, "floor", mt);
-            names.add(Path.of(a[i]).getFileName().toString());
+            Class<?> c = Builds.load(a[i], "GenLoop");
+            weft.add(Builds.handle(c, "weft", mt));
+            if (floor == null) floor = Builds.handle(c, "floor", mt);
+            names.add(Builds.label(a[i]));
         }
         int k = weft.size();
         double[][] w = new double[k][rounds];

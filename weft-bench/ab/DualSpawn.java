@@ -1,6 +1,4 @@
 import java.lang.invoke.*;
-import java.net.*;
-import java.nio.file.*;
 import java.util.*;
 /** spawn+join of 1 000 tasks from a virtual thread, two weft builds interleaved in one JVM, raw threads between. */
 public class DualSpawn {
@@ -16,15 +14,14 @@ public class DualSpawn {
         MethodHandle raw = null, floor = null, sts = null;
         MethodType mt = MethodType.methodType(long.class, int.class);
         for (int i = 1; i < a.length; i++) {
-            URLClassLoader l = new URLClassLoader(new URL[] {Path.of(a[i]).toUri().toURL(), Path.of(System.getProperty("ab.loops")).toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-            Class<?> c = Class.forName("SpawnLoop", true, l);
-            weft.add(MethodHandles.publicLookup().findStatic(c, "weft", mt));
+            Class<?> c = Builds.load(a[i], "SpawnLoop");
+            weft.add(Builds.handle(c, "weft", mt));
             if (raw == null) {
-                raw = MethodHandles.publicLookup().findStatic(c, "raw", mt);
-                floor = MethodHandles.publicLookup().findStatic(c, "floor", mt);
-                sts = MethodHandles.publicLookup().findStatic(c, "sts", mt);
+                raw = Builds.handle(c, "raw", mt);
+                floor = Builds.handle(c, "floor", mt);
+                sts = Builds.handle(c, "sts", mt);
             }
-            names.add(Path.of(a[i]).getFileName().toString());
+            names.add(Builds.label(a[i]));
         }
         int k = weft.size();
         double[][] w = new double[k][rounds];

@@ -28,7 +28,7 @@ mkdir -p "$out/cls"
 # The loop classes compile against the first jar; both builds keep the public API they use.
 # --enable-preview: SpawnLoop's StructuredTaskScope baseline (a preview API in JDK 25).
 "$JAVA_HOME/bin/javac" --release 25 --enable-preview -Xlint:-preview -cp "$1" -d "$out/cls" "$here/GetLoop.java" "$here/SpawnLoop.java" "$here/ChanLoop.java" "$here/GenLoop.java"
-"$JAVA_HOME/bin/javac" -d "$out" "$here/Dual.java" "$here/DualSpawn.java" "$here/DualChan.java" "$here/DualGen.java"
+"$JAVA_HOME/bin/javac" -d "$out" "$here/Builds.java" "$here/Dual.java" "$here/DualSpawn.java" "$here/DualChan.java" "$here/DualGen.java"
 case "$what" in
   spawn) main=DualSpawn ;;
   get) main=Dual ;;
