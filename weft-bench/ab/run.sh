@@ -14,7 +14,8 @@
 #   weft-bench/ab/run.sh chan 300 old.jar new.jar     a channel hand-off per item beside its JDK peer; -Dab.pairs=4,
 #                                                     -Dab.capacity=16 (0, rendezvous, is the default) in JAVA_OPTS
 #   weft-bench/ab/run.sh gen 300 old.jar new.jar      a generator's item beside the lock-step floor (two virtual threads,
-#                                                     one round trip per item); -Dab.trace=true prints every round
+#                                                     one round trip per item)
+#   chan and gen print every round's times with -Dab.trace=true in JAVA_OPTS (the peer, then each build)
 # The jars are weft-bench/target/benchmarks.jar of each build (any jar with weft-core's classes).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,7 +29,7 @@ mkdir -p "$out/cls"
 # The loop classes compile against the first jar; both builds keep the public API they use.
 # --enable-preview: SpawnLoop's StructuredTaskScope baseline (a preview API in JDK 25).
 "$JAVA_HOME/bin/javac" --release 25 --enable-preview -Xlint:-preview -cp "$1" -d "$out/cls" "$here/GetLoop.java" "$here/SpawnLoop.java" "$here/ChanLoop.java" "$here/GenLoop.java"
-"$JAVA_HOME/bin/javac" -d "$out" "$here/Builds.java" "$here/Dual.java" "$here/DualSpawn.java" "$here/DualChan.java" "$here/DualGen.java"
+"$JAVA_HOME/bin/javac" -d "$out" "$here/Builds.java" "$here/PeerRounds.java" "$here/Dual.java" "$here/DualSpawn.java" "$here/DualChan.java" "$here/DualGen.java"
 case "$what" in
   spawn) main=DualSpawn ;;
   get) main=Dual ;;
