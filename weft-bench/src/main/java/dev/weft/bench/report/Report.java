@@ -258,6 +258,17 @@ final class Report {
         return out;
     }
 
+    /** A family's entries by what their figure is: medians of rounds, medians of single operations, means. */
+    private record Kinds(List<String> rounds, List<String> medians, List<String> means) {
+        boolean allMeans() {
+            return rounds.isEmpty() && medians.isEmpty();
+        }
+    }
+
+    private Kinds kinds(Family f) {
+        return new Kinds(labels(f, Statistic.ROUNDS), labels(f, Statistic.MEDIAN), labels(f, Statistic.MEAN));
+    }
+
     /**
      * What the family's figures and errors are: "Error: half-width of the 99.9% confidence
      * interval." when all are means (average-time results); when some are medians of interleaved
@@ -265,12 +276,11 @@ final class Report {
      * error is, whether the ratios are same-round ratios, and which entries are means instead.
      */
     String statisticNote(Family f) {
-        List<String> rounds = labels(f, Statistic.ROUNDS);
-        List<String> medians = labels(f, Statistic.MEDIAN);
-        if (medians.isEmpty() && rounds.isEmpty()) {
+        Kinds k = kinds(f);
+        if (k.allMeans()) {
             return "Error: half-width of the 99.9% confidence interval.";
         }
-        List<String> means = labels(f, Statistic.MEAN);
+        List<String> rounds = k.rounds(), medians = k.medians(), means = k.means();
         boolean sameRound = !sameRoundLabels(f).isEmpty();
         StringBuilder sb = new StringBuilder();
         if (!rounds.isEmpty()) {
@@ -305,12 +315,11 @@ final class Report {
      * enough for the chart's width.
      */
     String whiskerNote(Family f) {
-        List<String> rounds = labels(f, Statistic.ROUNDS);
-        List<String> medians = labels(f, Statistic.MEDIAN);
-        if (medians.isEmpty() && rounds.isEmpty()) {
+        Kinds k = kinds(f);
+        if (k.allMeans()) {
             return "Whiskers: 99.9% confidence interval of each time, divided by the baseline's mean.";
         }
-        List<String> means = labels(f, Statistic.MEAN);
+        List<String> rounds = k.rounds(), means = k.means();
         String others = means.isEmpty() ? "" : " (" + String.join(", ", means) + ": mean, 99.9% CI)";
         if (!rounds.isEmpty() && !sameRoundLabels(f).isEmpty()) {
             return "Medians over interleaved rounds; bar: median of same-round ratios, whisker: ± half their IQR"
