@@ -130,13 +130,10 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
     private static final int YIELDED = 4;
     private static final int DONE = 5;
     private static final VarHandle PHASE;
-    private static final VarHandle DELEGATE;
 
     static {
         try {
             PHASE = MethodHandles.lookup().findVarHandle(Generator.class, "phase", int.class);
-            DELEGATE = MethodHandles.privateLookupIn(ThreadRecord.class, MethodHandles.lookup())
-                    .findVarHandle(ThreadRecord.class, "delegate", CancelScope.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -453,10 +450,7 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
                 PHASE.setRelease(this, SUSPENDED);
             }
         } finally {
-            // Ordered by nothing: a canceller that still reads the step's scope here reaches a
-            // step that has ended, which a delivery racing a step's end does anyway (the body's
-            // thread keeps the interrupt for its next step, Parking.awaitHandBack).
-            DELEGATE.setOpaque(r, null);
+            r.clearDelegate();
             if (foreignInterrupt) {
                 Thread.currentThread().interrupt();
             }

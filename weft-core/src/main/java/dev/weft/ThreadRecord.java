@@ -1,5 +1,8 @@
 package dev.weft;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * The per-thread record of the kernel: a thread's chain of scopes, plus (in its layers) its
  * interrupt state ({@link ThreadInterrupts}) and its armed deadline ({@link ThreadDeadlines}).
@@ -25,6 +28,15 @@ package dev.weft;
  */
 final class ThreadRecord extends ThreadDeadlines implements Runnable {
     private static final ThreadLocal<ThreadRecord> CURRENT = new ThreadLocal<>();
+    private static final VarHandle DELEGATE;
+
+    static {
+        try {
+            DELEGATE = MethodHandles.lookup().findVarHandle(ThreadRecord.class, "delegate", CancelScope.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** The task this thread runs, or null for a thread weft did not start or a generator's. */
     final Task<?> task;
@@ -37,7 +49,9 @@ final class ThreadRecord extends ThreadDeadlines implements Runnable {
     volatile CancelScope innermost;
     /**
      * The root scope of a generator step this thread is waiting for, or null: the generator's
-     * thread runs in this thread's place, so cancellation delivered here goes there too.
+     * thread runs in this thread's place, so cancellation delivered here goes there too. Set with
+     * a volatile store (the consumer then reads its chain: see {@code Generator.step}); cleared by
+     * {@link #clearDelegate}.
      */
     volatile CancelScope delegate;
     /**
@@ -148,6 +162,16 @@ final class ThreadRecord extends ThreadDeadlines implements Runnable {
     /** Last thing weft does on a task's or generator's thread. */
     void endThread() {
         Parking.threadEnded(thread);
+    }
+
+    /**
+     * Clears {@link #delegate} after a generator step, with no fence: a canceller that still
+     * reads the old step scope reaches a step that has ended, as one that read it just before
+     * the clear does, and the generator's thread keeps that interrupt for its next step
+     * ({@code docs/design.md}, memory-ordering argument 12). Owner thread.
+     */
+    void clearDelegate() {
+        DELEGATE.setOpaque(this, (CancelScope) null);
     }
 
     /** The task the code on this thread runs for: its own, or a generator step's consumer's. */
