@@ -399,8 +399,12 @@ public final class Generator<T> implements Iterator<T>, Iterable<T>, AutoCloseab
         if (closing != close) {
             closing = close;
         }
-        Context context = Context.currentOrImplicit();
-        if (stepContext != context) {
+        // The last step's context when it is still current here: a context whose current thread
+        // is this one is this thread's current context (the test ContextVar.get's cache makes),
+        // so a steady loop skips the context's ThreadLocal.
+        Context context = stepContext;
+        if (context == null || context.current != me) {
+            context = Context.currentOrImplicit();
             stepContext = context;
         }
         Object bridged = Bridging.capture();
