@@ -206,7 +206,7 @@ class ReportTest {
         assertEquals(0.3, weft.score());
         assertEquals(0.01, weft.error());
         assertEquals(new Measurement.SameRoundRatio("dev.weft.bench.TaskGroupBenchmark.VirtualCaller.rawVirtualThreads",
-                1.2, 0.05), weft.sameRound());
+                weft.params(), 1.2, 0.05), weft.sameRound());
         Measurement executor = fixtureRecord("VirtualCaller.executorPerTask");
         assertEquals(null, executor.sameRound());
         var e = assertThrows(IllegalArgumentException.class, () -> Measurement.parse("""
