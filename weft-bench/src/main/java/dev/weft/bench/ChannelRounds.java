@@ -22,8 +22,13 @@ import java.util.Map;
  * turn in a different state, and the ratio then says as much about the host as about the channel:
  * the JMH comparison gave weft's rendezvous channel 2.58x {@code SynchronousQueue} at 1/1, where
  * the paired harness ({@code weft-bench/ab/run.sh chan}), which alternates the two in one JVM, gave
- * 1.33–2.03x the same day. In rounds every implementation takes its share of every state, and the
- * same-round ratio is the figure the state does not move.
+ * 1.33–2.03x the same day. In rounds every implementation takes its share of every state, and a
+ * same-round ratio divides two times measured in the same state. The ratio itself can still
+ * depend on the state: in the first run of these rounds (2026-12-04, 19:43 UTC) weft's rendezvous
+ * channel at 1/1 was 2.4–2.5x {@code SynchronousQueue} for 70 s, while {@code SynchronousQueue}
+ * took 77–80 ns per item, and 1.4–1.6x in the last 15 s, when it took 260–290 ns; the median
+ * over the rounds weighs the states as the run met them, the console's 10-second lines show
+ * which.
  *
  * <p><b>What runs.</b> The very {@code @Benchmark} methods of {@link QueueBaselineBenchmark},
  * {@code handOff} and {@code kotlinHandOff}, for the parameter combinations the comparison shows
