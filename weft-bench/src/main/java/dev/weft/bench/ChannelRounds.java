@@ -30,6 +30,14 @@ import java.util.Map;
  * over the rounds weighs the states as the run met them, the console's 10-second lines show
  * which.
  *
+ * <p><b>Each variant in a class loader of its own.</b> Every variant calls its own copy of
+ * {@link QueueBaselineBenchmark} and of the classes it uses but the JDK's ({@link Rounds#isolated}),
+ * so the JIT profiles and compiles it apart, as in a JMH fork of its own; the rounds still give
+ * every variant the same stretches of the machine. Without it the variants share code, the channel peers' one {@code send} and {@code receive} call sites in {@code handOff}
+ * among them, which a real program using one implementation does not: on 2026-12-04 the
+ * channel rounds without it put {@code ArrayBlockingQueue(16)} at 1/1 at 183 ns per item, with it
+ * at 160 ns.
+ *
  * <p><b>What runs.</b> The very {@code @Benchmark} methods of {@link QueueBaselineBenchmark},
  * {@code handOff} and {@code kotlinHandOff}, for the parameter combinations the comparison shows
  * ({@link #OPERATIONS}): per operation its JDK baseline, weft's channel and Jox's through
@@ -38,7 +46,8 @@ import java.util.Map;
  * {@code capacity} and {@code pairs}; 16 for the bounded operations, 0, {@code RENDEZVOUS}, for
  * the rendezvous ones). Each combination gets its own state object, set up once as JMH sets it
  * up per trial ({@code Channels.create()} makes the channel, which is empty again after every
- * call, as between JMH's invocations), and the method is called with it ({@link Rounds#ops}).
+ * call, as between JMH's invocations), from the variant's own copy of the classes, and the
+ * method is called with it ({@link Rounds#isolatedOps}).
  * The caller is a platform thread, as JMH's worker is for this class (each call starts and joins
  * its own virtual threads or coroutines); {@link #run} refuses a virtual one. Neither method
  * consumes through a {@code Blackhole} (the consumers check each item), so the JVM options that
@@ -163,27 +172,31 @@ public final class ChannelRounds {
             throw new IllegalStateException("the channel rounds run from a platform thread, as JMH's worker does");
         }
         Rounds.Spec spec = spec();
-        List<Object> states = new ArrayList<>();
-        for (Rounds.Variant v : spec.variants()) {
-            states.add(state(v));
-        }
-        return Rounds.run(spec, Rounds.ops(QueueBaselineBenchmark.class, new QueueBaselineBenchmark(), spec.methods(),
-                states), warmupNanos, timeNanos, console);
+        return Rounds.run(spec, Rounds.isolatedOps(QueueBaselineBenchmark.class, spec.methods(),
+                (i, b) -> state(spec.variants().get(i), b)), warmupNanos, timeNanos, console);
     }
 
-    /** The JMH state of {@code v}, set up as JMH sets it up for a trial with {@code v}'s parameters. */
-    private static Object state(Rounds.Variant v) {
+    /**
+     * The JMH state of {@code v}, set up as JMH sets it up for a trial with {@code v}'s
+     * parameters, from the classes of {@code benchmark}'s own loader.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Object state(Rounds.Variant v, Class<?> benchmark) throws ReflectiveOperationException {
+        ClassLoader l = benchmark.getClassLoader();
         int pairs = Integer.parseInt(v.params().get("pairs"));
         if (v.method().equals("kotlinHandOff")) {
-            QueueBaselineBenchmark.KotlinChannels s = new QueueBaselineBenchmark.KotlinChannels();
-            s.capacity = Integer.parseInt(v.params().get("capacity"));
-            s.pairs = pairs;
+            Class<?> k = Class.forName(QueueBaselineBenchmark.KotlinChannels.class.getName(), true, l);
+            Object s = k.getConstructor().newInstance();
+            k.getField("capacity").setInt(s, Integer.parseInt(v.params().get("capacity")));
+            k.getField("pairs").setInt(s, pairs);
             return s;
         }
-        QueueBaselineBenchmark.Channels s = new QueueBaselineBenchmark.Channels();
-        s.impl = Impl.valueOf(v.params().get("impl"));
-        s.pairs = pairs;
-        s.create();
+        Class<?> c = Class.forName(QueueBaselineBenchmark.Channels.class.getName(), true, l);
+        Class impl = Class.forName(Impl.class.getName(), true, l);
+        Object s = c.getConstructor().newInstance();
+        c.getField("impl").set(s, Enum.valueOf(impl, v.params().get("impl")));
+        c.getField("pairs").setInt(s, pairs);
+        c.getMethod("create").invoke(s);
         return s;
     }
 }

@@ -173,6 +173,55 @@ public final class Rounds {
         }
     }
 
+    /**
+     * {@code type} loaded again, with every class it uses but the JDK's, by a class loader of its
+     * own over this JVM's class path: the JIT then profiles and compiles a variant measured
+     * through it apart from the others, as a JMH fork of its own would, while the rounds still
+     * run every variant in the same stretches of the machine's state. Without it the variants
+     * share the benchmark's code: the channel peers' one {@code send} and {@code receive} call
+     * sites saw six implementations (a megamorphic call for all), and the generator floors share
+     * one wait loop. The JDK's own classes (its queues, the virtual-thread scheduler) are shared,
+     * as in any JVM.
+     */
+    static Class<?> isolated(Class<?> type) {
+        String[] path = System.getProperty("java.class.path").split(java.io.File.pathSeparator);
+        java.net.URL[] urls = new java.net.URL[path.length];
+        try {
+            for (int i = 0; i < path.length; i++) {
+                urls[i] = java.nio.file.Path.of(path[i]).toUri().toURL();
+            }
+            return Class.forName(type.getName(), true, new java.net.URLClassLoader(urls, ClassLoader.getPlatformClassLoader()));
+        } catch (java.net.MalformedURLException | ClassNotFoundException e) {
+            throw new IllegalStateException("cannot load " + type.getName() + " again from the class path "
+                    + System.getProperty("java.class.path"), e);
+        }
+    }
+
+    /**
+     * The operation of each variant of {@code names}, each on a new instance of {@code type} in a
+     * class loader of its own ({@link #isolated}); {@code state} makes a variant's JMH state (or
+     * null) from the index of the variant and its copy of {@code type}.
+     */
+    static List<Op> isolatedOps(Class<?> type, List<String> names, StateMaker state) {
+        List<Op> ops = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            Class<?> copy = isolated(type);
+            try {
+                Object instance = copy.getConstructor().newInstance();
+                ops.addAll(ops(copy, instance, List.of(names.get(i)), java.util.Collections.singletonList(state.make(i, copy))));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot set up " + names.get(i) + " in its own class loader", e);
+            }
+        }
+        return List.copyOf(ops);
+    }
+
+    /** Makes the JMH state of the variant at {@code index}, with classes from {@code benchmark}'s loader. */
+    @FunctionalInterface
+    interface StateMaker {
+        Object make(int index, Class<?> benchmark) throws ReflectiveOperationException;
+    }
+
     /** One measured operation: a call of one {@code @Benchmark} method. */
     @FunctionalInterface
     interface Op {
@@ -206,7 +255,7 @@ public final class Rounds {
         if (states.size() != names.size()) {
             throw new IllegalArgumentException(states.size() + " states for " + names);
         }
-        Blackhole bh = null;
+        Object bh = null;
         List<Op> ops = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
@@ -215,14 +264,15 @@ public final class Rounds {
             try {
                 Method m = Arrays.stream(type.getMethods()).filter(c -> c.getName().equals(name)).findFirst()
                         .orElseThrow(() -> new NoSuchMethodException(name));
-                if (!m.isAnnotationPresent(Benchmark.class)) {
+                // By name: in an isolated loader (see isolated) JMH's classes are copies of their own.
+                if (Arrays.stream(m.getAnnotations()).noneMatch(a -> a.annotationType().getName().equals(Benchmark.class.getName()))) {
                     throw new IllegalStateException(name + " is not a @Benchmark method of " + type.getSimpleName());
                 }
                 h = MethodHandles.publicLookup().unreflect(m).bindTo(instance);
-                if (m.getParameterCount() == 1 && m.getParameterTypes()[0] == Blackhole.class) {
+                if (m.getParameterCount() == 1 && m.getParameterTypes()[0].getName().equals(Blackhole.class.getName())) {
                     if (bh == null) {
-                        bh = new Blackhole("Today's password is swordfish. I understand instantiating Blackholes"
-                                + " directly is dangerous.");
+                        bh = m.getParameterTypes()[0].getConstructor(String.class).newInstance("Today's password is"
+                                + " swordfish. I understand instantiating Blackholes directly is dangerous.");
                     }
                     h = MethodHandles.insertArguments(h, 0, bh);
                 } else if (m.getParameterCount() == 1 && m.getParameterTypes()[0].isInstance(state)) {
@@ -233,6 +283,8 @@ public final class Rounds {
                 h = h.asType(MethodType.methodType(Object.class));
             } catch (NoSuchMethodException | IllegalAccessException e) {
                 throw new IllegalStateException(type.getSimpleName() + " has no public method " + name + "()", e);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("JMH's Blackhole could not be made for " + name, e);
             }
             MethodHandle call = h;
             ops.add(() -> {

@@ -20,6 +20,28 @@ import org.junit.jupiter.api.Test;
 class RoundsTest {
 
     /** The median is the middle value (or the mean of the two middle ones), not the mean of all. */
+    /**
+     * Each isolated variant has its own copy of the benchmark class and of weft's classes, so
+     * the JIT profiles it apart; the JDK's classes stay shared.
+     */
+    @Test
+    void isolatedVariantsHaveCopiesOfTheirOwnButShareTheJdk() throws Exception {
+        Class<?> a = Rounds.isolated(QueueBaselineBenchmark.class);
+        Class<?> b = Rounds.isolated(QueueBaselineBenchmark.class);
+        assertEquals(QueueBaselineBenchmark.class.getName(), a.getName());
+        assertTrue(a != QueueBaselineBenchmark.class && a != b, "each call loads the class again");
+        Class<?> weftA = Class.forName("dev.weft.Channel", false, a.getClassLoader());
+        Class<?> weftB = Class.forName("dev.weft.Channel", false, b.getClassLoader());
+        assertTrue(weftA != dev.weft.Channel.class && weftA != weftB, "weft's classes are copied too");
+        assertTrue(Class.forName("java.util.concurrent.ArrayBlockingQueue", false, a.getClassLoader())
+                == java.util.concurrent.ArrayBlockingQueue.class, "the JDK's are shared");
+        List<Rounds.Op> ops = Rounds.isolatedOps(QueueBaselineBenchmark.class,
+                List.of("generatorPeerIterator", "generatorPeerIterator"), (i, benchmark) -> null);
+        assertEquals(2, ops.size());
+        ops.get(0).call();
+        ops.get(1).call();
+    }
+
     @Test
     void medianIsTheMiddleValueNotTheMean() {
         double[] times = {205, 190, 4000, 200, 210}; // one round slowed by a collection
