@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole comparison in one command: builds the benchmarks, runs weft beside its JDK, Java,
-# kotlinx-coroutines and CPython asyncio peers (JMH runs, the interleaved rounds of the spawn and
-# generator families, dev.weft.bench.SpawnRounds and dev.weft.bench.GeneratorRounds, and
-# weft-bench/asyncio_bench.py, one sitting), writes the JSON results, and regenerates docs/benchmarks.md's generated sections and
+# kotlinx-coroutines and CPython asyncio peers (JMH runs, the interleaved rounds of the spawn,
+# channels and generator families, dev.weft.bench.SpawnRounds, ChannelRounds and GeneratorRounds,
+# and weft-bench/asyncio_bench.py, one sitting), writes the JSON results, and regenerates docs/benchmarks.md's generated sections and
 # docs/bench/<family>.svg from them. About 12 minutes on a quiet 2-core machine; --quick takes
 # about 4 and is a smoke run (its figures are labelled as such everywhere they appear).
 #
@@ -129,7 +129,7 @@ while IFS=$'\t' read -r -a line; do
     WEFT_BENCH_NO_BUILD=1 "$here/bench.sh" "${args[@]}" -foe true -rf json -rff "$out/$id.json.part" \
       > "$out/$id.txt.part" 2>&1 </dev/null || { tail -n 40 "$out/$id.txt.part" >&2; echo "compare.sh: $id failed" >&2; exit 1; }
   elif [ "$tool" = java ]; then
-    # a main class in the benchmarks jar and its options (the spawn and generator rounds); --enable-preview as bench.sh
+    # a main class in the benchmarks jar and its options (the spawn, channels and generator rounds); --enable-preview as bench.sh
     "$JAVA_HOME/bin/java" --enable-preview -cp "$here/target/benchmarks.jar" "${args[@]}" --out "$out/$id.json.part" \
       > "$out/$id.txt.part" 2>&1 </dev/null || { tail -n 40 "$out/$id.txt.part" >&2; echo "compare.sh: $id failed" >&2; exit 1; }
   elif [ "$tool" = python ]; then

@@ -23,6 +23,14 @@ import java.util.Map;
  * figure that the state does not move; the medians of the times still follow the share of time
  * the machine spent in each state.
  *
+ * <p><b>Each variant in a class loader of its own.</b> Every variant calls its own copy of
+ * {@link QueueBaselineBenchmark} and of the classes it uses but the JDK's ({@link Rounds#isolated}),
+ * so the JIT profiles and compiles it apart, as in a JMH fork of its own; the rounds still give
+ * every variant the same stretches of the machine. Without it the variants share code, the lock-step floors' one wait loop
+ * among them, which a real program using one implementation does not: on 2026-12-04 the
+ * channel rounds without it put {@code ArrayBlockingQueue(16)} at 1/1 at 183 ns per item, with it
+ * at 160 ns.
+ *
  * <p><b>What runs.</b> The very {@code @Benchmark} methods named in {@link #VARIANTS}, called by
  * name on one {@link QueueBaselineBenchmark}. JMH would set nothing up for them: the class has no
  * {@code @State} and no {@code @Setup} of its own, and these methods take no state object (the
@@ -109,8 +117,8 @@ public final class GeneratorRounds {
         }
         console.println("blackhole: " + (Rounds.compilerBlackholes() ? "compiler (as in JMH's forks)"
                 : "JMH's full blackhole, no compiler hint (about 1 ns per consumed value; see the class comment)"));
-        QueueBaselineBenchmark b = new QueueBaselineBenchmark();
-        return Rounds.run(spec(), Rounds.ops(QueueBaselineBenchmark.class, b, VARIANTS), warmupNanos, timeNanos, console);
+        return Rounds.run(spec(), Rounds.isolatedOps(QueueBaselineBenchmark.class, VARIANTS, (i, b) -> null),
+                warmupNanos, timeNanos, console);
     }
 
     /** weft's same-round ratio to the cheapest floor: its median, quartiles and half their range. */

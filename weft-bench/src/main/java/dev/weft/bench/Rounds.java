@@ -23,8 +23,8 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * Interleaved rounds: several implementations of one operation measured one after another in one
  * JVM, round after round, each once per round, instead of by JMH. The machinery that
- * {@link SpawnRounds} and {@link GeneratorRounds} share; each of them says why its family is
- * measured so, what it runs and from which thread.
+ * {@link SpawnRounds}, {@link GeneratorRounds} and {@link ChannelRounds} share; each of them says
+ * why its family is measured so, what it runs and from which thread.
  *
  * <p><b>Why rounds.</b> JMH measures one benchmark after another, each for some seconds. On a
  * shared machine the same code can run several times slower for stretches of seconds to minutes,
@@ -35,7 +35,8 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <p><b>What runs.</b> The very {@code @Benchmark} methods of a JMH benchmark class, called by
  * name ({@link #ops}) on one instance that the caller set up as JMH would, so the code measured
- * here and by JMH is the same code. A method takes no parameters or one {@link Blackhole}.
+ * here and by JMH is the same code. A method takes no parameters, one {@link Blackhole}, or one
+ * JMH {@code @State} object that the caller set up for the parameters the variant's record carries.
  *
  * <p><b>Order.</b> Every round runs each variant once, in an order that changes from round to
  * round so that neither the place in a round nor what the previous variant leaves behind (its
@@ -58,19 +59,21 @@ import org.openjdk.jmh.infra.Blackhole;
  * <p><b>Figures</b> (see {@link #median}, {@link #halfInterquartileRange},
  * {@link #sameRoundRatios}): for each variant the median of its per-round times, with half the
  * interquartile range of those times as its spread, and the median of its same-round ratios to
- * the baseline (its time in a round divided by the baseline's time in the same round), with
+ * its baseline (its time in a round divided by the baseline's time in the same round), with
  * half the interquartile range of those ratios. A garbage collection or scheduler stall that lands
  * in a few rounds moves none of the medians.
  *
  * <p><b>Output.</b> The console gets, every 10 s, that stretch's rounds and medians, and at the
- * end one line per variant. {@code --out FILE} gets one JSON record per variant in the shape of
+ * end one line per variant (a line and a table per baseline when there are several). {@code --out FILE} gets one JSON record per variant in the shape of
  * JMH's {@code -rf json} output, with {@code "mode": "rounds"} (read by
  * {@code dev.weft.bench.report.Measurement}): {@code benchmark} is the JMH name, and
- * {@code params} the {@link Spec}'s (left out when it has none, as JMH does);
+ * {@code params} the variant's (left out when it has none, as JMH does);
  * {@code primaryMetric.score} is the median time, {@code scoreError} half the interquartile range,
  * {@code scorePercentiles} the 0, 25, 50, 75 and 100th percentiles, and {@code sameRoundRatio}
- * holds {@code baseline} (the baseline record's benchmark name), {@code median} and {@code error}
- * of the same-round ratios and their 25th and 75th percentiles.
+ * holds {@code baseline} (the baseline record's benchmark name), {@code baselineParams} (the
+ * baseline record's {@code params}, written only when they differ from the record's own: one
+ * {@link Spec} may take each operation's variants to a baseline of its own), {@code median} and
+ * {@code error} of the same-round ratios and their 25th and 75th percentiles.
  *
  * <p>Options of every rounds main class: {@code [--warmup 15s] [--time 85s] [--out FILE]}; times
  * are given in {@code s} or {@code ms} ({@link #nanos}).
@@ -82,32 +85,141 @@ public final class Rounds {
     private static final long PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /**
+     * One measured implementation: a {@code @Benchmark} method, the parameters its JMH state was
+     * set up with, and the variant its same-round ratio is taken to.
+     *
+     * @param name     what the console and {@link Result} call it; unique within a spec
+     * @param method   the {@code @Benchmark} method: the record's name is the spec's prefix and this
+     * @param params   the record's parameters (JMH's {@code params}); may be empty
+     * @param baseline the name of the variant that this one's same-round ratio is taken to: itself
+     *                 for a baseline
+     */
+    public record Variant(String name, String method, Map<String, String> params, String baseline) {
+        public Variant {
+            params = Map.copyOf(params);
+        }
+    }
+
+    /**
      * What a rounds run measures and how its records are named.
      *
+     * <p>Most runs compare every variant with one baseline ({@link #Spec(String, List, String,
+     * String, Map, String, double, String) the shorter constructor}); a run of several operations
+     * in the same rounds (the channel rounds) gives each operation's variants their own baseline,
+     * and the console prints one group per baseline.
+     *
      * @param title         the console's first words, e.g. {@code "SpawnRounds: spawn + join of 1000 tasks"}
-     * @param variants      the {@code @Benchmark} methods run, in the order they are reported
-     * @param baseline      the variant that same-round ratios are taken to
+     * @param variants      the variants run, in the order they are reported; every baseline named
+     *                      is among them and is its own baseline
      * @param jmhPrefix     what JMH calls the benchmarks: the prefix of every record's name
-     * @param params        the parameters every record carries (JMH's {@code params}); may be empty
      * @param unit          the records' unit, {@code us/op} or {@code ns/op}
      * @param nanosPerScore how many nanoseconds of one call make one unit of the score: 1 000 for
      *                      µs per call, the calls' operation count for ns per operation
      * @param per           what one score is, for the console table, e.g. {@code "us per 1000 tasks"}
      */
-    public record Spec(String title, List<String> variants, String baseline, String jmhPrefix,
-            Map<String, String> params, String unit, double nanosPerScore, String per) {
+    public record Spec(String title, List<Variant> variants, String jmhPrefix, String unit, double nanosPerScore,
+            String per) {
         public Spec {
             variants = List.copyOf(variants);
-            params = Map.copyOf(new LinkedHashMap<>(params));
-            if (!variants.contains(baseline)) {
-                throw new IllegalArgumentException("the baseline " + baseline + " is not among " + variants);
+            List<String> names = variants.stream().map(Variant::name).toList();
+            if (names.stream().distinct().count() != names.size()) {
+                throw new IllegalArgumentException("two variants share a name: " + names);
             }
+            for (Variant v : variants) {
+                int b = names.indexOf(v.baseline());
+                if (b < 0) {
+                    throw new IllegalArgumentException("the baseline " + v.baseline() + " is not among " + names);
+                }
+                if (!variants.get(b).baseline().equals(v.baseline())) {
+                    throw new IllegalArgumentException("the baseline " + v.baseline() + " has a baseline of its own");
+                }
+            }
+        }
+
+        /**
+         * One baseline for all: a variant per {@code @Benchmark} method in {@code methods}, named by
+         * it, every one with {@code params}, every same-round ratio taken to {@code baseline}.
+         */
+        public Spec(String title, List<String> methods, String baseline, String jmhPrefix, Map<String, String> params,
+                String unit, double nanosPerScore, String per) {
+            this(title, methods.stream().map(m -> new Variant(m, m, params, baseline)).toList(), jmhPrefix, unit,
+                    nanosPerScore, per);
+        }
+
+        /** The variants' names, in order. */
+        public List<String> names() {
+            return variants.stream().map(Variant::name).toList();
+        }
+
+        /** The {@code @Benchmark} methods run, one per variant, in order. */
+        List<String> methods() {
+            return variants.stream().map(Variant::method).toList();
+        }
+
+        /** The baselines, in the order of the first variant that names each. */
+        public List<String> baselines() {
+            return variants.stream().map(Variant::baseline).distinct().toList();
+        }
+
+        /** The variant called {@code name}. */
+        Variant variant(String name) {
+            return variants.stream().filter(v -> v.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException(name + " is not among " + names()));
         }
 
         /** The unit without {@code /op}, for the console. */
         String shortUnit() {
             return unit.endsWith("/op") ? unit.substring(0, unit.length() - 3) : unit;
         }
+    }
+
+    /**
+     * {@code type} loaded again, with every class it uses but the JDK's, by a class loader of its
+     * own over this JVM's class path: the JIT then profiles and compiles a variant measured
+     * through it apart from the others, as a JMH fork of its own would, while the rounds still
+     * run every variant in the same stretches of the machine's state. Without it the variants
+     * share the benchmark's code: the channel peers' one {@code send} and {@code receive} call
+     * sites saw six implementations (a megamorphic call for all), and the generator floors share
+     * one wait loop. The JDK's own classes (its queues, the virtual-thread scheduler) are shared,
+     * as in any JVM.
+     */
+    static Class<?> isolated(Class<?> type) {
+        String[] path = System.getProperty("java.class.path").split(java.io.File.pathSeparator);
+        java.net.URL[] urls = new java.net.URL[path.length];
+        try {
+            for (int i = 0; i < path.length; i++) {
+                urls[i] = java.nio.file.Path.of(path[i]).toUri().toURL();
+            }
+            return Class.forName(type.getName(), true, new java.net.URLClassLoader(urls, ClassLoader.getPlatformClassLoader()));
+        } catch (java.net.MalformedURLException | ClassNotFoundException e) {
+            throw new IllegalStateException("cannot load " + type.getName() + " again from the class path "
+                    + System.getProperty("java.class.path"), e);
+        }
+    }
+
+    /**
+     * The operation of each variant of {@code names}, each on a new instance of {@code type} in a
+     * class loader of its own ({@link #isolated}); {@code state} makes a variant's JMH state (or
+     * null) from the index of the variant and its copy of {@code type}.
+     */
+    static List<Op> isolatedOps(Class<?> type, List<String> names, StateMaker state) {
+        List<Op> ops = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            Class<?> copy = isolated(type);
+            try {
+                Object instance = copy.getConstructor().newInstance();
+                ops.addAll(ops(copy, instance, List.of(names.get(i)), java.util.Collections.singletonList(state.make(i, copy))));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot set up " + names.get(i) + " in its own class loader", e);
+            }
+        }
+        return List.copyOf(ops);
+    }
+
+    /** Makes the JMH state of the variant at {@code index}, with classes from {@code benchmark}'s loader. */
+    @FunctionalInterface
+    interface StateMaker {
+        Object make(int index, Class<?> benchmark) throws ReflectiveOperationException;
     }
 
     /** One measured operation: a call of one {@code @Benchmark} method. */
@@ -128,29 +240,51 @@ public final class Rounds {
      *                               or with one {@code Blackhole}
      */
     static List<Op> ops(Class<?> type, Object instance, List<String> names) {
-        Blackhole bh = null;
+        return ops(type, instance, names, java.util.Collections.nCopies(names.size(), null));
+    }
+
+    /**
+     * As {@link #ops(Class, Object, List)}, and a method that takes one JMH {@code @State} object
+     * is called with {@code states.get(i)}, set up by the caller as JMH would set it up for the
+     * {@code @Param} values its record carries (null for a method that takes none).
+     *
+     * @throws IllegalStateException if a method takes a parameter that is neither a
+     *                               {@code Blackhole} nor of the type of its state
+     */
+    static List<Op> ops(Class<?> type, Object instance, List<String> names, List<?> states) {
+        if (states.size() != names.size()) {
+            throw new IllegalArgumentException(states.size() + " states for " + names);
+        }
+        Object bh = null;
         List<Op> ops = new ArrayList<>();
-        for (String name : names) {
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            Object state = states.get(i);
             MethodHandle h;
             try {
                 Method m = Arrays.stream(type.getMethods()).filter(c -> c.getName().equals(name)).findFirst()
                         .orElseThrow(() -> new NoSuchMethodException(name));
-                if (!m.isAnnotationPresent(Benchmark.class)) {
+                // By name: in an isolated loader (see isolated) JMH's classes are copies of their own.
+                if (Arrays.stream(m.getAnnotations()).noneMatch(a -> a.annotationType().getName().equals(Benchmark.class.getName()))) {
                     throw new IllegalStateException(name + " is not a @Benchmark method of " + type.getSimpleName());
                 }
                 h = MethodHandles.publicLookup().unreflect(m).bindTo(instance);
-                if (m.getParameterCount() == 1 && m.getParameterTypes()[0] == Blackhole.class) {
+                if (m.getParameterCount() == 1 && m.getParameterTypes()[0].getName().equals(Blackhole.class.getName())) {
                     if (bh == null) {
-                        bh = new Blackhole("Today's password is swordfish. I understand instantiating Blackholes"
-                                + " directly is dangerous.");
+                        bh = m.getParameterTypes()[0].getConstructor(String.class).newInstance("Today's password is"
+                                + " swordfish. I understand instantiating Blackholes directly is dangerous.");
                     }
                     h = MethodHandles.insertArguments(h, 0, bh);
+                } else if (m.getParameterCount() == 1 && m.getParameterTypes()[0].isInstance(state)) {
+                    h = MethodHandles.insertArguments(h, 0, state);
                 } else if (m.getParameterCount() != 0) {
                     throw new IllegalStateException(name + " takes JMH state that the rounds do not set up: " + m);
                 }
                 h = h.asType(MethodType.methodType(Object.class));
             } catch (NoSuchMethodException | IllegalAccessException e) {
                 throw new IllegalStateException(type.getSimpleName() + " has no public method " + name + "()", e);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("JMH's Blackhole could not be made for " + name, e);
             }
             MethodHandle call = h;
             ops.add(() -> {
@@ -286,7 +420,7 @@ public final class Rounds {
     static Result run(Spec spec, List<Op> ops, long warmupNanos, long timeNanos, PrintStream console) throws Exception {
         int k = ops.size();
         if (k != spec.variants().size()) {
-            throw new IllegalArgumentException(k + " operations for " + spec.variants());
+            throw new IllegalArgumentException(k + " operations for " + spec.names());
         }
         console.printf(Locale.ROOT, "%s, %d variants, caller %s; %s %s (%s)%n",
                 spec.title(), k, Thread.currentThread(), System.getProperty("java.vm.name"),
@@ -366,18 +500,27 @@ public final class Rounds {
         return s;
     }
 
-    /** One console line for rounds {@code from} to {@code to}: the baseline's median, each ratio's median. */
+    /**
+     * The console's lines for rounds {@code from} to {@code to}: per baseline, its median and the
+     * median same-round ratio of each variant taken to it; one line per baseline.
+     */
     private static String progress(Spec spec, double atSeconds, double[][] scores, int from, int to) {
-        int base = spec.variants().indexOf(spec.baseline());
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%6.1f s  rounds %6d-%-6d  %s %.0f %s",
-                atSeconds, from, to - 1, spec.baseline(), median(scores[base]), spec.shortUnit()));
-        for (int v = 0; v < scores.length; v++) {
-            if (v != base) {
-                sb.append(String.format(Locale.ROOT, ", %s %.2fx", spec.variants().get(v),
-                        median(sameRoundRatios(scores[v], scores[base]))));
+        String at = String.format(Locale.ROOT, "%6.1f s  rounds %6d-%-6d  ", atSeconds, from, to - 1);
+        List<String> names = spec.names();
+        List<String> groups = new ArrayList<>();
+        for (String baseline : spec.baselines()) {
+            int base = names.indexOf(baseline);
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%s %.0f %s", baseline,
+                    median(scores[base]), spec.shortUnit()));
+            for (int v = 0; v < scores.length; v++) {
+                if (v != base && spec.variants().get(v).baseline().equals(baseline)) {
+                    sb.append(String.format(Locale.ROOT, ", %s %.2fx", names.get(v),
+                            median(sameRoundRatios(scores[v], scores[base]))));
+                }
             }
+            groups.add(sb.toString());
         }
-        return sb.append('\n').toString();
+        return at + String.join("\n" + " ".repeat(at.length()), groups) + "\n";
     }
 
     // ---- order ------------------------------------------------------------------------------
@@ -500,9 +643,9 @@ public final class Rounds {
 
         /** The per-round times of {@code variant}, one of the spec's. */
         public double[] times(String variant) {
-            int v = spec.variants().indexOf(variant);
+            int v = spec.names().indexOf(variant);
             if (v < 0) {
-                throw new IllegalArgumentException(variant + " is not among " + spec.variants());
+                throw new IllegalArgumentException(variant + " is not among " + spec.names());
             }
             return times[v];
         }
@@ -512,19 +655,27 @@ public final class Rounds {
             return Rounds.sameRoundRatios(times(variant), times(baseline));
         }
 
-        /** One line per variant: median, quartiles, spread, and the same-round ratio's median and quartiles. */
+        /**
+         * Per baseline, a heading and one line per variant taken to it: median, quartiles, spread,
+         * and the same-round ratio's median and quartiles.
+         */
         public String table() {
-            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                    "%-30s %9s %9s %9s %9s   %s%n", spec.per(), "median", "p25", "p75", "± ½IQR",
-                    "÷ " + spec.baseline() + " in the same round: median (p25-p75); ÷ medians"));
-            double baseMedian = median(times(spec.baseline()));
-            for (int v = 0; v < times.length; v++) {
-                String name = spec.variants().get(v);
-                double[] r = sameRoundRatios(name, spec.baseline());
-                sb.append(String.format(Locale.ROOT, "%-30s %9.1f %9.1f %9.1f %9.1f   %.3fx (%.3f-%.3f); %.3fx%n",
-                        name, median(times[v]), quantile(times[v], 0.25), quantile(times[v], 0.75),
-                        halfInterquartileRange(times[v]), median(r), quantile(r, 0.25), quantile(r, 0.75),
-                        median(times[v]) / baseMedian));
+            StringBuilder sb = new StringBuilder();
+            for (String baseline : spec.baselines()) {
+                sb.append(String.format(Locale.ROOT, "%-30s %9s %9s %9s %9s   %s%n", spec.per(), "median", "p25", "p75",
+                        "± ½IQR", "÷ " + baseline + " in the same round: median (p25-p75); ÷ medians"));
+                double baseMedian = median(times(baseline));
+                for (int v = 0; v < times.length; v++) {
+                    Variant variant = spec.variants().get(v);
+                    if (!variant.baseline().equals(baseline)) {
+                        continue;
+                    }
+                    double[] r = sameRoundRatios(variant.name(), baseline);
+                    sb.append(String.format(Locale.ROOT, "%-30s %9.1f %9.1f %9.1f %9.1f   %.3fx (%.3f-%.3f); %.3fx%n",
+                            variant.name(), median(times[v]), quantile(times[v], 0.25), quantile(times[v], 0.75),
+                            halfInterquartileRange(times[v]), median(r), quantile(r, 0.25), quantile(r, 0.75),
+                            median(times[v]) / baseMedian));
+                }
             }
             return sb.toString();
         }
@@ -536,9 +687,11 @@ public final class Rounds {
             StringBuilder sb = new StringBuilder("[\n");
             for (int v = 0; v < times.length; v++) {
                 double[] t = times[v];
-                double[] r = sameRoundRatios(spec.variants().get(v), spec.baseline());
+                Variant variant = spec.variants().get(v);
+                Variant baseline = spec.variant(variant.baseline());
+                double[] r = sameRoundRatios(variant.name(), baseline.name());
                 sb.append("    {\n");
-                field(sb, "benchmark", quote(spec.jmhPrefix() + spec.variants().get(v)));
+                field(sb, "benchmark", quote(spec.jmhPrefix() + variant.method()));
                 field(sb, "mode", quote("rounds"));
                 field(sb, "threads", "1");
                 field(sb, "forks", "1");
@@ -551,9 +704,8 @@ public final class Rounds {
                 field(sb, "warmupRounds", Integer.toString(warmupRounds));
                 field(sb, "measurementTime", quote(seconds(timeNanos)));
                 field(sb, "measurementRounds", Integer.toString(rounds()));
-                if (!spec.params().isEmpty()) {
-                    field(sb, "params", "{" + String.join(", ", new java.util.TreeMap<>(spec.params()).entrySet().stream()
-                            .map(p -> quote(p.getKey()) + ": " + quote(p.getValue())).toList()) + "}");
+                if (!variant.params().isEmpty()) {
+                    field(sb, "params", params(variant.params()));
                 }
                 sb.append("        \"primaryMetric\": {\n");
                 sb.append("            \"score\": ").append(num(median(t))).append(",\n");
@@ -563,8 +715,11 @@ public final class Rounds {
                         .append(", \"75.0\": ").append(num(quantile(t, 0.75))).append(", \"100.0\": ")
                         .append(num(quantile(t, 1))).append("},\n");
                 sb.append("            \"scoreUnit\": ").append(quote(spec.unit())).append(",\n");
-                sb.append("            \"sameRoundRatio\": {\"baseline\": ").append(quote(spec.jmhPrefix() + spec.baseline()))
-                        .append(", \"median\": ").append(num(median(r))).append(", \"error\": ")
+                sb.append("            \"sameRoundRatio\": {\"baseline\": ").append(quote(spec.jmhPrefix() + baseline.method()));
+                if (!baseline.params().equals(variant.params())) {
+                    sb.append(", \"baselineParams\": ").append(params(baseline.params()));
+                }
+                sb.append(", \"median\": ").append(num(median(r))).append(", \"error\": ")
                         .append(num(halfInterquartileRange(r))).append(", \"25.0\": ").append(num(quantile(r, 0.25)))
                         .append(", \"75.0\": ").append(num(quantile(r, 0.75))).append("}\n");
                 sb.append("        },\n");
@@ -572,6 +727,12 @@ public final class Rounds {
                 sb.append(v + 1 < times.length ? "    },\n" : "    }\n");
             }
             return sb.append("]\n").toString();
+        }
+
+        /** {@code params} as a JSON object, keys in alphabetical order. */
+        private static String params(Map<String, String> params) {
+            return "{" + String.join(", ", new java.util.TreeMap<>(params).entrySet().stream()
+                    .map(p -> quote(p.getKey()) + ": " + quote(p.getValue())).toList()) + "}";
         }
 
         private static void field(StringBuilder sb, String name, String json) {

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
@@ -57,29 +55,11 @@ class GeneratorRoundsTest {
         for (String v : GeneratorRounds.VARIANTS) {
             assertTrue(json.contains("\"benchmark\": \"dev.weft.bench.QueueBaselineBenchmark." + v + "\",\n"), json);
         }
-        assertEquals(GeneratorRounds.VARIANTS.size(), occurrences(json, "\"scoreUnit\": \"ns/op\","), json);
-        assertEquals(GeneratorRounds.VARIANTS.size(), occurrences(json, "\"sameRoundRatio\": {\"baseline\": "
+        assertEquals(GeneratorRounds.VARIANTS.size(), RoundsTest.occurrences(json, "\"scoreUnit\": \"ns/op\","), json);
+        assertEquals(GeneratorRounds.VARIANTS.size(), RoundsTest.occurrences(json, "\"sameRoundRatio\": {\"baseline\": "
                 + "\"dev.weft.bench.QueueBaselineBenchmark.generatorFloorPark\", \"median\": "), json);
         assertFalse(json.contains("\"params\""), json);
         assertTrue(GeneratorRounds.floorLine(r).startsWith("generatorWeft ÷ generatorFloorSpin32Yield8 in the same round"));
-
-        AtomicReference<Throwable> refused = new AtomicReference<>();
-        Thread.ofVirtual().start(() -> {
-            try {
-                GeneratorRounds.run(0, 1, new PrintStream(new ByteArrayOutputStream()));
-            } catch (Throwable e) {
-                refused.set(e);
-            }
-        }).join();
-        assertTrue(refused.get() instanceof IllegalStateException e && e.getMessage().contains("platform thread"),
-                String.valueOf(refused.get()));
-    }
-
-    private static int occurrences(String text, String part) {
-        int n = 0;
-        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
-            n++;
-        }
-        return n;
+        RoundsTest.assertRefusedFromAVirtualThread(GeneratorRounds::run);
     }
 }

@@ -10,6 +10,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -18,6 +20,28 @@ import org.junit.jupiter.api.Test;
 class RoundsTest {
 
     /** The median is the middle value (or the mean of the two middle ones), not the mean of all. */
+    /**
+     * Each isolated variant has its own copy of the benchmark class and of weft's classes, so
+     * the JIT profiles it apart; the JDK's classes stay shared.
+     */
+    @Test
+    void isolatedVariantsHaveCopiesOfTheirOwnButShareTheJdk() throws Exception {
+        Class<?> a = Rounds.isolated(QueueBaselineBenchmark.class);
+        Class<?> b = Rounds.isolated(QueueBaselineBenchmark.class);
+        assertEquals(QueueBaselineBenchmark.class.getName(), a.getName());
+        assertTrue(a != QueueBaselineBenchmark.class && a != b, "each call loads the class again");
+        Class<?> weftA = Class.forName("dev.weft.Channel", false, a.getClassLoader());
+        Class<?> weftB = Class.forName("dev.weft.Channel", false, b.getClassLoader());
+        assertTrue(weftA != dev.weft.Channel.class && weftA != weftB, "weft's classes are copied too");
+        assertTrue(Class.forName("java.util.concurrent.ArrayBlockingQueue", false, a.getClassLoader())
+                == java.util.concurrent.ArrayBlockingQueue.class, "the JDK's are shared");
+        List<Rounds.Op> ops = Rounds.isolatedOps(QueueBaselineBenchmark.class,
+                List.of("generatorPeerIterator", "generatorPeerIterator"), (i, benchmark) -> null);
+        assertEquals(2, ops.size());
+        ops.get(0).call();
+        ops.get(1).call();
+    }
+
     @Test
     void medianIsTheMiddleValueNotTheMean() {
         double[] times = {205, 190, 4000, 200, 210}; // one round slowed by a collection
@@ -125,12 +149,60 @@ class RoundsTest {
         }
     }
 
+    /**
+     * A spec gives every variant a baseline among its variants that is its own baseline, so that
+     * the variants fall into one group per baseline; the one-baseline form gives all the same
+     * parameters and baseline.
+     */
+    @Test
+    void everyBaselineIsAVariantTakenToItself() {
+        Rounds.Spec one = new Rounds.Spec("t", List.of("a", "b"), "b", "x.", Map.of("n", "1"), "ns/op", 1, "ns");
+        assertEquals(List.of(new Rounds.Variant("a", "a", Map.of("n", "1"), "b"), new Rounds.Variant("b", "b",
+                Map.of("n", "1"), "b")), one.variants());
+        assertEquals(List.of("b"), one.baselines());
+        Rounds.Variant a = new Rounds.Variant("a", "m", Map.of(), "a");
+        Rounds.Variant b = new Rounds.Variant("b", "m", Map.of(), "a");
+        assertEquals(List.of("a"), new Rounds.Spec("t", List.of(a, b), "x.", "ns/op", 1, "ns").baselines());
+        assertThrows(IllegalArgumentException.class, () -> new Rounds.Spec("t", List.of(a, b,
+                new Rounds.Variant("c", "m", Map.of(), "b")), "x.", "ns/op", 1, "ns"));
+        assertThrows(IllegalArgumentException.class, () -> new Rounds.Spec("t", List.of(a,
+                new Rounds.Variant("c", "m", Map.of(), "d")), "x.", "ns/op", 1, "ns"));
+        assertThrows(IllegalArgumentException.class, () -> new Rounds.Spec("t", List.of(a, a), "x.", "ns/op", 1, "ns"));
+    }
+
     /** "85s" and "500ms" are read; a time without a unit is refused. */
     @Test
     void timesNeedAUnit() {
         assertEquals(TimeUnit.SECONDS.toNanos(85), Rounds.nanos("85s"));
         assertEquals(TimeUnit.MILLISECONDS.toNanos(500), Rounds.nanos("500ms"));
         assertThrows(IllegalArgumentException.class, () -> Rounds.nanos("85"));
+    }
+
+    /**
+     * Asserts that {@code measure}, called from a virtual thread, fails with an
+     * {@link IllegalStateException} that asks for a platform thread (JMH's worker for the
+     * benchmarks it runs).
+     */
+    static void assertRefusedFromAVirtualThread(Rounds.Measure measure) throws InterruptedException {
+        AtomicReference<Throwable> refused = new AtomicReference<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                measure.run(0, 1, new PrintStream(new ByteArrayOutputStream()));
+            } catch (Throwable e) {
+                refused.set(e);
+            }
+        }).join();
+        assertTrue(refused.get() instanceof IllegalStateException e && e.getMessage().contains("platform thread"),
+                String.valueOf(refused.get()));
+    }
+
+    /** How often {@code part} occurs in {@code text}, overlaps counted. */
+    static int occurrences(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     /**

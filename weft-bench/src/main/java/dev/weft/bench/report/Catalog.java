@@ -10,8 +10,8 @@ import java.util.Map;
  * What the comparison measures and how it is drawn: five families (context, spawn, deadlines,
  * channels, generators), each a list of operations, each operation a list of implementations side by side
  * with the JDK baseline that ratios are taken to and the physical floor on this machine; and the
- * runs (JMH invocations, the interleaved rounds of the spawn and generator families, and the
- * asyncio script) that produce the figures.
+ * runs (JMH invocations, the interleaved rounds of the spawn, channels and generator families, and
+ * the asyncio script) that produce the figures.
  *
  * <p>This is the one place that names the figures: {@code compare.sh} asks {@link ReportMain}
  * for the runs ({@code plan}), and the generator reads back the entries. {@code CatalogTest}
@@ -233,7 +233,8 @@ final class Catalog {
         }
         return new Family("channels", "Channels",
                 "ns per item handed from producers to consumers (virtual threads; kotlinx: coroutines on"
-                        + " Dispatchers.Default). asyncio has no rendezvous queue.",
+                        + " Dispatchers.Default). All four operations share the same rounds. asyncio has no"
+                        + " rendezvous queue.",
                 List.copyOf(ops));
     }
 
@@ -290,6 +291,9 @@ final class Catalog {
     /** The main class of the generators run (a {@code java} run). */
     static final String GENERATOR_ROUNDS = "dev.weft.bench.GeneratorRounds";
 
+    /** The main class of the channels run (a {@code java} run). */
+    static final String CHANNEL_ROUNDS = "dev.weft.bench.ChannelRounds";
+
     /**
      * The JVM options with which JMH 1.37 starts its forks so that {@code Blackhole.consume} is a
      * compiler blackhole (the value is kept, nothing else is done): given to the generators run,
@@ -319,23 +323,27 @@ final class Catalog {
 
     /**
      * The runs, in order. JMH settings chosen so that the whole comparison takes about 15 minutes
-     * on a 2-core machine (under the 20 the comparison is meant to take): 1-second iterations;
-     * two forks where fork-to-fork spread was seen (channels: docs/benchmarks.md, 2026-11-29).
+     * on a 2-core machine (under the 20 the comparison is meant to take): 1-second iterations.
      *
      * <p>Every JMH run measures average time (the benchmarks' own {@code Mode.AverageTime}). The
-     * spawn and generator families are not JMH runs: JMH measures one benchmark after another, and
-     * on a shared machine a whole benchmark's turn can fall into a stretch in which the same code
-     * runs several times slower or faster. The spawn family's ratios so moved from 0.78x to 1.41x
-     * between runs minutes apart even as medians of single operations (docs/benchmarks.md,
+     * spawn, channels and generator families are not JMH runs: JMH measures one benchmark after
+     * another, and on a shared machine a whole benchmark's turn can fall into a stretch in which the
+     * same code runs several times slower or faster. The spawn family's ratios so moved from 0.78x to
+     * 1.41x between runs minutes apart even as medians of single operations (docs/benchmarks.md,
      * 2026-12-04); in the generator family a hand-off between two virtual threads cost 66–83 ns in
      * one stretch and 408–491 ns in another, and the JMH comparison gave weft 369 ± 322 ns, its two
-     * forks at 211 and 530 ns (2026-12-04). Both are measured by a main class instead,
-     * {@code dev.weft.bench.SpawnRounds} and {@code dev.weft.bench.GeneratorRounds}, which run the
-     * same benchmark methods in interleaved rounds in one JVM, every implementation once per round,
-     * and report medians over the rounds and each implementation's median same-round ratio to the
-     * family's baseline (raw threads; the park/unpark round trip). Their 15 s of warm-up and 85 s of
-     * rounds take about as long as the JMH runs did (two forks of 3 + 4 one-second iterations for
-     * each of seven or eight benchmarks, about 105 s and 120 s); {@code --quick}: 2 s and 5 s.
+     * forks at 211 and 530 ns (2026-12-04); the channels are such hand-offs too, and the JMH
+     * comparison gave weft's rendezvous channel 2.58x {@code SynchronousQueue} at 1/1 where the
+     * paired harness ({@code ab/run.sh chan}) gave 1.33–2.03x the same day. All three are measured by
+     * a main class instead, {@code dev.weft.bench.SpawnRounds}, {@code ChannelRounds} and
+     * {@code GeneratorRounds}, which run the same benchmark methods in interleaved rounds in one
+     * JVM, every implementation once per round, and report medians over the rounds and each
+     * implementation's median same-round ratio to its operation's baseline (raw threads;
+     * {@code ArrayBlockingQueue(16)} or {@code SynchronousQueue} with the same number of pairs; the
+     * park/unpark round trip). Their 15 s of warm-up and 85 s of rounds take about as long as the
+     * spawn and generator JMH runs did (two forks of 3 + 4 one-second iterations for each of seven or
+     * eight benchmarks, about 105 s and 120 s) and half as long as the channels run (two forks of
+     * 2 + 4 for each of sixteen, over 200 s); {@code --quick}: 2 s and 5 s.
      */
     static final List<Run> RUNS = List.of(
             jmh("context-1", "ContextBenchmark\\.(threadLocalGet|contextVarGet|scopedValueGetLoop|grpcKeyGet|ttlGet"
@@ -352,10 +360,8 @@ final class Catalog {
             jmh("deadlines", "TimeoutBenchmark\\.(weftFailAfter|weftMoveOnAfter|stpeScheduleCancel"
                             + "|completableFutureOrTimeout|kotlinWithTimeout|clockRead)$",
                     List.of(), List.of("-f", "1", "-wi", "3", "-w", "1s", "-i", "5", "-r", "1s")),
-            jmh("channels", "QueueBaselineBenchmark\\.(handOff|kotlinHandOff)$",
-                    List.of("-p", "impl=ABQ_16,WEFT_BOUNDED_16,JOX_BUFFERED_16,SYNCHRONOUS_QUEUE,WEFT_RENDEZVOUS,JOX_RENDEZVOUS",
-                            "-p", "pairs=1,4", "-p", "capacity=16,0"),
-                    List.of("-f", "2", "-wi", "2", "-w", "1s", "-i", "4", "-r", "1s")),
+            java("channels", List.of(), List.of(CHANNEL_ROUNDS, "--warmup", "15s", "--time", "85s"),
+                    List.of(CHANNEL_ROUNDS, "--warmup", "2s", "--time", "5s")),
             java("generators", COMPILER_BLACKHOLES, List.of(GENERATOR_ROUNDS, "--warmup", "15s", "--time", "85s"),
                     List.of(GENERATOR_ROUNDS, "--warmup", "2s", "--time", "5s")),
             new Run("asyncio", "python", List.of("--skip", ASYNCIO_GENERATORS), List.of("--quick", "--skip", ASYNCIO_GENERATORS)),

@@ -26,12 +26,15 @@ import java.util.stream.Stream;
  *     histogram of invocation times per iteration, one list of those per fork). A garbage
  *     collection or a scheduler stall that lands in a few invocations moves neither; a whole
  *     iteration or fork that runs slower widens the error ({@link Statistic#MEDIAN}).
- * <li>{@code rounds} ({@code dev.weft.bench.SpawnRounds} and {@code GeneratorRounds}, which run
+ * <li>{@code rounds} ({@code dev.weft.bench.SpawnRounds}, {@code GeneratorRounds} and {@code ChannelRounds}, which run
  *     several implementations in interleaved rounds in one JVM, each once per round): the score is the median of the
  *     per-round times and the error half their interquartile range, both as written
  *     ({@link Statistic#ROUNDS}). Such a record may carry {@code primaryMetric.sameRoundRatio}:
- *     {@code baseline} (the benchmark name of another record of the same file with the same
- *     parameters), {@code median} and {@code error}, the median and half the interquartile range
+ *     {@code baseline} (the benchmark name of another record of the same file), optionally
+ *     {@code baselineParams} (that record's parameters, when they are not this record's own: the
+ *     channel rounds divide, say, Jox's {@code handOff} by {@code ArrayBlockingQueue}'s and
+ *     kotlinx's {@code kotlinHandOff} by it too), {@code median} and {@code error}, the median and
+ *     half the interquartile range
  *     of this implementation's time divided by the baseline's time in the same round
  *     ({@link #sameRound}). The report shows that median as the ratio to that baseline.
  * </ul>
@@ -58,12 +61,14 @@ record Measurement(String benchmark, Map<String, String> params, double score, d
     /**
      * A {@code rounds} record's ratio to another implementation measured in the same rounds.
      *
-     * @param baseline the full benchmark name of the baseline's record (same file, same parameters)
+     * @param baseline       the full benchmark name of the baseline's record (same file)
+     * @param baselineParams the baseline record's parameters: as written, or this record's own
+     *                       when none are written
      * @param median   the median over the rounds of this time divided by the baseline's time in the
      *                 same round
      * @param error    half the interquartile range of those ratios (NaN when not given)
      */
-    record SameRoundRatio(String baseline, double median, double error) {
+    record SameRoundRatio(String baseline, Map<String, String> baselineParams, double median, double error) {
     }
 
     /** What a measurement's score and error are, by the mode of the record it was read from. */
@@ -168,7 +173,7 @@ record Measurement(String benchmark, Map<String, String> params, double score, d
             } else if ("rounds".equals(mode)) {
                 out.add(new Measurement(benchmark, Map.copyOf(params), Json.number(pm.get("score")),
                         Json.number(pm.get("scoreError")), unit, runtime, file, Statistic.ROUNDS,
-                        sameRound(pm.get("sameRoundRatio"), file, benchmark)));
+                        sameRound(pm.get("sameRoundRatio"), file, benchmark, params)));
             } else {
                 throw new IllegalArgumentException(file + ": " + benchmark + " was measured in mode " + mode
                         + " (" + modeName(mode) + "); the report reads times per operation only, average time,"
@@ -179,8 +184,8 @@ record Measurement(String benchmark, Map<String, String> params, double score, d
         return out;
     }
 
-    /** A rounds record's {@code sameRoundRatio}, or null when it has none. */
-    private static SameRoundRatio sameRound(Object ratio, String file, String benchmark) {
+    /** A rounds record's {@code sameRoundRatio}, or null when it has none; {@code params} are the record's. */
+    private static SameRoundRatio sameRound(Object ratio, String file, String benchmark, Map<String, String> params) {
         if (ratio == null) {
             return null;
         }
@@ -188,7 +193,15 @@ record Measurement(String benchmark, Map<String, String> params, double score, d
             throw new IllegalArgumentException(file + ": " + benchmark + ": sameRoundRatio is not an object with a"
                     + " baseline (a benchmark name) and a median, as dev.weft.bench.Rounds writes it");
         }
-        return new SameRoundRatio(baseline, Json.number(r.get("median")),
+        Map<String, String> baselineParams = new LinkedHashMap<>(params);
+        if (r.get("baselineParams") instanceof Map<?, ?> p) {
+            baselineParams.clear();
+            p.forEach((k, v) -> baselineParams.put(String.valueOf(k), String.valueOf(v)));
+        } else if (r.get("baselineParams") != null) {
+            throw new IllegalArgumentException(file + ": " + benchmark + ": sameRoundRatio.baselineParams is not an"
+                    + " object of parameters, as dev.weft.bench.Rounds writes it");
+        }
+        return new SameRoundRatio(baseline, Map.copyOf(baselineParams), Json.number(r.get("median")),
                 r.get("error") == null ? Double.NaN : Json.number(r.get("error")));
     }
 

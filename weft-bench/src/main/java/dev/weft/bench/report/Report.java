@@ -70,8 +70,8 @@ final class Report {
     /**
      * {@code e}'s ratio to {@code base}: the median of its same-round ratios when its result was
      * measured in the same rounds as {@code base}'s (a {@code rounds} record whose
-     * {@link Measurement.SameRoundRatio} names {@code base}'s result, in the same file, with the same
-     * parameters); otherwise its time divided by {@code base}'s. NaN when either is not measured.
+     * {@link Measurement.SameRoundRatio} names {@code base}'s result, in the same file, by its name
+     * and parameters); otherwise its time divided by {@code base}'s. NaN when either is not measured.
      */
     double ratio(Entry e, Entry base, String unit) {
         return sameRound(e, base).map(Measurement.SameRoundRatio::median)
@@ -108,7 +108,7 @@ final class Report {
         }
         Measurement.SameRoundRatio r = m.get().sameRound();
         boolean same = r.baseline().equals(b.get().benchmark()) && m.get().file().equals(b.get().file())
-                && m.get().params().equals(b.get().params());
+                && r.baselineParams().equals(b.get().params());
         return same ? Optional.of(r) : Optional.empty();
     }
 

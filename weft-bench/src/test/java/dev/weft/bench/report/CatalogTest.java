@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.weft.bench.ChannelRounds;
 import dev.weft.bench.GeneratorRounds;
+import dev.weft.bench.Rounds;
 import dev.weft.bench.SpawnRounds;
 import dev.weft.bench.report.Catalog.Entry;
 import dev.weft.bench.report.Catalog.Family;
@@ -97,8 +99,8 @@ class CatalogTest {
 
     /**
      * Every JMH-named entry is produced by exactly one run: selected by one JMH run, with its
-     * parameter values among the run's, or one of the implementations of the spawn or generator
-     * rounds.
+     * parameter values among the run's, or one of the implementations of the spawn, channel or
+     * generator rounds.
      */
     @Test
     void everyJmhEntryIsProducedByExactlyOneRun() {
@@ -152,16 +154,23 @@ class CatalogTest {
     /**
      * Whether a java run with {@code args} writes a record that {@code e} matches: for
      * {@link SpawnRounds}, one of its variants under the JMH name, with the run's {@code --tasks};
-     * for {@link GeneratorRounds}, one of its variants under the JMH name, without parameters.
+     * for {@link GeneratorRounds}, one of its variants under the JMH name, without parameters; for
+     * {@link ChannelRounds}, one of its variants under the JMH name, with that variant's parameters.
      */
     private static boolean rounds(List<String> args, Entry e) {
         assertEquals(SpawnRounds.class.getName(), Catalog.SPAWN_ROUNDS);
         assertEquals(GeneratorRounds.class.getName(), Catalog.GENERATOR_ROUNDS);
+        assertEquals(ChannelRounds.class.getName(), Catalog.CHANNEL_ROUNDS);
+        if (mainClass(args).equals(Catalog.CHANNEL_ROUNDS)) {
+            return ChannelRounds.spec().variants().stream()
+                    .anyMatch(v -> e.fullName().equals(ChannelRounds.JMH_PREFIX + v.method()) && e.params().equals(v.params()));
+        }
         if (mainClass(args).equals(Catalog.GENERATOR_ROUNDS)) {
             return GeneratorRounds.VARIANTS.stream().anyMatch(v -> e.fullName().equals(GeneratorRounds.JMH_PREFIX + v))
                     && e.params().isEmpty();
         }
-        assertEquals(Catalog.SPAWN_ROUNDS, mainClass(args), "the java runs are the spawn and generator rounds: " + args);
+        assertEquals(Catalog.SPAWN_ROUNDS, mainClass(args), "the java runs are the spawn, channel and generator rounds: "
+                + args);
         String tasks = option(args, "--tasks");
         return SpawnRounds.VARIANTS.stream().anyMatch(v -> e.fullName().equals(SpawnRounds.JMH_PREFIX + v))
                 && e.params().equals(Map.of("tasks", tasks == null ? "1000" : tasks));
@@ -206,6 +215,32 @@ class CatalogTest {
                 .filter(op -> op.id().equals("generator")).findFirst().orElseThrow();
         assertEquals(GeneratorRounds.JMH_PREFIX + GeneratorRounds.BASELINE, generator.baseline().fullName());
         assertEquals(GeneratorRounds.JMH_PREFIX + GeneratorRounds.FLOOR, generator.floor().fullName());
+    }
+
+    /**
+     * The channels family comes from the interleaved rounds, not from JMH: the channels run is a
+     * java run of ChannelRounds whose warm-up and measuring time, in full, are no longer than the
+     * JMH run it replaces took (over 200 s; the rounds take the spawn run's 100 s), with a short
+     * --quick form; every one of its variants is a catalog entry of the channels family, and each
+     * entry's same-round baseline in the rounds is its operation's baseline in the table.
+     */
+    @Test
+    void channelRunIsInterleavedRoundsWithEachOperationsBaseline() {
+        roundsRun("channels", Catalog.CHANNEL_ROUNDS, 102);
+        Rounds.Spec spec = ChannelRounds.spec();
+        Family channels = Catalog.FAMILIES.stream().filter(f -> f.id().equals("channels")).findFirst().orElseThrow();
+        for (Rounds.Variant v : spec.variants()) {
+            Operation op = channels.operations().stream()
+                    .filter(o -> o.entries().stream().anyMatch(e -> matches(e, v))).findFirst()
+                    .orElseThrow(() -> new AssertionError(v.name() + " is not shown"));
+            Rounds.Variant base = spec.variants().stream().filter(b -> b.name().equals(v.baseline())).findFirst().orElseThrow();
+            assertTrue(matches(op.baseline(), base), v.name() + " is taken to " + base.name() + ", its table to "
+                    + op.baseline().label());
+        }
+    }
+
+    private static boolean matches(Entry e, Rounds.Variant v) {
+        return e.fullName().equals(ChannelRounds.JMH_PREFIX + v.method()) && e.params().equals(v.params());
     }
 
     /**

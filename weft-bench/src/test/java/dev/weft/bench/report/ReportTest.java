@@ -195,6 +195,43 @@ class ReportTest {
     }
 
     /**
+     * The channel rounds' records read back by this parser and drawn: each entry of the channel
+     * tables finds its record by JMH's name and parameters, and its ratio is the median of its
+     * same-round ratios to its own operation's baseline, also across benchmarks (kotlinx's
+     * kotlinHandOff to SynchronousQueue's handOff: 0.50×, not 100 / 300 = 0.33×; weft's rendezvous
+     * channel 1.50×, not 480 / 300 = 1.60×); the note names both baselines.
+     */
+    @Test
+    void channelRoundsOutputIsReadBackAndDrawnWithEachOperationsBaseline() {
+        dev.weft.bench.Rounds.Spec spec = dev.weft.bench.ChannelRounds.spec();
+        List<String> names = spec.names();
+        double[][] nanos = new double[names.size()][];
+        java.util.Arrays.fill(nanos, new double[] {100, 100, 100, 100, 100});
+        nanos[names.indexOf("SYNCHRONOUS_QUEUE 1/1")] = new double[] {200, 400, 300, 250, 500};
+        nanos[names.indexOf("WEFT_RENDEZVOUS 1/1")] = new double[] {300, 560, 480, 400, 600};
+        nanos[names.indexOf("kotlin Channel(0) 1/1")] = new double[] {100, 100, 150, 125, 100};
+        var result = new dev.weft.bench.Rounds.Result(spec, nanos, 10, 1.0, 2.0, 1_000_000_000L, 2_000_000_000L);
+        List<Measurement> read = Measurement.parse(result.json(), "channels.json");
+        Measurement kotlin = read.stream().filter(m -> m.benchmark().endsWith(".kotlinHandOff")
+                && m.params().equals(Map.of("capacity", "0", "pairs", "1"))).findFirst().orElseThrow();
+        assertEquals(new Measurement.SameRoundRatio("dev.weft.bench.QueueBaselineBenchmark.handOff",
+                Map.of("impl", "SYNCHRONOUS_QUEUE", "pairs", "1"), 0.5, 0.125), kotlin.sameRound());
+
+        Report r = new Report(read, RunInfo.load(fixture()));
+        for (Operation op : Catalog.FAMILIES.stream().filter(f -> f.id().equals("channels")).findFirst().orElseThrow()
+                .operations()) {
+            for (Catalog.Entry e : op.entries()) {
+                assertEquals(!e.fullName().startsWith("asyncio."), r.sameRoundRatio(e, op.baseline()), e.label());
+            }
+        }
+        String block = r.blocks().get("channels");
+        assertTrue(block.contains("| **weft Channel.rendezvous()** | 480 ± 80.0 | 1.50× |\n"), block);
+        assertTrue(block.contains("| kotlinx Channel(RENDEZVOUS) | 100 ± 12.5 | 0.50× |\n"), block);
+        assertTrue(block.contains("Ratios are medians of the per-round ratios to ArrayBlockingQueue(16), SynchronousQueue"
+                + " in the same round, not quotients of the medians."), block);
+    }
+
+    /**
      * A rounds record is read as written: the median of the per-round times as its score, half
      * their interquartile range as its error, and its same-round ratio to the baseline it names.
      */
@@ -206,7 +243,7 @@ class ReportTest {
         assertEquals(0.3, weft.score());
         assertEquals(0.01, weft.error());
         assertEquals(new Measurement.SameRoundRatio("dev.weft.bench.TaskGroupBenchmark.VirtualCaller.rawVirtualThreads",
-                1.2, 0.05), weft.sameRound());
+                weft.params(), 1.2, 0.05), weft.sameRound());
         Measurement executor = fixtureRecord("VirtualCaller.executorPerTask");
         assertEquals(null, executor.sameRound());
         var e = assertThrows(IllegalArgumentException.class, () -> Measurement.parse("""
