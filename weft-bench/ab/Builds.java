@@ -6,7 +6,8 @@ import java.net.URLClassLoader;
 import java.nio.file.Path;
 /**
  * The builds of a paired run: each weft jar in a class loader of its own, with its own copy of a
- * loop class (compiled into -Dab.loops), so that the JIT compiles each build's code apart.
+ * loop class (compiled into -Dab.loops), so that the JIT compiles each build's code apart; the
+ * JDK peers get a loader of their own too, so that no peer shares its loop with a build.
  */
 final class Builds {
     /** The shape of most loops: {@code static long loop(int n)}. */

@@ -18,7 +18,9 @@ public class DualChan {
         for (int i = 1; i < a.length; i++) {
             Class<?> c = Builds.load(a[i], "ChanLoop");
             weft.add(MethodHandles.insertArguments(Builds.handle(c, "weft", mt), 1, pairs, capacity));
-            if (jdk == null) jdk = MethodHandles.insertArguments(Builds.handle(c, "jdk", mt), 1, pairs, capacity);
+            if (jdk == null) { // the peer in a loader of its own: its loop is profiled apart from any build's
+                jdk = MethodHandles.insertArguments(Builds.handle(Builds.load(a[i], "ChanLoop"), "jdk", mt), 1, pairs, capacity);
+            }
             names.add(Builds.label(a[i]));
         }
         System.out.printf("%d rounds of %d items, %d producer(s) / %d consumer(s), ns per item%n", rounds, n, pairs, pairs);

@@ -16,10 +16,11 @@ public class DualSpawn {
         for (int i = 1; i < a.length; i++) {
             Class<?> c = Builds.load(a[i], "SpawnLoop");
             weft.add(Builds.handle(c, "weft", mt));
-            if (raw == null) {
-                raw = Builds.handle(c, "raw", mt);
-                floor = Builds.handle(c, "floor", mt);
-                sts = Builds.handle(c, "sts", mt);
+            if (raw == null) { // the JDK baselines in a loader of their own, apart from any build's code
+                Class<?> jdk = Builds.load(a[i], "SpawnLoop");
+                raw = Builds.handle(jdk, "raw", mt);
+                floor = Builds.handle(jdk, "floor", mt);
+                sts = Builds.handle(jdk, "sts", mt);
             }
             names.add(Builds.label(a[i]));
         }
