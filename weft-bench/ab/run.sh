@@ -17,6 +17,7 @@
 #                                                     one round trip per item)
 #   chan and gen print every round's times with -Dab.trace=true in JAVA_OPTS (the peer, then each build)
 # The jars are weft-bench/target/benchmarks.jar of each build (any jar with weft-core's classes).
+# weft-bench/ab/forks.sh runs a channel and its JDK peer each in a JVM of its own instead.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$(dirname "$here")")
