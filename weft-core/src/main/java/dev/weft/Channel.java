@@ -211,7 +211,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         r.checkpoint();
         ChannelWaiter me;
         ChannelWaiter partner = null;
-        acquire();
+        acquire(r);
         try {
             if (closed) {
                 throw closedForSend();
@@ -510,8 +510,13 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      * has just been decided makes its next call at once, often while the decider still holds the
      * lock; a contended {@link ReentrantLock} queues the caller and may park it, so the caller
      * first retries a few rounds ({@link Parking#LOCK_SPIN}), as the critical sections are short.
+     * A caller interrupted while it queues (weft's cancellation, or a foreign interrupt) is
+     * cancelled there, before anything happened.
+     *
+     * @throws CancelledException if the caller is cancelled, or interrupted from outside weft,
+     *         while it waits for the lock
      */
-    private void acquire() {
+    private void acquire(ThreadRecord r) {
         if (lock.tryLock()) {
             return;
         }
@@ -523,7 +528,21 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
                 }
             }
         }
-        lock.lock();
+        for (;;) {
+            try {
+                lock.lockInterruptibly();
+                return;
+            } catch (InterruptedException e) {
+                // Nothing has happened yet, so an interrupt that comes while the call queues for
+                // the lock cancels it here. lock() would clear the flag while it waits and set it
+                // again once it holds the lock; the timer's re-delivery would find the flag clear
+                // meanwhile and count weft's interrupt as consumed, and a deadline scope around a
+                // call that then completed would report its cancellation swallowed and drop the
+                // call's result (ChannelLinearizabilityTest found a received element lost so).
+                Thread.currentThread().interrupt();
+                r.checkpoint(); // throws if cancelled or the interrupt is foreign; else a stale weft interrupt was taken back
+            }
+        }
     }
 
     /** Receives, returning {@link #CLOSED_MARK} for "closed and drained". */
@@ -533,7 +552,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         ChannelWaiter me;
         Object x;
         ChannelWaiter sender;
-        acquire();
+        acquire(r);
         try {
             sender = senders.pollFirst();
             x = takeNow(sender);

@@ -497,6 +497,42 @@ class ChannelTest {
     }
 
     /**
+     * A receive that queues for the channel's lock and whose deadline passes meanwhile is
+     * cancelled there, before it takes anything: the element stays in the channel. The lock is
+     * held long past the deadline, so that the timer's re-delivery of weft's interrupt comes
+     * while the receive still waits; with an uninterruptible lock() the receive went on to take
+     * the element once the lock was free, and the timeout, finding weft's interrupt consumed by
+     * the lock's wait, reported the cancellation swallowed and returned empty: the element lost.
+     */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void receiveQueuedForTheLockWhenItsDeadlinePassesTakesNothing(ThreadKind threads) throws InterruptedException {
+        Channel<Integer> ch = Channel.bounded(2);
+        assertTrue(ch.trySend(1));
+        java.util.concurrent.atomic.AtomicReference<Optional<Integer>> got = new java.util.concurrent.atomic.AtomicReference<>();
+        ch.lock.lock();
+        Thread t = threads.startThread(() -> got.set(Timeout.moveOnAfter(Duration.ofMillis(20), ch::receive)));
+        try {
+            awaitCondition(() -> ch.lock.hasQueuedThread(t), "the receive queues for the lock");
+            // Until the receive leaves the queue (cancelled), or long enough for a re-delivery
+            // (the first comes 10 ms after the delivery) when it does not.
+            long until = System.nanoTime() + Duration.ofMillis(300).toNanos();
+            while (ch.lock.hasQueuedThread(t) && System.nanoTime() - until < 0) {
+                Thread.sleep(1);
+            }
+        } finally {
+            ch.lock.unlock();
+        }
+        assertTrue(t.join(TestSupport.PROMPT), "the receive returned");
+        Optional<Integer> r = got.get();
+        if (r.isPresent()) {
+            assertEquals(1, r.get());
+        } else {
+            assertEquals(Optional.of(1), ch.tryReceive(), "a receive that reported nothing took nothing");
+        }
+    }
+
+    /**
      * A receiver cancelled after a sender has claimed its node but before the sender has published
      * the hand-off (the instant after the sender unlocks) cannot withdraw: it waits for the
      * publication and returns the element; the cancellation surfaces at its next weft call.
