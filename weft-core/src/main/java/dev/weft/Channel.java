@@ -71,6 +71,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * lock, which its next call needs (on a rendezvous channel at 1 producer / 1 consumer a third
  * of the calls met a held lock when DONE was decided inside the critical section).
  *
+ * <p>A blocking call that finds the lock held waits for it interruptibly: an interrupt that
+ * comes meanwhile cancels the call there, before anything happened ({@link #acquire}). An
+ * uninterruptible wait would clear the flag and set it again, and weft's deadline scopes would
+ * read that as a cancellation swallowed by the body, and drop a result the call then returned.
+ *
  * <p>Cancellation safety comes from the node's state machine ({@link ChannelWaiter}): a waiter
  * that is cancelled aborts its node ({@link ChannelWaiter#abort}): it takes the lock and, if its
  * node is still WAITING, decides it CANCELLED and unlinks it: the operation did not happen, and no partner can see the node any more.
