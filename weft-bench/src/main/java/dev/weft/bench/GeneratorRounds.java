@@ -32,7 +32,7 @@ import java.util.Map;
  * at 160 ns.
  *
  * <p><b>What runs.</b> The very {@code @Benchmark} methods named in {@link #VARIANTS}, called by
- * name on one {@link QueueBaselineBenchmark}. JMH would set nothing up for them: the class has no
+ * name, each on its own {@link QueueBaselineBenchmark} (see above). JMH would set nothing up for them: the class has no
  * {@code @State} and no {@code @Setup} of its own, and these methods take no state object (the
  * {@code Channels} and {@code KotlinChannels} states, with their {@code @Param}s, belong to the
  * channel benchmarks); two take a {@code Blackhole}, which {@link Rounds#ops} supplies (the

@@ -34,9 +34,11 @@ import org.openjdk.jmh.infra.Blackhole;
  * two implementations within one round is not moved by it.
  *
  * <p><b>What runs.</b> The very {@code @Benchmark} methods of a JMH benchmark class, called by
- * name ({@link #ops}) on one instance that the caller set up as JMH would, so the code measured
- * here and by JMH is the same code. A method takes no parameters, one {@link Blackhole}, or one
- * JMH {@code @State} object that the caller set up for the parameters the variant's record carries.
+ * name ({@link #ops}) on an instance that the caller set up as JMH would, so the code measured
+ * here and by JMH is the same code: one instance for all variants, or ({@link #isolatedOps}) one
+ * per variant, in a class loader of its own. A method takes no parameters, one
+ * {@link Blackhole}, or one JMH {@code @State} object that the caller set up for the parameters
+ * the variant's record carries.
  *
  * <p><b>Order.</b> Every round runs each variant once, in an order that changes from round to
  * round so that neither the place in a round nor what the previous variant leaves behind (its
