@@ -77,7 +77,8 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
     private volatile boolean delivering;
     /**
      * Whether a re-delivery found weft's interrupt consumed by something other than a weft call
-     * (DELIVERED with the flag clear) and sent it again: the proof that the thread swallowed one,
+     * (DELIVERED with the flag clear, the thread parked in a wait without a blocker, see
+     * {@link #blockerOfJdkWait}) and sent it again: the proof that the thread swallowed one,
      * which the new interrupt would otherwise hide from {@link #interruptConsumed()} (the body may
      * return with the second flag still set, e.g. after a {@code LockSupport.park}, which does not
      * clear it). Written under the monitor, read by the owner; cleared whenever the state goes
@@ -233,8 +234,9 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
             if ((i != DELIVERED && i != CONSUMED) || !isCancelled()) {
                 return ScopeNode.NO_DEADLINE; // the owner settles as its scope ends
             }
-            if (!thread.isInterrupted() && blockedInJdkCall()) {
-                consumedBefore |= i == DELIVERED;
+            Object blocker = blockerOfJdkWait();
+            if (!thread.isInterrupted() && blocker != NOT_IN_JDK_WAIT) {
+                consumedBefore |= i == DELIVERED && blocker == null;
                 interrupt = DELIVERED;
                 Parking.announceWake(thread);
                 thread.interrupt();
@@ -244,13 +246,33 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
         }
     }
 
-    private boolean blockedInJdkCall() {
+    /** What {@link #blockerOfJdkWait} returns for a thread that is not parked in a JDK call. */
+    private static final Object NOT_IN_JDK_WAIT = new Object();
+
+    /**
+     * The blocker object of the JDK wait the thread is parked in ({@code null} for a wait without
+     * one), or {@link #NOT_IN_JDK_WAIT} when it runs or waits in one of weft's own
+     * uninterruptible waits.
+     *
+     * <p>Only a wait without a blocker (a sleep, {@code Object.wait}, a bare
+     * {@code LockSupport.park}) proves, with its flag clear, that the interrupt weft sent was
+     * consumed: each returns on an interrupt. The JDK's waits that keep an interrupt and set the
+     * flag again when they return all park with a blocker: {@code ReentrantLock.lock},
+     * {@code Semaphore.acquireUninterruptibly}, {@code Condition.awaitUninterruptibly}, the
+     * lock's re-acquisition at the end of every {@code Condition.await},
+     * {@code CompletableFuture.join}. Their flag is clear while they wait, for an interrupt
+     * the body will see when they return; counting it as swallowed made a deadline scope drop
+     * a result that a call held there past the first re-delivery went on to return
+     * ({@code RedeliveryIntoHeldInterruptTest}). Such a wait is still interrupted again: the
+     * ones that can be interrupted then throw.
+     */
+    private Object blockerOfJdkWait() {
         Thread.State s = thread.getState();
         if (s != Thread.State.WAITING && s != Thread.State.TIMED_WAITING) {
-            return false;
+            return NOT_IN_JDK_WAIT;
         }
         Object blocker = java.util.concurrent.locks.LockSupport.getBlocker(thread);
-        return !(blocker instanceof TaskGroup || blocker instanceof Generator<?>);
+        return blocker instanceof TaskGroup || blocker instanceof Generator<?> ? NOT_IN_JDK_WAIT : blocker;
     }
 
     /**
