@@ -5,7 +5,7 @@ package dev.weft;
  * {@link ScopeNode#outcome} (null while not cancelled), so that a reader sees the reason and,
  * for a failure, the failed task and its failure together or not at all. (Before this record the
  * reason and the task's name were two fields written one after the other, and a sibling could
- * read "... because null failed"; {@code OutcomeRaceTest} hammers that window.)
+ * read "... because null failed"; {@code ScopeOutcomeRaceTest} hammers that window.)
  *
  * <p>The constant outcomes are shared, so cancelling allocates nothing except for a failure.
  * See {@code docs/design.md}, sections "Fields" and "Memory-ordering arguments".
