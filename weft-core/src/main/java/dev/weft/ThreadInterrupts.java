@@ -281,7 +281,16 @@ abstract sealed class ThreadInterrupts permits ThreadDeadlines {
      * Owner thread, at a deadline scope's end (ADR 0012).
      */
     final boolean interruptConsumed() {
-        return interrupt == DELIVERED && (consumedBefore || !Thread.currentThread().isInterrupted());
+        if (interrupt != DELIVERED) {
+            return false;
+        }
+        // Under the monitor: a delivery writes DELIVERED before it interrupts the thread, and a
+        // flag read between the two is clear though nobody consumed anything. Read so, a scope
+        // whose deadline was being delivered as its body returned reported a swallow and dropped
+        // the body's value (SwallowedCancellationTest#aDeliveryUnderWayAsTheBodyReturnsIsNoSwallow).
+        synchronized (this) {
+            return interrupt == DELIVERED && (consumedBefore || !Thread.currentThread().isInterrupted());
+        }
     }
 
     /**

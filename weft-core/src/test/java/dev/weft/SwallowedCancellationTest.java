@@ -10,10 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.TestSupport.ThreadKind;
+import dev.weft.spi.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -283,5 +285,67 @@ class SwallowedCancellationTest {
                 assertFalse(Thread.currentThread().isInterrupted(), "interrupt leaked in round " + i);
             }
         });
+    }
+
+    /**
+     * A delivery records that weft interrupted the thread, then interrupts it. A body that returns
+     * between the two (the cancellation has not reached it) returns its value: the scope's end
+     * must not take the flag, still clear, for an interrupt the body consumed. Before, it did, and
+     * {@code moveOnAfter} returned empty: a channel receive under a timeout of a few microseconds
+     * lost about one element in 50 000 so. The test holds the delivery between its two steps, in
+     * the clock's wake-up hook, which runs there, until the scope has returned or for 200 ms (the
+     * scope's end waits for the delivery's monitor, so it is the bound that ends the hold).
+     */
+    @ParameterizedTest
+    @EnumSource(ThreadKind.class)
+    void aDeliveryUnderWayAsTheBodyReturnsIsNoSwallow(ThreadKind kind) throws Exception {
+        AtomicReference<Thread> owner = new AtomicReference<>();
+        CountDownLatch inBody = new CountDownLatch(1);
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch returned = new CountDownLatch(1);
+        Clock holding = new Clock() {
+            @Override
+            public long nanoTime() {
+                return System.nanoTime();
+            }
+
+            @Override
+            public void unparking(Thread thread) {
+                if (thread == owner.get() && Thread.currentThread() != thread && held.getCount() > 0) {
+                    held.countDown();
+                    try {
+                        returned.await(200, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        AtomicReference<CancelScope> scope = new AtomicReference<>();
+        AtomicReference<Optional<String>> result = new AtomicReference<>();
+        AtomicReference<Boolean> leaked = new AtomicReference<>();
+        try (Clock.Installation ignored = Clock.install(holding)) {
+            TestSupport.Background b = kind.start("owner", () -> {
+                owner.set(Thread.currentThread());
+                result.set(Timeout.moveOnAfter(LONG, () -> {
+                    scope.set(CancelScope.current());
+                    inBody.countDown();
+                    // No weft call and no JDK wait: return once the delivery is under way.
+                    long until = System.nanoTime() + TestSupport.PROMPT.toNanos();
+                    while (held.getCount() > 0 && System.nanoTime() - until < 0) {
+                        Thread.onSpinWait();
+                    }
+                    return "value";
+                }));
+                returned.countDown();
+                leaked.set(Thread.currentThread().isInterrupted());
+            });
+            assertTrue(inBody.await(TestSupport.PROMPT.toMillis(), TimeUnit.MILLISECONDS), "the body runs");
+            scope.get().cancel();
+            b.join();
+        }
+        assertEquals(0, held.getCount(), "the delivery was held");
+        assertEquals(Optional.of("value"), result.get(), "the cancellation did not reach the body");
+        assertFalse(leaked.get(), "weft's interrupt leaked out of the scope");
     }
 }
