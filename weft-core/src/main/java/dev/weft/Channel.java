@@ -1,5 +1,7 @@
 package dev.weft;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -138,8 +140,39 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     private static final Object CLOSED_MARK = new Object();
     /** The largest ring allocated up front; larger capacities grow it on demand. */
     private static final int INITIAL_RING = 1024;
+    /**
+     * Set in both position counters while the lock's side owns the channel's state (a waiter is
+     * queued, the channel is closed, or a critical section is running): the lock-free path is
+     * then closed and every operation takes the lock.
+     */
+    private static final long FROZEN = 1L << 62;
+    /** Index of the senders' position in {@link #pos}; far from {@link #RECV}: no false sharing. */
+    private static final int SEND = 8;
+    /** Index of the receivers' position in {@link #pos}. */
+    private static final int RECV = 24;
+    private static final VarHandle POS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle TURN = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final int capacity;
+    /**
+     * The lock-free path's ring, for a bounded channel of at most {@link #INITIAL_RING} elements;
+     * null for the other kinds, which use only the lock and {@link #buffer}. Slot
+     * {@code p & mask} holds the element of position {@code p}.
+     */
+    private final Object[] ring;
+    /**
+     * Per slot, whose turn it is: position {@code p}'s sender may write slot {@code p & mask} when
+     * it holds {@code p}, its receiver may read it when it holds {@code p + 1}; the receiver then
+     * sets {@code p + ring.length}, the turn of the next sender of that slot.
+     */
+    private final long[] turns;
+    private final int mask;
+    /**
+     * The senders' and the receivers' positions ({@link #SEND}, {@link #RECV}): how many elements
+     * entered and left the ring since the channel was made, each with the {@link #FROZEN} bit.
+     * Only increase. Null when {@link #ring} is.
+     */
+    private final long[] pos;
     /** Package-private so that ChannelTest can stage a cancellation racing a hand-off. */
     final ReentrantLock lock = new ReentrantLock();
     /** The buffered elements, a ring: {@link #count} of them from {@link #head}, oldest first. */
@@ -159,7 +192,26 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
 
     private Channel(int capacity) {
         this.capacity = capacity;
-        this.buffer = new Object[Math.clamp(capacity, 1, INITIAL_RING)];
+        if (capacity >= 1 && capacity <= INITIAL_RING) {
+            // A power of two, at least 2: with one slot a receiver's "emptied, next round" turn
+            // (p + 1) would read as its sender's "written" turn (p + 1) to the next sender.
+            int len = Math.max(2, Integer.highestOneBit(capacity));
+            len = len >= capacity ? len : len << 1;
+            this.ring = new Object[len];
+            this.turns = new long[len];
+            for (int i = 0; i < len; i++) {
+                turns[i] = i;
+            }
+            this.mask = len - 1;
+            this.pos = new long[RECV + 16];
+            this.buffer = null;
+        } else {
+            this.ring = null;
+            this.turns = null;
+            this.mask = 0;
+            this.pos = null;
+            this.buffer = new Object[Math.clamp(capacity, 1, INITIAL_RING)];
+        }
     }
 
     /**
@@ -214,17 +266,21 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         Args.nonNull(element, "element", "a channel cannot carry null; send an Optional or a marker value instead");
         ThreadRecord r = ThreadRecord.current();
         r.checkpoint();
+        if (ring != null && fastSend(element)) {
+            return;
+        }
         ChannelWaiter me;
         ChannelWaiter partner = null;
         acquire(r);
         try {
+            freeze();
             if (closed) {
                 throw closedForSend();
             }
             if (!receivers.isEmpty()) {
                 partner = complete(receivers.pollFirst(), element);
                 me = null;
-            } else if (count < capacity) {
+            } else if (buffered() < capacity) {
                 push(element);
                 me = null;
             } else {
@@ -233,7 +289,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             }
             assert checkInvariants();
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (me == null) {
             if (partner != null) {
@@ -258,22 +314,26 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      */
     public boolean trySend(T element) {
         Args.nonNull(element, "element", "a channel cannot carry null; send an Optional or a marker value instead");
+        if (ring != null && fastSend(element)) {
+            return true;
+        }
         ChannelWaiter partner = null;
         lock.lock();
         try {
+            freeze();
             if (closed) {
                 throw closedForSend();
             }
             if (!receivers.isEmpty()) {
                 partner = complete(receivers.pollFirst(), element);
-            } else if (count < capacity) {
+            } else if (buffered() < capacity) {
                 push(element);
             } else {
                 return false;
             }
             assert checkInvariants();
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (partner != null) {
             release(partner);
@@ -308,9 +368,15 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      */
     public Optional<T> tryReceive() {
         Object x;
+        if (ring != null && (x = fastReceive()) != null) {
+            @SuppressWarnings("unchecked")
+            T t = (T) x;
+            return Optional.of(t);
+        }
         ChannelWaiter sender;
         lock.lock();
         try {
+            freeze();
             sender = senders.pollFirst();
             x = takeNow(sender);
             if (x == null) {
@@ -321,7 +387,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             }
             assert checkInvariants();
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (sender != null) {
             release(sender);
@@ -341,6 +407,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         List<Thread> woken = new ArrayList<>();
         lock.lock();
         try {
+            freeze(); // for good: closed keeps the lock-free path shut
             if (closed) {
                 return;
             }
@@ -356,7 +423,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             }
             assert checkInvariants();
         } finally {
-            lock.unlock();
+            unlock();
         }
         woken.forEach(Parking::unpark);
     }
@@ -448,8 +515,14 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         return x;
     }
 
-    /** Appends {@code x} to the ring, growing it if it is full (below capacity). Lock held. */
+    /** Appends {@code x} to the buffer, growing it if it is full (below capacity). Lock held, frozen. */
     private void push(Object x) {
+        if (ring != null) {
+            long s = (long) POS.getAcquire(pos, SEND) & ~FROZEN;
+            put(s, x);
+            POS.setRelease(pos, SEND, (s + 1) | FROZEN);
+            return;
+        }
         Object[] b = buffer;
         if (count == b.length) {
             b = grow();
@@ -459,8 +532,17 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         count++;
     }
 
-    /** Removes and returns the oldest buffered element, or null. Lock held. */
+    /** Removes and returns the oldest buffered element, or null. Lock held, frozen. */
     private Object poll() {
+        if (ring != null) {
+            long r = (long) POS.getAcquire(pos, RECV) & ~FROZEN;
+            if (r == ((long) POS.getAcquire(pos, SEND) & ~FROZEN)) {
+                return null;
+            }
+            Object x = take(r);
+            POS.setRelease(pos, RECV, (r + 1) | FROZEN);
+            return x;
+        }
         if (count == 0) {
             return null;
         }
@@ -483,6 +565,143 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         head = 0;
         buffer = n;
         return n;
+    }
+
+    /** The number of buffered elements. Lock held, frozen. */
+    private int buffered() {
+        if (ring == null) {
+            return count;
+        }
+        return (int) (((long) POS.getAcquire(pos, SEND) & ~FROZEN) - ((long) POS.getAcquire(pos, RECV) & ~FROZEN));
+    }
+
+    // ---- the lock-free path (bounded channels of at most INITIAL_RING elements) ----
+
+    /**
+     * Sends {@code x} without the lock if the channel is not {@link #FROZEN} and has room; false
+     * sends nothing and the caller takes the lock. The send takes effect at the CAS of the
+     * senders' position.
+     */
+    private boolean fastSend(Object x) {
+        long[] p = pos;
+        for (;;) {
+            long s = (long) POS.getVolatile(p, SEND);
+            if ((s & FROZEN) != 0) {
+                return false;
+            }
+            // The receivers' position only grows, so room seen here is still there at the CAS.
+            if (s - ((long) POS.getVolatile(p, RECV) & ~FROZEN) >= capacity) {
+                return false;
+            }
+            if (POS.compareAndSet(p, SEND, s, s + 1)) {
+                put(s, x);
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Receives without the lock if the channel is not {@link #FROZEN} and has an element; null
+     * takes nothing and the caller takes the lock. The receive takes effect at the CAS of the
+     * receivers' position.
+     */
+    private Object fastReceive() {
+        long[] p = pos;
+        for (;;) {
+            long r = (long) POS.getVolatile(p, RECV);
+            if ((r & FROZEN) != 0) {
+                return null;
+            }
+            // The senders' position only grows, so an element seen here is still there at the CAS.
+            if (((long) POS.getVolatile(p, SEND) & ~FROZEN) - r <= 0) {
+                return null;
+            }
+            if (POS.compareAndSet(p, RECV, r, r + 1)) {
+                return take(r);
+            }
+        }
+    }
+
+    /**
+     * Writes position {@code s}'s element, once the receiver of the slot's previous round has
+     * emptied it (it holds the position already, and is a few instructions from done).
+     */
+    private void put(long s, Object x) {
+        int i = (int) s & mask;
+        awaitTurn(i, s);
+        ring[i] = x;
+        TURN.setRelease(turns, i, s + 1); // publishes x: the receiver reads it after its acquire
+    }
+
+    /** Reads and clears position {@code r}'s element, once its sender has written it. */
+    private Object take(long r) {
+        int i = (int) r & mask;
+        awaitTurn(i, r + 1);
+        Object x = ring[i];
+        ring[i] = null;
+        TURN.setRelease(turns, i, r + ring.length);
+        return x;
+    }
+
+    /**
+     * Waits for slot {@code i}'s turn {@code t}: the partner that holds the slot's previous turn
+     * has taken its position and is between that CAS and its slot access. Not a cancellation
+     * point: the operation has already taken effect.
+     */
+    private void awaitTurn(int i, long t) {
+        for (int n = 0; (long) TURN.getAcquire(turns, i) != t; n++) {
+            if (n < 64) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    /**
+     * Shuts the lock-free path (sets {@link #FROZEN} in both positions, the senders' first), so
+     * that the lock holder alone changes the state until {@link #unlock}. An operation of the
+     * lock-free path whose CAS came first has taken effect before this critical section; its slot
+     * access may still be under way, which {@link #awaitTurn} waits for. Lock held.
+     */
+    private void freeze() {
+        if (pos != null) {
+            freeze(SEND);
+            freeze(RECV);
+        }
+    }
+
+    private void freeze(int k) {
+        for (;;) {
+            long v = (long) POS.getVolatile(pos, k);
+            if ((v & FROZEN) != 0 || POS.compareAndSet(pos, k, v, v | FROZEN)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Ends a critical section: opens the lock-free path again unless a waiter is queued, the
+     * channel is closed, or an outer critical section of this thread still runs (a test's); then
+     * unlocks.
+     */
+    private void unlock() {
+        if (pos != null && !closed && senders.isEmpty() && receivers.isEmpty() && lock.getHoldCount() == 1) {
+            POS.setVolatile(pos, RECV, (long) POS.getAcquire(pos, RECV) & ~FROZEN);
+            POS.setVolatile(pos, SEND, (long) POS.getAcquire(pos, SEND) & ~FROZEN);
+        }
+        lock.unlock();
+    }
+
+    /** Takes the lock and shuts the lock-free path, for a test that stages a race on the lock. */
+    void lockForTest() {
+        lock.lock();
+        freeze();
+    }
+
+    /** Ends {@link #lockForTest}. */
+    void unlockForTest() {
+        unlock();
     }
 
     /**
@@ -554,11 +773,15 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     private Object receiveOrMark() {
         ThreadRecord r = ThreadRecord.current();
         r.checkpoint();
-        ChannelWaiter me;
         Object x;
+        if (ring != null && (x = fastReceive()) != null) {
+            return x;
+        }
+        ChannelWaiter me;
         ChannelWaiter sender;
         acquire(r);
         try {
+            freeze();
             sender = senders.pollFirst();
             x = takeNow(sender);
             if (x != null) {
@@ -572,7 +795,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             }
             assert checkInvariants();
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (me == null) {
             if (sender != null) {
@@ -626,6 +849,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     boolean withdraw(ChannelWaiter me, ChannelWaiter.Queue queue) {
         lock.lock();
         try {
+            freeze();
             if (me.decision != ChannelWaiter.WAITING) {
                 return false;
             }
@@ -636,7 +860,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             assert checkInvariants();
             return true;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -648,9 +872,10 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     ChannelWaiter claimOldestReceiver(Object element) {
         lock.lock();
         try {
+            freeze();
             return receivers.isEmpty() ? null : complete(receivers.pollFirst(), element);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -684,7 +909,10 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     /** Checks the invariants of the overview. Lock held; for assertions. */
     private boolean checkInvariants() {
         assert lock.isHeldByCurrentThread();
-        assert count <= capacity : "buffer over capacity";
+        assert pos == null || (((long) POS.getVolatile(pos, SEND) & (long) POS.getVolatile(pos, RECV) & FROZEN) != 0)
+                : "the lock-free path is shut while the lock is held";
+        int count = buffered();
+        assert count >= 0 && count <= capacity : "buffer over capacity";
         assert senders.isEmpty() || count == capacity : "a sender waits while there is room";
         assert receivers.isEmpty() || (count == 0 && senders.isEmpty())
                 : "a receiver waits while there is something to take";
