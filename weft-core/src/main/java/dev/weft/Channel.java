@@ -59,10 +59,48 @@ import java.util.concurrent.locks.ReentrantLock;
  * receives that element, after the receive.
  *
  * <h2>Implementation overview</h2>
- * One {@link ReentrantLock} guards all the state: the {@link #buffer} of elements, the FIFO
- * {@link #senders} queue of blocked senders (each {@link ChannelWaiter} carries its element), the
- * FIFO {@link #receivers} queue of blocked receivers, and {@link #closed}. An operation takes the
- * lock, completes at once if it can, and otherwise links a waiter node and waits on it outside the
+ * Two paths share one state. The <em>lock's path</em> is the whole algorithm: one
+ * {@link ReentrantLock} guards the buffered elements, the FIFO {@link #senders} queue of blocked
+ * senders (each {@link ChannelWaiter} carries its element), the FIFO {@link #receivers} queue of
+ * blocked receivers, and {@link #closed}. The <em>lock-free path</em>, on a bounded channel of at
+ * most {@link #INITIAL_RING} elements only, is a shortcut for the common case of an operation that
+ * completes at once on the buffer while no one waits; it is open only while the lock's side does
+ * not own the state, which the {@link #FROZEN} bit says.
+ *
+ * <p>The lock-free path: the buffer is a {@link #ring} of a power-of-two length of at least 2 and
+ * at least the capacity, indexed by two positions that only grow, the senders' {@code S} and the
+ * receivers' {@code R} ({@link #pos}, on cache lines of their own); {@code S - R} elements are
+ * buffered, those of positions {@code R .. S-1}, position {@code p} in slot {@code p & mask}. A
+ * send reads {@code S}, then {@code R}; if neither is FROZEN and {@code S - R < capacity}, it
+ * takes position {@code S} by a CAS of {@code S} to {@code S + 1}: that CAS is its linearization
+ * point ({@code R} only grows, so the room it saw is still there). Then it writes its element into
+ * the slot, once the slot's {@link #turns turn} says that the previous round's receiver has
+ * emptied it, and publishes it by setting the turn to {@code p + 1} (a release write; the receiver
+ * reads the turn with acquire, which gives the happens-before from send to receive). A receive,
+ * symmetrically: {@code S - R > 0}, a CAS of {@code R} to {@code R + 1} (its linearization point),
+ * then it waits for turn {@code p + 1}, takes the element, clears the slot and sets the turn to
+ * {@code p + ring.length}, the next round's sender's. The turn waits ({@link #awaitTurn}) only
+ * cover the few instructions between a partner's CAS and its slot access; they are not
+ * cancellation points, since the operation has already taken effect. An operation that finds the
+ * channel FROZEN, full (a send) or empty (a receive) takes the lock's path, which decides anew.
+ * {@code trySend} and {@code tryReceive} take the same two paths.
+ *
+ * <p>The lock's path: an operation takes the lock, then {@linkplain #freeze freezes} the
+ * lock-free path by setting FROZEN in {@code S}, then in {@code R}, each by a CAS; an operation
+ * of the lock-free path whose CAS came first has taken effect before this critical section (its
+ * slot access may still be under way: the lock holder's own slot accesses wait for their turns
+ * too), and every later one fails its CAS and comes to the lock. While FROZEN, only the lock
+ * holder moves {@code S} and {@code R}, so the critical section sees and changes the whole state
+ * as the lock-only algorithm does: it linearizes anywhere inside it. At the end ({@link #unlock})
+ * it clears FROZEN again (R, then S) only if no waiter is queued, the channel is not closed, and
+ * it is the outermost critical section of its thread; otherwise the state stays FROZEN, so the
+ * lock-free path never runs beside a waiter (which keeps FIFO among blocked senders and the
+ * hand-offs below exactly as before) nor after {@code close()}. Leaving the state FROZEN is always
+ * safe: it only sends operations to the lock, whose next critical section thaws it when it can.
+ * Rendezvous, unbounded and larger bounded channels have no ring and use the lock's path only.
+ *
+ * <p>On the lock's path an operation completes at once if it can, and otherwise links a waiter
+ * node and waits on it outside the
  * lock. A partner that completes a waiting operation does so by unlinking the node, writing the
  * element into it (for a receiver) or moving the node's element (for a sender), and claiming the
  * node ({@link WaitCell#claim}: CLAIMED, not yet visible as decided), all under the lock; then,
@@ -73,8 +111,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * lock, which its next call needs (on a rendezvous channel at 1 producer / 1 consumer a third
  * of the calls met a held lock when DONE was decided inside the critical section).
  *
- * <p>A blocking call that finds the lock held waits for it interruptibly: an interrupt that
- * comes meanwhile cancels the call there, before anything happened ({@link #acquire}). An
+ * <p>A blocking call that takes the lock's path and finds the lock held waits for it
+ * interruptibly: an interrupt that comes meanwhile cancels the call there, before anything
+ * happened ({@link #acquire}). The lock-free path has no such wait. An
  * uninterruptible wait would clear the flag and set it again, and weft's deadline scopes would
  * read that as a cancellation swallowed by the body, and drop a result the call then returned.
  *
@@ -87,15 +126,28 @@ import java.util.concurrent.locks.ReentrantLock;
  * yet published is not WAITING either, so the abort fails and the waiter waits the few
  * instructions until DONE is published. Both sides move the node out of WAITING under the same
  * lock, which plays the role of the compare-and-set "WAITING to CLAIMED by the partner, or
- * WAITING to CANCELLED by the waiter": exactly one of them wins. ({@code ChannelTest} stages
- * both orders of this race by holding {@link #lock}, and the instant between a claim and its
- * publication with {@link #claimOldestReceiver}; {@code ChannelCancellationSafetyTest} and
+ * WAITING to CANCELLED by the waiter": exactly one of them wins. (The lock-free path takes no
+ * part in this race: it never meets a waiter, invariant 1. {@code ChannelTest} stages
+ * both orders of this race by holding {@link #lock} ({@link #lockForTest}), and the instant
+ * between a claim and its publication with {@link #claimOldestReceiver};
+ * {@code ChannelCancellationSafetyTest} and
  * {@code ChannelWakeUpStressTest} sweep random ones.)
  *
  * <p>Invariants, true whenever the lock is free ({@link #checkInvariants}, asserted after each
- * change, with {@code -ea} as in the tests; exercised by {@code ChannelLinearizabilityTest},
- * {@code ChannelLincheckTest} and {@code ChannelCancellationSafetyTest}):
+ * change of the lock's path, with {@code -ea} as in the tests; exercised by
+ * {@code ChannelLinearizabilityTest}, {@code ChannelLincheckTest},
+ * {@code ChannelLincheckModelCheckingTest} and {@code ChannelCancellationSafetyTest}); "count"
+ * is {@code S - R} on a channel with a ring:
  * <ol>
+ * <li>While the lock is held in a critical section, both positions are FROZEN; FROZEN is set only
+ *     under the lock and cleared only by the lock holder, and only while both queues are empty and
+ *     the channel is open; so a queued waiter or {@code closed} implies FROZEN, and a lock-free
+ *     operation never meets a waiter. {@code S} and {@code R} only grow, and
+ *     {@code 0 <= S - R <= capacity <= ring.length}.
+ * <li>Slot {@code p & mask}'s turn is {@code p} while it waits for position {@code p}'s element,
+ *     {@code p + 1} once it holds it, {@code p + ring.length} once that element is taken (the
+ *     three differ because the length is at least 2); each is written by the one thread that
+ *     holds the position, after its CAS of the position.</li>
  * <li>Every node linked in {@link #senders} or {@link #receivers} is WAITING; a node leaves its
  *     queue in the critical section that moves it out of WAITING (to CLAIMED by a partner,
  *     CLOSED by {@code close()}, CANCELLED by its own withdrawal).
@@ -115,14 +167,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * at least one side sees the other and no wake-up is lost ({@code ChannelWakeUpStressTest}).
  * A waiter still spinning or yielding costs its partner no unpark: on a rendezvous channel at
  * 1/1 almost every hand-off found its waiter spinning, and unparked it for nothing.
- * FIFO: the buffer is a queue; a receiver that frees a slot moves the oldest blocked sender's
- * element to the buffer's tail, so elements leave in the order their sends took effect.
+ * FIFO: the buffer is a queue (positions are taken in the order of the sends' linearization
+ * points, and received in the same order); a receiver that frees a slot moves the oldest
+ * blocked sender's element to the buffer's tail, so elements leave in the order their sends took
+ * effect.
  *
  * <p>This file is longer than most in weft because the algorithm, its invariants and the
  * cancellation race are explained here, beside the code they govern. The kernel is mapped in
  * {@code docs/design.md}.
  *
- * <p>Fields: {@link #capacity} is final; {@link #buffer} (a ring of {@link #count} elements
+ * <p>Fields: {@link #capacity}, {@link #ring}, {@link #turns}, {@link #mask} and {@link #pos}
+ * are final; the elements of {@link #ring}, {@link #turns} and {@link #pos} are accessed as
+ * described above (positions volatile or CAS; turns acquire/release, the ring's slots plain,
+ * ordered by the turns). {@link #buffer} (of a channel without a ring: {@link #count} elements
  * from {@link #head}, grown on demand up to the capacity), {@link #senders} and
  * {@link #receivers} are read and written only under {@link #lock}; {@link #closed} is written
  * under the lock and volatile, so {@link #isClosed()} reads it without the lock.
@@ -167,6 +224,8 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      */
     private final long[] turns;
     private final int mask;
+    /** Whether the ring is as long as the capacity: then an empty slot alone says there is room. */
+    private final boolean roomByTurn;
     /**
      * The senders' and the receivers' positions ({@link #SEND}, {@link #RECV}): how many elements
      * entered and left the ring since the channel was made, each with the {@link #FROZEN} bit.
@@ -203,12 +262,14 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
                 turns[i] = i;
             }
             this.mask = len - 1;
+            this.roomByTurn = len == capacity;
             this.pos = new long[RECV + 16];
             this.buffer = null;
         } else {
             this.ring = null;
             this.turns = null;
             this.mask = 0;
+            this.roomByTurn = false;
             this.pos = null;
             this.buffer = new Object[Math.clamp(capacity, 1, INITIAL_RING)];
         }
@@ -578,9 +639,10 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     // ---- the lock-free path (bounded channels of at most INITIAL_RING elements) ----
 
     /**
-     * Sends {@code x} without the lock if the channel is not {@link #FROZEN} and has room; false
-     * sends nothing and the caller takes the lock. The send takes effect at the CAS of the
-     * senders' position.
+     * Sends {@code x} without the lock if the channel is not {@link #FROZEN}, has room, and the
+     * slot of the next position is empty; false sends nothing and the caller takes the lock. The
+     * send takes effect at the CAS of the senders' position; it checks the slot's turn before,
+     * so that it never waits for another thread after it (see {@link #awaitTurn}).
      */
     private boolean fastSend(Object x) {
         long[] p = pos;
@@ -589,21 +651,33 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             if ((s & FROZEN) != 0) {
                 return false;
             }
-            // The receivers' position only grows, so room seen here is still there at the CAS.
-            if (s - ((long) POS.getVolatile(p, RECV) & ~FROZEN) >= capacity) {
+            int i = (int) s & mask;
+            long d = (long) TURN.getAcquire(turns, i) - s;
+            if (d < 0) {
+                return false; // full, or the slot's last receiver has not emptied it yet
+            }
+            if (d > 0) {
+                continue; // s is stale: another sender has taken it
+            }
+            // With a ring as long as the capacity, the empty slot says there is room; otherwise
+            // R says it (R only grows, so room seen here is still there at the CAS).
+            if (!roomByTurn && s - ((long) POS.getVolatile(p, RECV) & ~FROZEN) >= capacity) {
                 return false;
             }
             if (POS.compareAndSet(p, SEND, s, s + 1)) {
-                put(s, x);
+                // The turn cannot have moved since it was read: only position s's holder moves it.
+                ring[i] = x;
+                TURN.setRelease(turns, i, s + 1); // publishes x: the receiver reads it after its acquire
                 return true;
             }
         }
     }
 
     /**
-     * Receives without the lock if the channel is not {@link #FROZEN} and has an element; null
-     * takes nothing and the caller takes the lock. The receive takes effect at the CAS of the
-     * receivers' position.
+     * Receives without the lock if the channel is not {@link #FROZEN} and the next position's
+     * element is written; null takes nothing and the caller takes the lock. The receive takes
+     * effect at the CAS of the receivers' position; it checks the slot's turn before, so that it
+     * never waits for another thread after it.
      */
     private Object fastReceive() {
         long[] p = pos;
@@ -612,28 +686,35 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             if ((r & FROZEN) != 0) {
                 return null;
             }
-            // The senders' position only grows, so an element seen here is still there at the CAS.
-            if (((long) POS.getVolatile(p, SEND) & ~FROZEN) - r <= 0) {
-                return null;
+            int i = (int) r & mask;
+            long d = (long) TURN.getAcquire(turns, i) - (r + 1);
+            if (d < 0) {
+                return null; // empty, or the sender of position r has not written yet
+            }
+            if (d > 0) {
+                continue; // r is stale: another receiver has taken it
             }
             if (POS.compareAndSet(p, RECV, r, r + 1)) {
-                return take(r);
+                Object x = ring[i];
+                ring[i] = null;
+                TURN.setRelease(turns, i, r + ring.length);
+                return x;
             }
         }
     }
 
     /**
-     * Writes position {@code s}'s element, once the receiver of the slot's previous round has
-     * emptied it (it holds the position already, and is a few instructions from done).
+     * Writes position {@code s}'s element (the lock's path), once the receiver of the slot's
+     * previous round has emptied it.
      */
     private void put(long s, Object x) {
         int i = (int) s & mask;
         awaitTurn(i, s);
         ring[i] = x;
-        TURN.setRelease(turns, i, s + 1); // publishes x: the receiver reads it after its acquire
+        TURN.setRelease(turns, i, s + 1);
     }
 
-    /** Reads and clears position {@code r}'s element, once its sender has written it. */
+    /** Reads and clears position {@code r}'s element (the lock's path), once its sender has written it. */
     private Object take(long r) {
         int i = (int) r & mask;
         awaitTurn(i, r + 1);
@@ -644,9 +725,13 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     }
 
     /**
-     * Waits for slot {@code i}'s turn {@code t}: the partner that holds the slot's previous turn
-     * has taken its position and is between that CAS and its slot access. Not a cancellation
-     * point: the operation has already taken effect.
+     * Waits, on the lock's path only, for slot {@code i}'s turn {@code t}: a lock-free operation
+     * that took the slot's previous turn by its CAS is between that CAS and its slot access, a few
+     * instructions that wait for no one (it checked the turn before its CAS), so it finishes
+     * without help. The lock-free path itself never waits here: a chain of lock-free operations
+     * each yielding for the one before starved on virtual threads (the head of the chain sat in
+     * the scheduler's shared queue while both carriers ran yielders from their own). Not a
+     * cancellation point: the operation has already taken effect.
      */
     private void awaitTurn(int i, long t) {
         for (int n = 0; (long) TURN.getAcquire(turns, i) != t; n++) {
