@@ -70,26 +70,33 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The lock-free path: the buffer is a {@link #ring} of a power-of-two length of at least 2 and
  * at least the capacity, indexed by two positions that only grow, the senders' {@code S} and the
  * receivers' {@code R} ({@link #pos}, on cache lines of their own); {@code S - R} elements are
- * buffered, those of positions {@code R .. S-1}, position {@code p} in slot {@code p & mask}. A
- * send reads {@code S}, then {@code R}; if neither is FROZEN and {@code S - R < capacity}, it
- * takes position {@code S} by a CAS of {@code S} to {@code S + 1}: that CAS is its linearization
- * point ({@code R} only grows, so the room it saw is still there). Then it writes its element into
- * the slot, once the slot's {@link #turns turn} says that the previous round's receiver has
- * emptied it, and publishes it by setting the turn to {@code p + 1} (a release write; the receiver
- * reads the turn with acquire, which gives the happens-before from send to receive). A receive,
- * symmetrically: {@code S - R > 0}, a CAS of {@code R} to {@code R + 1} (its linearization point),
- * then it waits for turn {@code p + 1}, takes the element, clears the slot and sets the turn to
- * {@code p + ring.length}, the next round's sender's. The turn waits ({@link #awaitTurn}) only
- * cover the few instructions between a partner's CAS and its slot access; they are not
- * cancellation points, since the operation has already taken effect. An operation that finds the
- * channel FROZEN, full (a send) or empty (a receive) takes the lock's path, which decides anew.
- * {@code trySend} and {@code tryReceive} take the same two paths.
+ * buffered, those of positions {@code R .. S-1}, position {@code p} in slot {@code p & mask}.
+ * Each slot has a {@link #turns turn}: {@code p} when it is empty and waits for position
+ * {@code p}'s element, {@code p + 1} once that element is written, {@code p + ring.length} once
+ * it is taken. A send reads {@code S}; if it is not FROZEN, the slot's turn is {@code S} (the
+ * slot's last receiver has emptied it) and {@code S - R < capacity} (implied by the empty slot
+ * when the ring is as long as the capacity), it takes position {@code S} by a CAS of {@code S}
+ * to {@code S + 1}: that CAS is its linearization point ({@code R} only grows, so the room it
+ * saw is still there; the turn moves only by the holder of the position it names, so the slot
+ * is still empty). Then it writes its element into the slot and sets the turn to
+ * {@code p + 1} (a release write; a receiver reads the turn with acquire before it reads the
+ * slot, which gives the happens-before from send to receive). A receive, symmetrically: the
+ * slot of {@code R} has turn {@code R + 1} (its element is written, so {@code S > R}), a CAS of
+ * {@code R} to {@code R + 1} (its linearization point), then it takes the element, clears the
+ * slot and sets the turn to {@code p + ring.length}. So a lock-free operation never waits for
+ * another thread: between its CAS and its slot write it runs a few instructions (Vyukov's
+ * bounded queue does the same; waiting after the CAS instead made lock-free operations queue
+ * behind one another, and on virtual threads the head of such a chain starved). An operation
+ * that finds the channel FROZEN, full, empty, or its slot still in another operation's hands,
+ * takes the lock's path, which decides anew with exact positions. {@code trySend} and
+ * {@code tryReceive} take the same two paths, so neither ever reports full or empty wrongly.
  *
  * <p>The lock's path: an operation takes the lock, then {@linkplain #freeze freezes} the
  * lock-free path by setting FROZEN in {@code S}, then in {@code R}, each by a CAS; an operation
  * of the lock-free path whose CAS came first has taken effect before this critical section (its
  * slot access may still be under way: the lock holder's own slot accesses wait for their turns
- * too), and every later one fails its CAS and comes to the lock. While FROZEN, only the lock
+ * too, with {@link #awaitTurn}: the only wait of the design, a few instructions long, for a
+ * thread that waits for no one), and every later one fails its CAS and comes to the lock. While FROZEN, only the lock
  * holder moves {@code S} and {@code R}, so the critical section sees and changes the whole state
  * as the lock-only algorithm does: it linearizes anywhere inside it. At the end ({@link #unlock})
  * it clears FROZEN again (R, then S) only if no waiter is queued, the channel is not closed, and
@@ -147,7 +154,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <li>Slot {@code p & mask}'s turn is {@code p} while it waits for position {@code p}'s element,
  *     {@code p + 1} once it holds it, {@code p + ring.length} once that element is taken (the
  *     three differ because the length is at least 2); each is written by the one thread that
- *     holds the position, after its CAS of the position.</li>
+ *     holds the position, after its CAS of the position (or, on the lock's path, while the
+ *     position is FROZEN). A lock-free operation takes a position only if its slot's turn
+ *     already allows its slot access, so it never waits after its CAS.</li>
  * <li>Every node linked in {@link #senders} or {@link #receivers} is WAITING; a node leaves its
  *     queue in the critical section that moves it out of WAITING (to CLAIMED by a partner,
  *     CLOSED by {@code close()}, CANCELLED by its own withdrawal).
@@ -782,6 +791,11 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     void lockForTest() {
         lock.lock();
         freeze();
+    }
+
+    /** Whether the lock-free path is open (neither position FROZEN); for tests. */
+    boolean lockFreePathOpen() {
+        return pos != null && (((long) POS.getVolatile(pos, SEND) | (long) POS.getVolatile(pos, RECV)) & FROZEN) == 0;
     }
 
     /** Ends {@link #lockForTest}. */
