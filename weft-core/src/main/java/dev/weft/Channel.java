@@ -227,9 +227,9 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      */
     private final Object[] ring;
     /**
-     * Per slot, whose turn it is: position {@code p}'s sender may write slot {@code p & mask} when
-     * it holds {@code p}, its receiver may read it when it holds {@code p + 1}; the receiver then
-     * sets {@code p + ring.length}, the turn of the next sender of that slot.
+     * Per slot, whose turn it is: position {@code p}'s sender may write slot {@code p & mask}
+     * when the turn is {@code p}, then sets {@code p + 1}; its receiver may read it when the turn
+     * is {@code p + 1}, then sets {@code p + ring.length}, the turn of the slot's next sender.
      */
     private final long[] turns;
     private final int mask;
