@@ -1,5 +1,7 @@
 package dev.weft;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -57,10 +59,55 @@ import java.util.concurrent.locks.ReentrantLock;
  * receives that element, after the receive.
  *
  * <h2>Implementation overview</h2>
- * One {@link ReentrantLock} guards all the state: the {@link #buffer} of elements, the FIFO
- * {@link #senders} queue of blocked senders (each {@link ChannelWaiter} carries its element), the
- * FIFO {@link #receivers} queue of blocked receivers, and {@link #closed}. An operation takes the
- * lock, completes at once if it can, and otherwise links a waiter node and waits on it outside the
+ * Two paths share one state. The <em>lock's path</em> is the whole algorithm: one
+ * {@link ReentrantLock} guards the buffered elements, the FIFO {@link #senders} queue of blocked
+ * senders (each {@link ChannelWaiter} carries its element), the FIFO {@link #receivers} queue of
+ * blocked receivers, and {@link #closed}. The <em>lock-free path</em>, on a bounded channel of at
+ * most {@link #INITIAL_RING} elements only, is a shortcut for the common case of an operation that
+ * completes at once on the buffer while no one waits; it is open only while the lock's side does
+ * not own the state, which the {@link #FROZEN} bit says.
+ *
+ * <p>The lock-free path: the buffer is a {@link #ring} of a power-of-two length of at least 2 and
+ * at least the capacity, indexed by two positions that only grow, the senders' {@code S} and the
+ * receivers' {@code R} ({@link #pos}, on cache lines of their own); {@code S - R} elements are
+ * buffered, those of positions {@code R .. S-1}, position {@code p} in slot {@code p & mask}.
+ * Each slot has a {@link #turns turn}: {@code p} when it is empty and waits for position
+ * {@code p}'s element, {@code p + 1} once that element is written, {@code p + ring.length} once
+ * it is taken. A send reads {@code S}; if it is not FROZEN, the slot's turn is {@code S} (the
+ * slot's last receiver has emptied it) and {@code S - R < capacity} (implied by the empty slot
+ * when the ring is as long as the capacity), it takes position {@code S} by a CAS of {@code S}
+ * to {@code S + 1}: that CAS is its linearization point ({@code R} only grows, so the room it
+ * saw is still there; the turn moves only by the holder of the position it names, so the slot
+ * is still empty). Then it writes its element into the slot and sets the turn to
+ * {@code p + 1} (a release write; a receiver reads the turn with acquire before it reads the
+ * slot, which gives the happens-before from send to receive). A receive, symmetrically: the
+ * slot of {@code R} has turn {@code R + 1} (its element is written, so {@code S > R}), a CAS of
+ * {@code R} to {@code R + 1} (its linearization point), then it takes the element, clears the
+ * slot and sets the turn to {@code p + ring.length}. So a lock-free operation never waits for
+ * another thread: between its CAS and its slot write it runs a few instructions (Vyukov's
+ * bounded queue does the same; waiting after the CAS instead made lock-free operations queue
+ * behind one another, and on virtual threads the head of such a chain starved). An operation
+ * that finds the channel FROZEN, full, empty, or its slot still in another operation's hands,
+ * takes the lock's path, which decides anew with exact positions. {@code trySend} and
+ * {@code tryReceive} take the same two paths, so neither ever reports full or empty wrongly.
+ *
+ * <p>The lock's path: an operation takes the lock, then {@linkplain #freeze freezes} the
+ * lock-free path by setting FROZEN in {@code S}, then in {@code R}, each by a CAS; an operation
+ * of the lock-free path whose CAS came first has taken effect before this critical section (its
+ * slot access may still be under way: the lock holder's own slot accesses wait for their turns
+ * too, with {@link #awaitTurn}: the only wait of the design, a few instructions long, for a
+ * thread that waits for no one), and every later one fails its CAS and comes to the lock. While FROZEN, only the lock
+ * holder moves {@code S} and {@code R}, so the critical section sees and changes the whole state
+ * as the lock-only algorithm does: it linearizes anywhere inside it. At the end ({@link #unlock})
+ * it clears FROZEN again (R, then S) only if no waiter is queued, the channel is not closed, and
+ * it is the outermost critical section of its thread; otherwise the state stays FROZEN, so the
+ * lock-free path never runs beside a waiter (which keeps FIFO among blocked senders and the
+ * hand-offs below exactly as before) nor after {@code close()}. Leaving the state FROZEN is always
+ * safe: it only sends operations to the lock, whose next critical section thaws it when it can.
+ * Rendezvous, unbounded and larger bounded channels have no ring and use the lock's path only.
+ *
+ * <p>On the lock's path an operation completes at once if it can, and otherwise links a waiter
+ * node and waits on it outside the
  * lock. A partner that completes a waiting operation does so by unlinking the node, writing the
  * element into it (for a receiver) or moving the node's element (for a sender), and claiming the
  * node ({@link WaitCell#claim}: CLAIMED, not yet visible as decided), all under the lock; then,
@@ -71,8 +118,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * lock, which its next call needs (on a rendezvous channel at 1 producer / 1 consumer a third
  * of the calls met a held lock when DONE was decided inside the critical section).
  *
- * <p>A blocking call that finds the lock held waits for it interruptibly: an interrupt that
- * comes meanwhile cancels the call there, before anything happened ({@link #acquire}). An
+ * <p>A blocking call that takes the lock's path and finds the lock held waits for it
+ * interruptibly: an interrupt that comes meanwhile cancels the call there, before anything
+ * happened ({@link #acquire}). The lock-free path has no such wait. An
  * uninterruptible wait would clear the flag and set it again, and weft's deadline scopes would
  * read that as a cancellation swallowed by the body, and drop a result the call then returned.
  *
@@ -85,15 +133,30 @@ import java.util.concurrent.locks.ReentrantLock;
  * yet published is not WAITING either, so the abort fails and the waiter waits the few
  * instructions until DONE is published. Both sides move the node out of WAITING under the same
  * lock, which plays the role of the compare-and-set "WAITING to CLAIMED by the partner, or
- * WAITING to CANCELLED by the waiter": exactly one of them wins. ({@code ChannelTest} stages
- * both orders of this race by holding {@link #lock}, and the instant between a claim and its
- * publication with {@link #claimOldestReceiver}; {@code ChannelCancellationSafetyTest} and
+ * WAITING to CANCELLED by the waiter": exactly one of them wins. (The lock-free path takes no
+ * part in this race: it never meets a waiter, invariant 1. {@code ChannelTest} stages
+ * both orders of this race by holding {@link #lock} ({@link #lockForTest}), and the instant
+ * between a claim and its publication with {@link #claimOldestReceiver};
+ * {@code ChannelCancellationSafetyTest} and
  * {@code ChannelWakeUpStressTest} sweep random ones.)
  *
  * <p>Invariants, true whenever the lock is free ({@link #checkInvariants}, asserted after each
- * change, with {@code -ea} as in the tests; exercised by {@code ChannelLinearizabilityTest},
- * {@code ChannelLincheckTest} and {@code ChannelCancellationSafetyTest}):
+ * change of the lock's path, with {@code -ea} as in the tests; exercised by
+ * {@code ChannelLinearizabilityTest}, {@code ChannelLincheckTest},
+ * {@code ChannelLincheckModelCheckingTest} and {@code ChannelCancellationSafetyTest}); "count"
+ * is {@code S - R} on a channel with a ring:
  * <ol>
+ * <li>While the lock is held in a critical section, both positions are FROZEN; FROZEN is set only
+ *     under the lock and cleared only by the lock holder, and only while both queues are empty and
+ *     the channel is open; so a queued waiter or {@code closed} implies FROZEN, and a lock-free
+ *     operation never meets a waiter. {@code S} and {@code R} only grow, and
+ *     {@code 0 <= S - R <= capacity <= ring.length}.
+ * <li>Slot {@code p & mask}'s turn is {@code p} while it waits for position {@code p}'s element,
+ *     {@code p + 1} once it holds it, {@code p + ring.length} once that element is taken (the
+ *     three differ because the length is at least 2); each is written by the one thread that
+ *     holds the position, after its CAS of the position (or, on the lock's path, while the
+ *     position is FROZEN). A lock-free operation takes a position only if its slot's turn
+ *     already allows its slot access, so it never waits after its CAS.</li>
  * <li>Every node linked in {@link #senders} or {@link #receivers} is WAITING; a node leaves its
  *     queue in the critical section that moves it out of WAITING (to CLAIMED by a partner,
  *     CLOSED by {@code close()}, CANCELLED by its own withdrawal).
@@ -113,14 +176,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * at least one side sees the other and no wake-up is lost ({@code ChannelWakeUpStressTest}).
  * A waiter still spinning or yielding costs its partner no unpark: on a rendezvous channel at
  * 1/1 almost every hand-off found its waiter spinning, and unparked it for nothing.
- * FIFO: the buffer is a queue; a receiver that frees a slot moves the oldest blocked sender's
- * element to the buffer's tail, so elements leave in the order their sends took effect.
+ * FIFO: the buffer is a queue (positions are taken in the order of the sends' linearization
+ * points, and received in the same order); a receiver that frees a slot moves the oldest
+ * blocked sender's element to the buffer's tail, so elements leave in the order their sends took
+ * effect.
  *
  * <p>This file is longer than most in weft because the algorithm, its invariants and the
  * cancellation race are explained here, beside the code they govern. The kernel is mapped in
  * {@code docs/design.md}.
  *
- * <p>Fields: {@link #capacity} is final; {@link #buffer} (a ring of {@link #count} elements
+ * <p>Fields: {@link #capacity}, {@link #ring}, {@link #turns}, {@link #mask} and {@link #pos}
+ * are final; the elements of {@link #ring}, {@link #turns} and {@link #pos} are accessed as
+ * described above (positions volatile or CAS; turns acquire/release, the ring's slots plain,
+ * ordered by the turns). {@link #buffer} (of a channel without a ring: {@link #count} elements
  * from {@link #head}, grown on demand up to the capacity), {@link #senders} and
  * {@link #receivers} are read and written only under {@link #lock}; {@link #closed} is written
  * under the lock and volatile, so {@link #isClosed()} reads it without the lock.
@@ -138,8 +206,41 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     private static final Object CLOSED_MARK = new Object();
     /** The largest ring allocated up front; larger capacities grow it on demand. */
     private static final int INITIAL_RING = 1024;
+    /**
+     * Set in both position counters while the lock's side owns the channel's state (a waiter is
+     * queued, the channel is closed, or a critical section is running): the lock-free path is
+     * then closed and every operation takes the lock.
+     */
+    private static final long FROZEN = 1L << 62;
+    /** Index of the senders' position in {@link #pos}; far from {@link #RECV}: no false sharing. */
+    private static final int SEND = 8;
+    /** Index of the receivers' position in {@link #pos}. */
+    private static final int RECV = 24;
+    private static final VarHandle POS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle TURN = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final int capacity;
+    /**
+     * The lock-free path's ring, for a bounded channel of at most {@link #INITIAL_RING} elements;
+     * null for the other kinds, which use only the lock and {@link #buffer}. Slot
+     * {@code p & mask} holds the element of position {@code p}.
+     */
+    private final Object[] ring;
+    /**
+     * Per slot, whose turn it is: position {@code p}'s sender may write slot {@code p & mask}
+     * when the turn is {@code p}, then sets {@code p + 1}; its receiver may read it when the turn
+     * is {@code p + 1}, then sets {@code p + ring.length}, the turn of the slot's next sender.
+     */
+    private final long[] turns;
+    private final int mask;
+    /** Whether the ring is as long as the capacity: then an empty slot alone says there is room. */
+    private final boolean roomByTurn;
+    /**
+     * The senders' and the receivers' positions ({@link #SEND}, {@link #RECV}): how many elements
+     * entered and left the ring since the channel was made, each with the {@link #FROZEN} bit.
+     * Only increase. Null when {@link #ring} is.
+     */
+    private final long[] pos;
     /** Package-private so that ChannelTest can stage a cancellation racing a hand-off. */
     final ReentrantLock lock = new ReentrantLock();
     /** The buffered elements, a ring: {@link #count} of them from {@link #head}, oldest first. */
@@ -159,7 +260,28 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
 
     private Channel(int capacity) {
         this.capacity = capacity;
-        this.buffer = new Object[Math.clamp(capacity, 1, INITIAL_RING)];
+        if (capacity >= 1 && capacity <= INITIAL_RING) {
+            // A power of two, at least 2: with one slot a receiver's "emptied, next round" turn
+            // (p + 1) would read as its sender's "written" turn (p + 1) to the next sender.
+            int len = Math.max(2, Integer.highestOneBit(capacity));
+            len = len >= capacity ? len : len << 1;
+            this.ring = new Object[len];
+            this.turns = new long[len];
+            for (int i = 0; i < len; i++) {
+                turns[i] = i;
+            }
+            this.mask = len - 1;
+            this.roomByTurn = len == capacity;
+            this.pos = new long[RECV + 16];
+            this.buffer = null;
+        } else {
+            this.ring = null;
+            this.turns = null;
+            this.mask = 0;
+            this.roomByTurn = false;
+            this.pos = null;
+            this.buffer = new Object[Math.clamp(capacity, 1, INITIAL_RING)];
+        }
     }
 
     /**
@@ -214,17 +336,21 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         Args.nonNull(element, "element", "a channel cannot carry null; send an Optional or a marker value instead");
         ThreadRecord r = ThreadRecord.current();
         r.checkpoint();
+        if (ring != null && fastSend(element)) {
+            return;
+        }
         ChannelWaiter me;
         ChannelWaiter partner = null;
         acquire(r);
         try {
+            freeze();
             if (closed) {
                 throw closedForSend();
             }
             if (!receivers.isEmpty()) {
                 partner = complete(receivers.pollFirst(), element);
                 me = null;
-            } else if (count < capacity) {
+            } else if (buffered() < capacity) {
                 push(element);
                 me = null;
             } else {
@@ -233,7 +359,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             }
             assert checkInvariants();
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (me == null) {
             if (partner != null) {
@@ -258,22 +384,26 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      */
     public boolean trySend(T element) {
         Args.nonNull(element, "element", "a channel cannot carry null; send an Optional or a marker value instead");
+        if (ring != null && fastSend(element)) {
+            return true;
+        }
         ChannelWaiter partner = null;
         lock.lock();
         try {
+            freeze();
             if (closed) {
                 throw closedForSend();
             }
             if (!receivers.isEmpty()) {
                 partner = complete(receivers.pollFirst(), element);
-            } else if (count < capacity) {
+            } else if (buffered() < capacity) {
                 push(element);
             } else {
                 return false;
             }
             assert checkInvariants();
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (partner != null) {
             release(partner);
@@ -308,9 +438,15 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      */
     public Optional<T> tryReceive() {
         Object x;
+        if (ring != null && (x = fastReceive()) != null) {
+            @SuppressWarnings("unchecked")
+            T t = (T) x;
+            return Optional.of(t);
+        }
         ChannelWaiter sender;
         lock.lock();
         try {
+            freeze();
             sender = senders.pollFirst();
             x = takeNow(sender);
             if (x == null) {
@@ -321,7 +457,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             }
             assert checkInvariants();
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (sender != null) {
             release(sender);
@@ -341,6 +477,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         List<Thread> woken = new ArrayList<>();
         lock.lock();
         try {
+            freeze(); // for good: closed keeps the lock-free path shut
             if (closed) {
                 return;
             }
@@ -356,7 +493,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             }
             assert checkInvariants();
         } finally {
-            lock.unlock();
+            unlock();
         }
         woken.forEach(Parking::unpark);
     }
@@ -448,8 +585,14 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         return x;
     }
 
-    /** Appends {@code x} to the ring, growing it if it is full (below capacity). Lock held. */
+    /** Appends {@code x} to the buffer, growing it if it is full (below capacity). Lock held, frozen. */
     private void push(Object x) {
+        if (ring != null) {
+            long s = (long) POS.getAcquire(pos, SEND) & ~FROZEN;
+            put(s, x);
+            POS.setRelease(pos, SEND, (s + 1) | FROZEN);
+            return;
+        }
         Object[] b = buffer;
         if (count == b.length) {
             b = grow();
@@ -459,8 +602,17 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         count++;
     }
 
-    /** Removes and returns the oldest buffered element, or null. Lock held. */
+    /** Removes and returns the oldest buffered element, or null. Lock held, frozen. */
     private Object poll() {
+        if (ring != null) {
+            long r = (long) POS.getAcquire(pos, RECV) & ~FROZEN;
+            if (r == ((long) POS.getAcquire(pos, SEND) & ~FROZEN)) {
+                return null;
+            }
+            Object x = take(r);
+            POS.setRelease(pos, RECV, (r + 1) | FROZEN);
+            return x;
+        }
         if (count == 0) {
             return null;
         }
@@ -483,6 +635,172 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
         head = 0;
         buffer = n;
         return n;
+    }
+
+    /** The number of buffered elements. Lock held, frozen. */
+    private int buffered() {
+        if (ring == null) {
+            return count;
+        }
+        return (int) (((long) POS.getAcquire(pos, SEND) & ~FROZEN) - ((long) POS.getAcquire(pos, RECV) & ~FROZEN));
+    }
+
+    // ---- the lock-free path (bounded channels of at most INITIAL_RING elements) ----
+
+    /**
+     * Sends {@code x} without the lock if the channel is not {@link #FROZEN}, has room, and the
+     * slot of the next position is empty; false sends nothing and the caller takes the lock. The
+     * send takes effect at the CAS of the senders' position; it checks the slot's turn before,
+     * so that it never waits for another thread after it (see {@link #awaitTurn}).
+     */
+    private boolean fastSend(Object x) {
+        long[] p = pos;
+        for (;;) {
+            long s = (long) POS.getVolatile(p, SEND);
+            if ((s & FROZEN) != 0) {
+                return false;
+            }
+            int i = (int) s & mask;
+            long d = (long) TURN.getAcquire(turns, i) - s;
+            if (d < 0) {
+                return false; // full, or the slot's last receiver has not emptied it yet
+            }
+            if (d > 0) {
+                continue; // s is stale: another sender has taken it
+            }
+            // With a ring as long as the capacity, the empty slot says there is room; otherwise
+            // R says it (R only grows, so room seen here is still there at the CAS).
+            if (!roomByTurn && s - ((long) POS.getVolatile(p, RECV) & ~FROZEN) >= capacity) {
+                return false;
+            }
+            if (POS.compareAndSet(p, SEND, s, s + 1)) {
+                // The turn cannot have moved since it was read: only position s's holder moves it.
+                ring[i] = x;
+                TURN.setRelease(turns, i, s + 1); // publishes x: the receiver reads it after its acquire
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Receives without the lock if the channel is not {@link #FROZEN} and the next position's
+     * element is written; null takes nothing and the caller takes the lock. The receive takes
+     * effect at the CAS of the receivers' position; it checks the slot's turn before, so that it
+     * never waits for another thread after it.
+     */
+    private Object fastReceive() {
+        long[] p = pos;
+        for (;;) {
+            long r = (long) POS.getVolatile(p, RECV);
+            if ((r & FROZEN) != 0) {
+                return null;
+            }
+            int i = (int) r & mask;
+            long d = (long) TURN.getAcquire(turns, i) - (r + 1);
+            if (d < 0) {
+                return null; // empty, or the sender of position r has not written yet
+            }
+            if (d > 0) {
+                continue; // r is stale: another receiver has taken it
+            }
+            if (POS.compareAndSet(p, RECV, r, r + 1)) {
+                Object x = ring[i];
+                ring[i] = null;
+                TURN.setRelease(turns, i, r + ring.length);
+                return x;
+            }
+        }
+    }
+
+    /**
+     * Writes position {@code s}'s element (the lock's path), once the receiver of the slot's
+     * previous round has emptied it.
+     */
+    private void put(long s, Object x) {
+        int i = (int) s & mask;
+        awaitTurn(i, s);
+        ring[i] = x;
+        TURN.setRelease(turns, i, s + 1);
+    }
+
+    /** Reads and clears position {@code r}'s element (the lock's path), once its sender has written it. */
+    private Object take(long r) {
+        int i = (int) r & mask;
+        awaitTurn(i, r + 1);
+        Object x = ring[i];
+        ring[i] = null;
+        TURN.setRelease(turns, i, r + ring.length);
+        return x;
+    }
+
+    /**
+     * Waits, on the lock's path only, for slot {@code i}'s turn {@code t}: a lock-free operation
+     * that took the slot's previous turn by its CAS is between that CAS and its slot access, a few
+     * instructions that wait for no one (it checked the turn before its CAS), so it finishes
+     * without help. The lock-free path itself never waits here: a chain of lock-free operations
+     * each yielding for the one before starved on virtual threads (the head of the chain sat in
+     * the scheduler's shared queue while both carriers ran yielders from their own). Not a
+     * cancellation point: the operation has already taken effect.
+     */
+    private void awaitTurn(int i, long t) {
+        for (int n = 0; (long) TURN.getAcquire(turns, i) != t; n++) {
+            if (n < 64) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    /**
+     * Shuts the lock-free path (sets {@link #FROZEN} in both positions, the senders' first), so
+     * that the lock holder alone changes the state until {@link #unlock}. An operation of the
+     * lock-free path whose CAS came first has taken effect before this critical section; its slot
+     * access may still be under way, which {@link #awaitTurn} waits for. Lock held.
+     */
+    private void freeze() {
+        if (pos != null) {
+            freeze(SEND);
+            freeze(RECV);
+        }
+    }
+
+    private void freeze(int k) {
+        for (;;) {
+            long v = (long) POS.getVolatile(pos, k);
+            if ((v & FROZEN) != 0 || POS.compareAndSet(pos, k, v, v | FROZEN)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Ends a critical section: opens the lock-free path again unless a waiter is queued, the
+     * channel is closed, or an outer critical section of this thread still runs (a test's); then
+     * unlocks.
+     */
+    private void unlock() {
+        if (pos != null && !closed && senders.isEmpty() && receivers.isEmpty() && lock.getHoldCount() == 1) {
+            POS.setVolatile(pos, RECV, (long) POS.getAcquire(pos, RECV) & ~FROZEN);
+            POS.setVolatile(pos, SEND, (long) POS.getAcquire(pos, SEND) & ~FROZEN);
+        }
+        lock.unlock();
+    }
+
+    /** Takes the lock and shuts the lock-free path, for a test that stages a race on the lock. */
+    void lockForTest() {
+        lock.lock();
+        freeze();
+    }
+
+    /** Whether the lock-free path is open (neither position FROZEN); for tests. */
+    boolean lockFreePathOpen() {
+        return pos != null && (((long) POS.getVolatile(pos, SEND) | (long) POS.getVolatile(pos, RECV)) & FROZEN) == 0;
+    }
+
+    /** Ends {@link #lockForTest}. */
+    void unlockForTest() {
+        unlock();
     }
 
     /**
@@ -554,11 +872,15 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     private Object receiveOrMark() {
         ThreadRecord r = ThreadRecord.current();
         r.checkpoint();
-        ChannelWaiter me;
         Object x;
+        if (ring != null && (x = fastReceive()) != null) {
+            return x;
+        }
+        ChannelWaiter me;
         ChannelWaiter sender;
         acquire(r);
         try {
+            freeze();
             sender = senders.pollFirst();
             x = takeNow(sender);
             if (x != null) {
@@ -572,7 +894,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             }
             assert checkInvariants();
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (me == null) {
             if (sender != null) {
@@ -626,6 +948,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     boolean withdraw(ChannelWaiter me, ChannelWaiter.Queue queue) {
         lock.lock();
         try {
+            freeze();
             if (me.decision != ChannelWaiter.WAITING) {
                 return false;
             }
@@ -636,7 +959,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             assert checkInvariants();
             return true;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -648,9 +971,10 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     ChannelWaiter claimOldestReceiver(Object element) {
         lock.lock();
         try {
+            freeze();
             return receivers.isEmpty() ? null : complete(receivers.pollFirst(), element);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -684,7 +1008,10 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     /** Checks the invariants of the overview. Lock held; for assertions. */
     private boolean checkInvariants() {
         assert lock.isHeldByCurrentThread();
-        assert count <= capacity : "buffer over capacity";
+        assert pos == null || (((long) POS.getVolatile(pos, SEND) & (long) POS.getVolatile(pos, RECV) & FROZEN) != 0)
+                : "the lock-free path is shut while the lock is held";
+        int count = buffered();
+        assert count >= 0 && count <= capacity : "buffer over capacity";
         assert senders.isEmpty() || count == capacity : "a sender waits while there is room";
         assert receivers.isEmpty() || (count == 0 && senders.isEmpty())
                 : "a receiver waits while there is something to take";

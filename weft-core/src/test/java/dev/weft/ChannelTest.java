@@ -484,13 +484,13 @@ class ChannelTest {
         awaitCondition(() -> ch.waitingReceivers() == 1, "the receiver waits");
         // Hold the channel's lock so that the cancelled receiver cannot withdraw, then complete
         // the hand-off (send re-enters the lock) before letting it look.
-        ch.lock.lock();
+        ch.lockForTest();
         try {
             receiver.cancel();
             awaitCondition(() -> TestSupport.isWaitingForChannelLock(ch, receiver.thread()), "the cancelled receiver tries to withdraw");
             assertTrue(ch.trySend("handed"), "the receiver is still waiting, so trySend hands over");
         } finally {
-            ch.lock.unlock();
+            ch.unlockForTest();
         }
         assertEquals("handed", receiver.value());
         assertEquals(List.of("received handed", "cancelled at next call"), List.copyOf(events));
@@ -510,7 +510,7 @@ class ChannelTest {
         Channel<Integer> ch = Channel.bounded(2);
         assertTrue(ch.trySend(1));
         java.util.concurrent.atomic.AtomicReference<Optional<Integer>> got = new java.util.concurrent.atomic.AtomicReference<>();
-        ch.lock.lock();
+        ch.lockForTest();
         Thread t = threads.startThread(() -> got.set(Timeout.moveOnAfter(Duration.ofMillis(20), ch::receive)));
         try {
             awaitCondition(() -> ch.lock.hasQueuedThread(t), "the receive queues for the lock");
@@ -521,7 +521,7 @@ class ChannelTest {
                 Thread.sleep(1);
             }
         } finally {
-            ch.lock.unlock();
+            ch.unlockForTest();
         }
         assertTrue(t.join(TestSupport.PROMPT), "the receive returned");
         Optional<Integer> r = got.get();
@@ -548,12 +548,12 @@ class ChannelTest {
         assertNotNull(claimed, "a receiver waits");
         // Let the cancelled receiver try to withdraw only while the hand-off is claimed, not
         // published: hold the lock until it queues for it, then wait until it got through.
-        ch.lock.lock();
+        ch.lockForTest();
         try {
             receiver.cancel();
             awaitCondition(() -> TestSupport.isWaitingForChannelLock(ch, receiver.thread()), "the cancelled receiver tries to withdraw");
         } finally {
-            ch.lock.unlock();
+            ch.unlockForTest();
         }
         awaitCondition(() -> !TestSupport.isWaitingForChannelLock(ch, receiver.thread()) && !ch.lock.isLocked(),
                 "the cancelled receiver has tried to withdraw");
@@ -586,13 +586,13 @@ class ChannelTest {
             });
             awaitCondition(() -> ch.waitingSenders() == 1, "the sender waits on " + ch);
             List<String> got = new ArrayList<>();
-            ch.lock.lock();
+            ch.lockForTest();
             try {
                 sender.cancel();
                 awaitCondition(() -> TestSupport.isWaitingForChannelLock(ch, sender.thread()), "the cancelled sender tries to withdraw");
                 got.add(ch.tryReceive().orElseThrow());
             } finally {
-                ch.lock.unlock();
+                ch.unlockForTest();
             }
             sender.value();
             assertEquals(List.of("sent", "cancelled at next call"), List.copyOf(events));
