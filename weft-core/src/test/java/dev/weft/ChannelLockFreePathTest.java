@@ -227,14 +227,7 @@ class ChannelLockFreePathTest {
             assertTrue(producersDone.await(TestSupport.BODY_BOUND.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS),
                     "the producers finished (capacity " + capacity + ", " + threads + ")");
             ch.close();
-            for (Thread t : all) {
-                assertTrue(t.join(PROMPT), "every thread finished: " + t + " " + t.getState());
-            }
-            if (!errors.isEmpty()) {
-                AssertionError e = new AssertionError("capacity " + capacity + ", " + threads + ": " + errors.size() + " errors");
-                errors.forEach(e::addSuppressed);
-                throw e;
-            }
+            joinAll(all, errors, "capacity " + capacity + ", " + threads);
             for (int k = 0; k < seen.length(); k++) {
                 if (seen.get(k) != 1) {
                     fail("element " + (k % perProducer) + " of producer " + (k / perProducer) + " received "
@@ -308,14 +301,7 @@ class ChannelLockFreePathTest {
                 Thread.onSpinWait();
             }
             ch.close();
-            for (Thread t : all) {
-                assertTrue(t.join(PROMPT), "every thread finished: " + t + " " + t.getState());
-            }
-            if (!errors.isEmpty()) {
-                AssertionError e = new AssertionError("capacity " + capacity + ", " + threads + ": " + errors.size() + " errors");
-                errors.forEach(e::addSuppressed);
-                throw e;
-            }
+            joinAll(all, errors, "capacity " + capacity + ", " + threads);
             long[] perProducer = new long[producers];
             java.util.Set<Long> distinct = new java.util.HashSet<>(got);
             assertEquals(got.size(), distinct.size(), "no element received twice");
@@ -328,6 +314,19 @@ class ChannelLockFreePathTest {
                 assertEquals(sent[p], perProducer[p], "producer " + p + ": the elements whose send returned, each once"
                         + " (capacity " + capacity + ", " + threads + ", round " + round + ")");
             }
+        }
+    }
+
+    /** Joins every thread (each within a bound: a hang fails) and throws what any of them caught. */
+    private static void joinAll(List<Thread> all, java.util.Collection<Throwable> errors, String what)
+            throws InterruptedException {
+        for (Thread t : all) {
+            assertTrue(t.join(PROMPT), "every thread finished: " + t + " " + t.getState());
+        }
+        if (!errors.isEmpty()) {
+            AssertionError e = new AssertionError(what + ": " + errors.size() + " errors");
+            errors.forEach(e::addSuppressed);
+            throw e;
         }
     }
 }
